@@ -30,7 +30,7 @@ def _parse_value(text: str) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    scenario_help = "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items())
+    scenario_help = "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()).replace("%", "%%")
     p = argparse.ArgumentParser(
         prog="python3 -m tools.simnet",
         description="Local Hubble, Hyperliquid and Binance venues speaking the real wire protocols. "
