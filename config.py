@@ -1,0 +1,112 @@
+"""Per-market settings. Edit these dicts; the bot validates every value at start-up.
+
+Units are in each comment. Spreads and refreshTolerance are PERCENT
+("spread": 0.1 means 0.1 %); slippage and marginShare are
+FRACTIONS (0.01 means 1 %); defensiveSkew is percent per level-1 qty of
+position held. Times are seconds unless a comment says otherwise.
+
+Any key may be overridden for one run with ``--set key=value`` (for a level:
+``--set orderLevels.1.spread=0.2``); overrides go through the same checks.
+An unknown key is an error, so a typo never silently falls back to a default.
+"""
+
+AVAX = {
+    "name": "AVAX-Perp",                   # Hubble market name (must match the market)
+    "marginShare": 0.5,                    # fraction (0, 1] of Hubble free margin this bot may commit
+    "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
+    "orderFrequency": 2,                   # s between quote refreshes
+    "orderExpiry": 3,                      # s a signed quote lives on Hubble (>= orderFrequency)
+    "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, per level-1 qty held (0 = off)
+    "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
+    "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
+    "orderLevels": {                       # one bid and one ask per level
+        "1": {"spread": 0.08, "qty": 3, "refreshTolerance": 0.0},   # spread % from mid, qty in AVAX, refreshTolerance %
+        "2": {"spread": 0.12, "qty": 4, "refreshTolerance": 0.0},
+        "3": {"spread": 0.20, "qty": 5, "refreshTolerance": 0.0},
+    },
+    "hedge": "hyperliquid",                # hedge venue: "hyperliquid" | "binance"
+    "hedgeMode": True,                     # hedge every fill at once (False = quote only, you carry the risk)
+    "slippage": 0.01,                      # fraction: worst hedge price vs the hedge venue's book (IOC limit)
+    "futures_feed_frequency": 1,           # s between mid-price updates taken from the price feed
+    "mid_price_expiry": 3,                 # s after which the mid price is stale and quoting pauses (> futures_feed_frequency)
+    "hedgeClient_orderbook_frequency": 1,  # s between hedge-venue order book refreshes
+    "hedgeClient_user_state_frequency": 5, # s between hedge-venue account (margin, position) refreshes
+    "orderFillCooldown": 5,                # s without new quotes after a fill
+    "hubblePositionPollInterval": 5,       # s between Hubble margin/position polls
+    "position_data_expiry": 12,            # s after which Hubble position data is stale and quoting pauses (> hubblePositionPollInterval)
+    "hubble_orderbook_frequency": "1s",    # Hubble depth stream period, a Go duration: "500ms", "1s"
+    "performance_tracking_interval": 1800, # s between rows of performance/<market>.csv
+}
+
+ETH = {
+    "name": "ETH-Perp",
+    "marginShare": 0.5,
+    "leverage": 5,
+    "orderFrequency": 2,
+    "orderExpiry": 3,
+    "defensiveSkew": 0.0,
+    "priceFeed": "binance-futures",
+    "avoidCrossing": True,
+    "orderLevels": {                       # qty in ETH (multiples of 0.01)
+        "1": {"spread": 0.08, "qty": 0.08, "refreshTolerance": 0.0},
+        "2": {"spread": 0.12, "qty": 0.09, "refreshTolerance": 0.0},
+        "3": {"spread": 0.20, "qty": 0.10, "refreshTolerance": 0.0},
+    },
+    "hedge": "hyperliquid",
+    "hedgeMode": True,
+    "slippage": 0.01,
+    "futures_feed_frequency": 1,
+    "mid_price_expiry": 3,
+    "hedgeClient_orderbook_frequency": 1,
+    "hedgeClient_user_state_frequency": 5,
+    "orderFillCooldown": 5,
+    "hubblePositionPollInterval": 5,
+    "position_data_expiry": 12,
+    "hubble_orderbook_frequency": "1s",
+    "performance_tracking_interval": 1800,
+}
+
+SOL = {
+    "name": "SOL-Perp",
+    "marginShare": 0.5,
+    "leverage": 5,
+    "orderFrequency": 2,
+    "orderExpiry": 3,
+    "defensiveSkew": 0.0,
+    "priceFeed": "binance-futures",
+    "avoidCrossing": True,
+    "orderLevels": {                       # qty in SOL (multiples of 0.1)
+        "1": {"spread": 0.08, "qty": 1.0, "refreshTolerance": 0.0},
+        "2": {"spread": 0.12, "qty": 1.2, "refreshTolerance": 0.0},
+        "3": {"spread": 0.20, "qty": 1.2, "refreshTolerance": 0.0},
+    },
+    "hedge": "hyperliquid",
+    "hedgeMode": True,
+    "slippage": 0.01,
+    "futures_feed_frequency": 1,
+    "mid_price_expiry": 3,
+    "hedgeClient_orderbook_frequency": 1,
+    "hedgeClient_user_state_frequency": 5,
+    "orderFillCooldown": 5,
+    "hubblePositionPollInterval": 5,
+    "position_data_expiry": 12,
+    "hubble_orderbook_frequency": "1s",
+    "performance_tracking_interval": 1800,
+}
+
+MARKETS = {"AVAX": AVAX, "ETH": ETH, "SOL": SOL}
+
+# Venue endpoints: not secret. Mainnet defaults; an environment variable of the
+# same name (or .env.secret / .env) overrides each one. --sim points them all
+# at the local simulator.
+ENDPOINTS = {
+    "HUBBLE_ENV": "mainnet",
+    "HUBBLE_RPC": "https://rpc.hubble.exchange",
+    "HUBBLE_WS_RPC": "wss://ws-rpc.hubble.exchange",
+    "HUBBLE_INDEXER_API_URL": "https://indexer.hubble.exchange",
+    "HYPERLIQUID_API_URL": "https://api.hyperliquid.xyz",
+    "BINANCE_FUTURES_REST": "https://fapi.binance.com",
+    "BINANCE_FUTURES_WS": "wss://fstream.binance.com",
+    "BINANCE_SPOT_REST": "https://api.binance.com",
+    "BINANCE_SPOT_WS": "wss://stream.binance.com:9443",
+}

@@ -1,0 +1,129 @@
+"""Hubble market maker: quotes a Hubble perp and hedges every fill on Hyperliquid or Binance.
+
+    python3 main.py AVAX --sim                 # against the local simulator, no keys needed
+    python3 main.py AVAX                       # live, keys from .env.secret
+    python3 main.py eth --set orderFrequency=3 --duration 600 --summary-json run.json
+
+Exit status: 0 clean stop; 1 a venue or feed failed for good (pm2 restarts it);
+2 bad command line; 78 bad configuration or credentials (pm2 does not restart).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import config
+import credentials
+import endpoints
+import logs
+import settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
+log = logging.getLogger("main")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python3 main.py",
+        description="Quote both sides of a Hubble perpetual and hedge every fill at once "
+                    "on Hyperliquid or Binance USDT-M futures.",
+        epilog="Exit status: 0 clean stop, 1 venue/feed failure (pm2 restarts), 2 usage error, "
+               "78 configuration or credential error. Settings live in config.py.")
+    p.add_argument("market", metavar="MARKET", help=f"market to quote: {', '.join(config.MARKETS)} (any case)")
+    p.add_argument("--sim", action="store_true",
+                   help="run against the local exchange simulator (tools/simnet) with throwaway keys; no credentials needed")
+    p.add_argument("--duration", type=float, metavar="SECONDS",
+                   help="stop cleanly after this many seconds (default: run until Ctrl-C or SIGTERM)")
+    p.add_argument("--summary-json", type=Path, metavar="PATH",
+                   help="write an end-of-run summary (fills, hedges, coverage, delta, fees, PnL, latencies) to PATH")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config.py setting for this run, e.g. --set orderFrequency=3 or "
+                        "--set orderLevels.1.spread=0.1 (validated like config.py; repeatable)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   type=str.upper, help="log verbosity (default INFO)")
+    p.add_argument("--sim-seed", type=int, default=1, help="with --sim: seed of the simulated market (default 1)")
+    p.add_argument("--sim-arg", action="append", default=[], metavar="ARG",
+                   help="with --sim: extra argument passed to python3 -m tools.simnet (repeatable), "
+                        "e.g. --sim-arg=--scenario=volatile")
+    return p
+
+
+def parse_market(parser: argparse.ArgumentParser, text: str) -> str:
+    market = text.upper()
+    if market not in config.MARKETS:
+        parser.exit(EXIT_USAGE, f"{parser.prog}: error: unknown market {text!r}; valid markets: "
+                                f"{', '.join(config.MARKETS)}\n")
+    return market
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    market = parse_market(parser, args.market)
+    if args.duration is not None and args.duration <= 0:
+        parser.exit(EXIT_USAGE, f"{parser.prog}: error: --duration must be a positive number of seconds\n")
+    try:
+        market_settings = settings.load(market, args.set)
+        venue_endpoints = endpoints.resolve(credentials.read_env())
+    except (settings.ConfigError, endpoints.EndpointError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    logs.setup(market, args.log_level)
+    for warning in settings.fee_warnings(market_settings):
+        log.warning(warning)
+    creds = None
+    if not args.sim:
+        warning = credentials.permission_warning()
+        if warning:
+            log.warning(warning)
+        try:
+            creds = credentials.load(market, market_settings.hedge if market_settings.hedge_mode else None)
+        except credentials.CredentialError as exc:
+            log.error("credentials: %s", exc)
+            return EXIT_CONFIG
+        for secret in creds.secrets():
+            logs.redact(secret.reveal())
+    return asyncio.run(_run(args, market_settings, venue_endpoints, creds))
+
+
+async def _run(args: argparse.Namespace, market_settings: settings.MarketSettings,
+               venue_endpoints: dict[str, str], creds: credentials.Credentials | None) -> int:
+    """Install the stop signals, start the simulator if asked, and run the engine."""
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    import engine  # heavy SDK imports: only after the configuration is known to be good
+
+    if not args.sim:
+        return await engine.run(engine.RunOptions(market_settings, creds, venue_endpoints,
+                                                  args.duration, args.summary_json, sim=False), stop)
+    import sim_launcher
+    async with sim_launcher.Simulator(market_settings, seed=args.sim_seed, extra_args=args.sim_arg) as sim:
+        for secret in sim.credentials.secrets():
+            logs.redact(secret.reveal())
+        return await engine.run(engine.RunOptions(market_settings, sim.credentials, sim.endpoints,
+                                                  args.duration, args.summary_json, sim=True), stop)
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    """First Ctrl-C / SIGTERM: clean stop. A second one while stopping: exit at once."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            log.warning("%s again: exiting now without waiting for the clean stop", name)
+            os._exit(EXIT_FAILURE)
+        log.info("%s received: stopping (cancel quotes, finish hedges, write summary)", name)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

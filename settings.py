@@ -1,0 +1,302 @@
+"""Validation of config.py: turns one market's dict into typed, checked settings.
+
+Every rule raises ``ConfigError`` whose message is one line naming the
+market, the key, the offending value and the rule, so a bad value stops the
+bot before any network call. Money-like values (spreads, sizes, fractions)
+become ``Decimal`` built from the literal the user wrote, so 0.1 stays 0.1.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Mapping
+
+import config
+from market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, PRICE_FEEDS, SPECS, MarketSpec
+
+MAX_SECONDS = 86_400
+MAX_LEVELS = 25
+LEVEL_KEYS = ("spread", "qty", "refreshTolerance")
+
+
+class ConfigError(ValueError):
+    """A setting broke a rule. str() is the one line shown to the user."""
+
+    def __init__(self, market: str, key: str, value: Any, rule: str):
+        self.market, self.key, self.value, self.rule = market, key, value, rule
+        super().__init__(f"config error: {market}.{key} = {value!r}: {rule}")
+
+
+@dataclass(frozen=True)
+class Level:
+    number: int
+    spread_pct: Decimal          # distance from mid, percent
+    qty: Decimal                 # base units, a multiple of the market's min size
+    refresh_tolerance_pct: Decimal
+
+
+@dataclass(frozen=True)
+class MarketSettings:
+    market: str
+    spec: MarketSpec
+    name: str
+    margin_share: Decimal
+    leverage: int
+    order_frequency: float
+    order_expiry: float
+    defensive_skew_pct: Decimal
+    price_feed: str
+    avoid_crossing: bool
+    levels: tuple[Level, ...]
+    hedge: str
+    hedge_mode: bool
+    slippage: Decimal
+    futures_feed_frequency: float
+    mid_price_expiry: float
+    hedge_orderbook_frequency: float
+    hedge_user_state_frequency: float
+    order_fill_cooldown: float
+    hubble_position_poll_interval: float
+    position_data_expiry: float
+    hubble_orderbook_frequency: str
+    hubble_orderbook_seconds: float
+    performance_tracking_interval: float
+
+
+# ---- value checkers: (market, key, value) -> converted value ----------------
+Checker = Callable[[str, str, Any], Any]
+
+
+def _number(market: str, key: str, value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ConfigError(market, key, value, "must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(market, key, value, "must be a number") from None
+    if not number.is_finite():
+        raise ConfigError(market, key, value, "must be a finite number")
+    return number
+
+
+def _ranged(low: Decimal | int | None, high: Decimal | int | None, *,
+            low_open: bool = False, unit: str = "") -> Checker:
+    """Number in [low, high] (or (low, high] when low_open)."""
+    def check(market: str, key: str, value: Any) -> Decimal:
+        number = _number(market, key, value)
+        too_low = low is not None and (number <= low if low_open else number < low)
+        if too_low or (high is not None and number > high):
+            left = "(" if low_open else "["
+            raise ConfigError(market, key, value, f"must be in {left}{low}, {high}]{unit}")
+        return number
+    return check
+
+
+def _seconds(*, allow_zero: bool = False) -> Checker:
+    inner = _ranged(0, MAX_SECONDS, low_open=not allow_zero, unit=" seconds")
+    return lambda m, k, v: float(inner(m, k, v))
+
+
+def _integer(market: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(market, key, value, "must be a whole number")
+    return value
+
+
+def _boolean(market: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(market, key, value, "must be True or False")
+    return value
+
+
+def _choice(*choices: str) -> Checker:
+    def check(market: str, key: str, value: Any) -> str:
+        if value not in choices:
+            raise ConfigError(market, key, value, f"must be one of {', '.join(choices)}")
+        return value
+    return check
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
+_DURATION_SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0}
+
+
+def duration_seconds(text: str) -> float | None:
+    """Seconds in a Go-style duration such as "500ms" or "1s"; None if malformed."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    return float(match.group(1)) * _DURATION_SCALE[match.group(2)] if match else None
+
+
+def _duration(market: str, key: str, value: Any) -> str:
+    seconds = duration_seconds(value)
+    if seconds is None:
+        raise ConfigError(market, key, value, 'must be a duration such as "500ms" or "1s"')
+    if not 0.1 <= seconds <= 60:
+        raise ConfigError(market, key, value, "must be between 100ms and 60s")
+    return value
+
+
+def _text(market: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(market, key, value, "must be text")
+    return value
+
+
+# key -> (checker, unit, meaning); the order is the order of the README reference.
+FIELDS: dict[str, tuple[Checker, str, str]] = {
+    "name": (_text, "text", "Hubble market name; must match the market (AVAX-Perp, ETH-Perp, SOL-Perp)"),
+    "marginShare": (_ranged(0, 1, low_open=True), "fraction (0, 1]", "share of Hubble free margin this bot may commit to quotes"),
+    "leverage": (_integer, "x, whole number", "leverage set on the hedge venue; 1 to the venue's maximum for the asset"),
+    "orderFrequency": (_seconds(), "seconds", "time between quote refreshes"),
+    "orderExpiry": (_seconds(), "seconds", "lifetime of each signed quote on Hubble; at least orderFrequency"),
+    "defensiveSkew": (_ranged(0, 10, unit=" %"), "% per level-1 qty held", "extra spread on the side that would grow the position"),
+    "priceFeed": (_choice(*PRICE_FEEDS), "choice", "mid-price source: binance-futures bookTicker or binance-spot trades"),
+    "avoidCrossing": (_boolean, "bool", "never quote through the opposite side of the live Hubble book"),
+    "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %}; spreads non-decreasing'),
+    "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
+    "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
+    "slippage": (_ranged(0, Decimal("0.1"), low_open=True), "fraction (0, 0.1]", "worst hedge price allowed vs the hedge book (IOC limit)"),
+    "futures_feed_frequency": (_seconds(), "seconds", "time between mid-price updates from the price feed"),
+    "mid_price_expiry": (_seconds(), "seconds", "mid price older than this pauses quoting; > futures_feed_frequency"),
+    "hedgeClient_orderbook_frequency": (_seconds(), "seconds", "time between hedge-venue order book refreshes"),
+    "hedgeClient_user_state_frequency": (_seconds(), "seconds", "time between hedge-venue account refreshes"),
+    "orderFillCooldown": (_seconds(allow_zero=True), "seconds", "no new quotes for this long after a fill"),
+    "hubblePositionPollInterval": (_seconds(), "seconds", "time between Hubble margin and position polls"),
+    "position_data_expiry": (_seconds(), "seconds", "position data older than this pauses quoting; > hubblePositionPollInterval"),
+    "hubble_orderbook_frequency": (_duration, "duration", 'Hubble depth stream period, "100ms" to "60s"'),
+    "performance_tracking_interval": (_seconds(), "seconds", "time between rows of performance/<market>.csv"),
+}
+
+
+def _levels(market: str, raw: Any, spec: MarketSpec) -> tuple[Level, ...]:
+    key = "orderLevels"
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(market, key, raw, 'must be a non-empty table like {"1": {"spread": 0.1, "qty": 1, "refreshTolerance": 0}}')
+    numbers = sorted(raw, key=lambda n: int(n) if str(n).isdigit() else -1)
+    expected = [str(i) for i in range(1, len(raw) + 1)]
+    if [str(n) for n in numbers] != expected:
+        raise ConfigError(market, key, sorted(map(str, raw)), f"levels must be numbered 1..{len(raw)} with no gaps")
+    if len(raw) > MAX_LEVELS:
+        raise ConfigError(market, key, len(raw), f"at most {MAX_LEVELS} levels")
+    levels = [_level(market, str(n), raw[n], spec) for n in numbers]
+    for lower, upper in zip(levels, levels[1:]):
+        if upper.spread_pct < lower.spread_pct:
+            raise ConfigError(market, f"{key}.{upper.number}.spread", float(upper.spread_pct),
+                              f"must be >= level {lower.number}'s spread {lower.spread_pct} (spreads non-decreasing)")
+    return tuple(levels)
+
+
+def _level(market: str, number: str, raw: Any, spec: MarketSpec) -> Level:
+    prefix = f"orderLevels.{number}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(market, prefix, raw, "must be a table {spread, qty, refreshTolerance}")
+    unknown = sorted(set(raw) - set(LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(market, f"{prefix}.{unknown[0]}", raw[unknown[0]], f"unknown key; a level has {', '.join(LEVEL_KEYS)}")
+    missing = [k for k in LEVEL_KEYS if k not in raw]
+    if missing:
+        raise ConfigError(market, f"{prefix}.{missing[0]}", None, "missing; every level needs spread, qty, refreshTolerance")
+    spread = _ranged(0, 10, low_open=True, unit=" %")(market, f"{prefix}.spread", raw["spread"])
+    qty = _ranged(0, None, low_open=True)(market, f"{prefix}.qty", raw["qty"])
+    if qty % spec.min_size != 0:
+        raise ConfigError(market, f"{prefix}.qty", raw["qty"],
+                          f"must be a multiple of {spec.hubble_name}'s minimum size {spec.min_size}")
+    tolerance = _ranged(0, 10, unit=" %")(market, f"{prefix}.refreshTolerance", raw["refreshTolerance"])
+    return Level(int(number), spread, qty, tolerance)
+
+
+def _cross_checks(market: str, v: dict[str, Any], spec: MarketSpec) -> None:
+    if v["name"] != spec.hubble_name:
+        raise ConfigError(market, "name", v["name"], f"must be {spec.hubble_name!r} for market {market}")
+    ceiling = spec.max_leverage[v["hedge"]]
+    if not 1 <= v["leverage"] <= ceiling:
+        raise ConfigError(market, "leverage", v["leverage"], f"must be 1..{ceiling} on {v['hedge']} for {market}")
+    pairs = [("mid_price_expiry", "futures_feed_frequency", "must be greater than"),
+             ("position_data_expiry", "hubblePositionPollInterval", "must be greater than"),
+             ("orderExpiry", "orderFrequency", "must be at least")]
+    for key, other, relation in pairs:
+        ok = v[key] > v[other] if relation == "must be greater than" else v[key] >= v[other]
+        if not ok:
+            raise ConfigError(market, key, v[key], f"{relation} {other} ({v[other]:g})")
+
+
+def fee_warnings(s: MarketSettings) -> list[str]:
+    """Settings that are legal but lose money on every fill."""
+    warnings = []
+    if not s.hedge_mode:
+        warnings.append(f"{s.market}: hedgeMode is False: fills are NOT hedged and you carry the position risk")
+        return warnings
+    fee = HEDGE_TAKER_FEE_PCT[s.hedge]
+    for level in s.levels:
+        if level.spread_pct < fee:
+            warnings.append(f"{s.market}: orderLevels.{level.number}.spread {level.spread_pct}% is below "
+                            f"{s.hedge}'s taker fee {fee}%: every hedged fill of that level loses money")
+    return warnings
+
+
+def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
+    """Check every key of one market's dict; return typed settings or raise ConfigError."""
+    spec = SPECS[market]
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise ConfigError(market, unknown[0], raw[unknown[0]], "unknown setting (a typo?); known: " + ", ".join(FIELDS))
+    missing = [k for k in FIELDS if k not in raw]
+    if missing:
+        raise ConfigError(market, missing[0], None, "missing; every market needs all settings listed in README")
+    v = {key: checker(market, key, raw[key]) for key, (checker, _, _) in FIELDS.items()}
+    _cross_checks(market, v, spec)
+    return MarketSettings(
+        market=market, spec=spec, name=v["name"], margin_share=v["marginShare"], leverage=v["leverage"],
+        order_frequency=v["orderFrequency"], order_expiry=v["orderExpiry"],
+        defensive_skew_pct=v["defensiveSkew"], price_feed=v["priceFeed"], avoid_crossing=v["avoidCrossing"],
+        levels=_levels(market, raw["orderLevels"], spec), hedge=v["hedge"], hedge_mode=v["hedgeMode"],
+        slippage=v["slippage"], futures_feed_frequency=v["futures_feed_frequency"],
+        mid_price_expiry=v["mid_price_expiry"], hedge_orderbook_frequency=v["hedgeClient_orderbook_frequency"],
+        hedge_user_state_frequency=v["hedgeClient_user_state_frequency"],
+        order_fill_cooldown=v["orderFillCooldown"], hubble_position_poll_interval=v["hubblePositionPollInterval"],
+        position_data_expiry=v["position_data_expiry"], hubble_orderbook_frequency=v["hubble_orderbook_frequency"],
+        hubble_orderbook_seconds=duration_seconds(v["hubble_orderbook_frequency"]) or 1.0,
+        performance_tracking_interval=v["performance_tracking_interval"],
+    )
+
+
+# ---- --set key=value ----------------------------------------------------------
+def parse_value(text: str) -> Any:
+    """A --set value: JSON when it parses (numbers, true/false, tables), Python's True/False, else text."""
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def apply_overrides(market: str, raw: Mapping[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """A copy of `raw` with each "key=value" (dotted keys reach into orderLevels) applied."""
+    result = copy.deepcopy(dict(raw))
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(market, item, None, "--set expects key=value, e.g. --set orderFrequency=3")
+        path = key.split(".")
+        if path[0] not in FIELDS:
+            raise ConfigError(market, key, text, "unknown setting (a typo?); known: " + ", ".join(FIELDS))
+        target = result
+        for part in path[:-1]:
+            child = target.get(part) if isinstance(target, dict) else None
+            if not isinstance(child, dict):
+                child = {}
+                target[part] = child
+            target = child
+        target[path[-1]] = parse_value(text.strip())
+    return result
+
+
+def load(market: str, overrides: list[str] | None = None) -> MarketSettings:
+    """Validated settings for `market` from config.py plus command-line overrides."""
+    raw = config.MARKETS[market]
+    return validate(market, apply_overrides(market, raw, overrides or []))
