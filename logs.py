@@ -8,29 +8,29 @@ same handlers, so a traceback can never print a key either.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from pathlib import Path
 
 _SECRETS: set[str] = set()
+_pattern: re.Pattern[str] | None = None
 FORMAT = "%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def redact(value: str) -> None:
     """Register a secret value (and its 0x-less / 0x form) to be masked in every log line."""
+    global _pattern
     if value and len(value) >= 8:
-        _SECRETS.add(value)
-        _SECRETS.add(value.removeprefix("0x"))
-        _SECRETS.add(value.lower())
+        _SECRETS.add(value.removeprefix("0x").removeprefix("0X"))
+        alternatives = sorted(_SECRETS, key=len, reverse=True)
+        _pattern = re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
 
 
 def scrub(text: str) -> str:
-    """`text` with every registered secret replaced by ***."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
+    """`text` with every registered secret (in any letter case) replaced by ***."""
+    return _pattern.sub("***", text) if _pattern is not None else text
 
 
 class RedactingFormatter(logging.Formatter):

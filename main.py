@@ -17,11 +17,31 @@ import signal
 import sys
 from pathlib import Path
 
-import config
-import credentials
-import endpoints
-import logs
-import settings
+
+def _reexec_in_project_venv() -> None:
+    """Run under ./.venv's Python when started by a Python without the dependencies.
+
+    Lets ``python3 main.py AVAX --sim`` work from a shell where the venv made by
+    the README's set-up command is not activated.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("hubble_exchange") is None:
+        venv = Path(__file__).resolve().parent / ".venv"
+        venv_python = venv / "bin" / "python3"
+        if venv_python.exists() and Path(sys.prefix).resolve() != venv.resolve():
+            os.execv(str(venv_python), [str(venv_python), *sys.argv])
+        sys.exit("main.py: dependencies missing; run the set-up command in README.md "
+                 "(python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements-dev.txt)")
+
+
+_reexec_in_project_venv()
+
+import config  # noqa: E402  (after the venv check above)
+import credentials  # noqa: E402
+import endpoints  # noqa: E402
+import logs  # noqa: E402
+import settings  # noqa: E402
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 log = logging.getLogger("main")

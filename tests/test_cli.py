@@ -1,0 +1,49 @@
+"""Command line: help, market names, exit codes, and the --sim hint."""
+from __future__ import annotations
+
+from tests.helpers import run_main
+
+
+def test_help_lists_every_flag(tmp_path):
+    result = run_main(["--help"], tmp_path)
+    assert result.returncode == 0
+    for flag in ("--sim", "--duration", "--summary-json", "--log-level", "--set"):
+        assert flag in result.stdout
+
+
+def test_unknown_market_exits_2_and_lists_valid_ones(tmp_path):
+    result = run_main(["DOGE"], tmp_path)
+    assert result.returncode == 2
+    assert "unknown market 'DOGE'" in result.stderr and "AVAX, ETH, SOL" in result.stderr
+
+
+def test_missing_market_is_a_usage_error(tmp_path):
+    assert run_main([], tmp_path).returncode == 2
+
+
+def test_bad_setting_exits_78_with_one_line_before_any_network(tmp_path):
+    result = run_main(["avax", "--set", "leverage=1000"], tmp_path)
+    assert result.returncode == 78
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["config error: AVAX.leverage = 1000: must be 1..10 on hyperliquid for AVAX"]
+    assert not (tmp_path / "logs").exists()  # stopped before even the log file
+
+
+def test_market_is_case_insensitive_and_missing_key_suggests_sim(tmp_path):
+    result = run_main(["sol"], tmp_path)
+    assert result.returncode == 78
+    assert "SOL_PRIVATE_KEY is not set" in result.stdout
+    assert "python3 main.py SOL --sim" in result.stdout
+    assert (tmp_path / "logs" / "sol.log").read_text().count("SOL_PRIVATE_KEY is not set") == 1
+
+
+def test_bad_duration_is_a_usage_error(tmp_path):
+    result = run_main(["AVAX", "--duration", "-5"], tmp_path)
+    assert result.returncode == 2 and "--duration" in result.stderr
+
+
+def test_bad_endpoint_override_is_a_config_error(tmp_path):
+    from tests.helpers import clean_env
+
+    result = run_main(["AVAX"], tmp_path, env=clean_env(HUBBLE_WS_RPC="https://not-a-websocket"))
+    assert result.returncode == 78 and "HUBBLE_WS_RPC" in result.stderr
