@@ -1,0 +1,294 @@
+"""Matching engine: validates orders, fills them against the synthetic depth,
+rests Gtc/Alo remainders, and fills resting orders the market moves through.
+
+Pure and synchronous (runs on the simnet loop); events go to a ``Sink``
+(the websocket hub). Error texts are Hyperliquid's, suffixed " asset=N".
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Protocol
+
+from tools.simnet.hyperliquid import fmt
+from tools.simnet.hyperliquid.accounts import ZERO, Account, Order
+from tools.simnet.hyperliquid.assets import (
+    ASSETS, BY_COIN, MIN_ORDER_VALUE, PerpAsset, price_error, size_ok,
+)
+from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
+
+MAX_PRICE_DEVIATION = Decimal("0.8")
+
+
+class Sink(Protocol):
+    def on_fills(self, user: str, fills: list[dict[str, Any]]) -> None: ...
+    def on_order_updates(self, user: str, updates: list[dict[str, Any]]) -> None: ...
+    def on_trades(self, coin: str, trades: list[dict[str, Any]]) -> None: ...
+
+
+@dataclass
+class FeeRates:
+    maker: Decimal   # fraction; negative = rebate
+    taker: Decimal
+
+
+@dataclass
+class OrderFaults:
+    """Per-order fault hooks, decided by the venue from its Faults."""
+    reject_reason: str | None = None
+    force_min_value: bool = False
+    fill_fraction: Decimal | None = None   # partial IOC: book shows only this share of the size
+
+
+class Engine:
+    def __init__(self, params: BookParams, fees: FeeRates, initial_margin: Decimal, sink: Sink,
+                 clock: Callable[[], int]):
+        self.books = {a.coin: SyntheticBook(a, params) for a in ASSETS}
+        self.fees = fees
+        self.initial_margin = initial_margin
+        self.sink = sink
+        self.accounts: dict[str, Account] = {}
+        self.orders_by_oid: dict[int, Order] = {}        # every accepted order, any status
+        self.next_oid = 1_000_000
+        self.next_tid = 1
+        self.clock = clock          # wall-clock ms (timestamps only; never affects prices or fills)
+
+    # ---- market state ------------------------------------------------------
+    def account(self, user: str) -> Account:
+        user = user.lower()
+        acct = self.accounts.get(user)
+        if acct is None:
+            acct = self.accounts[user] = Account(user, self.initial_margin)
+        return acct
+
+    def marks(self) -> dict[str, Decimal]:
+        return {coin: book.mid() for coin, book in self.books.items()}
+
+    def reprice(self, prices: dict[str, Decimal]) -> None:
+        """New venue prices: rebuild depth, fill resting orders crossed, run scheduled cancels."""
+        now_ms = self.clock()
+        for coin, book in self.books.items():
+            book.rebuild(prices[book.asset.symbol])
+        for acct in list(self.accounts.values()):
+            if acct.schedule_cancel_at is not None and now_ms >= acct.schedule_cancel_at:
+                acct.schedule_cancel_at = None
+                for order in list(acct.orders.values()):
+                    self._close_order(acct, order, "scheduledCancel")
+            for order in sorted(acct.orders.values(), key=lambda o: o.oid):
+                self._fill_if_crossed(acct, order)
+
+    def _fill_if_crossed(self, acct: Account, order: Order) -> None:
+        book = self.books[order.asset.coin]
+        crossed = (order.is_buy and book.best_ask() is not None and book.best_ask() <= order.limit_px) or \
+                  (not order.is_buy and book.best_bid() is not None and book.best_bid() >= order.limit_px)
+        if not crossed:
+            return
+        sz = order.sz
+        if order.reduce_only:
+            sz = min(sz, self._reducible(acct, order.asset, order.is_buy))
+            if sz <= 0:
+                self._close_order(acct, order, "reduceOnlyCanceled")
+                return
+        fill = self._fill(acct, order, order.limit_px, sz, crossed=False)
+        self.sink.on_fills(acct.address, [fill])
+        self._emit_trades(order.asset.coin, [fill], acct.address, order.is_buy)
+        order.sz -= sz
+        if order.sz <= 0:
+            self._close_order(acct, order, "filled")
+        else:
+            self._close_order(acct, order, "reduceOnlyCanceled")
+
+    # ---- orders --------------------------------------------------------------
+    def place(self, acct: Account, wire: dict[str, Any], faults: OrderFaults) -> dict[str, Any]:
+        """One order wire -> one status dict ({"resting"}, {"filled"} or {"error"})."""
+        try:
+            asset = ASSETS[int(wire["a"])]
+        except (KeyError, ValueError, IndexError, TypeError):
+            return {"error": f"Invalid asset {wire.get('a')}"}
+        err = self._validate(acct, asset, wire, faults)
+        if isinstance(err, str):
+            return {"error": f"{err} asset={asset.asset}"}
+        is_buy, limit_px, size, tif, reduce_only, cloid = err
+        book = self.books[asset.coin]
+        if reduce_only:
+            size = min(size, self._reducible(acct, asset, is_buy))
+            if size <= 0:
+                return {"error": f"Reduce only order would increase position. asset={asset.asset}"}
+        if tif == "Alo" and self._crosses(book, is_buy, limit_px):
+            return {"error": f"Post only order would have immediately matched, bbo was "
+                             f"{fmt.px(book.best_bid())}@{fmt.px(book.best_ask())}. asset={asset.asset}"}
+        plan = [] if tif == "Alo" else book.plan(is_buy, limit_px, self._visible(size, tif, faults))
+        filled = sum((sz for _, sz in plan), ZERO)
+        if tif == "Ioc" and filled == 0:
+            return {"error": f"Order could not immediately match against any resting orders. asset={asset.asset}"}
+        rest = size - filled if tif in ("Gtc", "Alo") else ZERO
+        if not reduce_only and not self._margin_ok(acct, asset, is_buy, plan, rest, limit_px):
+            return {"error": f"Insufficient margin to place order. asset={asset.asset}"}
+        order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
+        return self._execute(acct, order, plan, filled)
+
+    def _validate(self, acct: Account, asset: PerpAsset, wire: dict[str, Any], faults: OrderFaults) -> Any:
+        try:
+            size = Decimal(str(wire["s"]))
+            limit_px = Decimal(str(wire["p"]))
+            tif = wire["t"]["limit"]["tif"]
+        except (KeyError, InvalidOperation, TypeError):
+            return "Order has invalid size." if "s" not in wire else "Order has invalid price."
+        if tif not in ("Gtc", "Ioc", "Alo"):
+            return "Invalid TIF."
+        if not size_ok(asset, size):
+            return "Order has invalid size."
+        perr = price_error(asset, limit_px)
+        if perr:
+            return perr
+        if faults.reject_reason:
+            return faults.reject_reason
+        reduce_only = bool(wire.get("r"))
+        if faults.force_min_value or (not reduce_only and size * limit_px < MIN_ORDER_VALUE):
+            return "Order must have minimum value of $10."
+        mark = self.books[asset.coin].mid()
+        if abs(limit_px - mark) > MAX_PRICE_DEVIATION * mark:
+            return "Order price cannot be more than 80% away from the reference price"
+        return bool(wire["b"]), limit_px, size, tif, reduce_only, wire.get("c")
+
+    @staticmethod
+    def _crosses(book: SyntheticBook, is_buy: bool, px: Decimal) -> bool:
+        best = book.best_ask() if is_buy else book.best_bid()
+        return best is not None and (px >= best if is_buy else px <= best)
+
+    @staticmethod
+    def _visible(size: Decimal, tif: str, faults: OrderFaults) -> Decimal:
+        if tif != "Ioc" or faults.fill_fraction is None:
+            return size
+        return size * faults.fill_fraction
+
+    def _reducible(self, acct: Account, asset: PerpAsset, is_buy: bool) -> Decimal:
+        pos = acct.positions.get(asset.coin)
+        if not pos or not pos.szi or (pos.szi > 0) == is_buy:
+            return ZERO
+        return abs(pos.szi)
+
+    def _margin_ok(self, acct: Account, asset: PerpAsset, is_buy: bool, plan: list[tuple[Decimal, Decimal]],
+                   rest: Decimal, limit_px: Decimal) -> bool:
+        marks = self.marks()
+        lev = acct.lev(asset).value
+        pos = acct.positions.get(asset.coin)
+        start = pos.szi if pos else ZERO
+        filled = sum((sz for _, sz in plan), ZERO)
+        end = start + (filled if is_buy else -filled)
+        added = max(ZERO, abs(end) - abs(start))
+        cost = sum((px_ * sz for px_, sz in plan), ZERO)
+        avg = cost / filled if filled else limit_px
+        fee = cost * max(self.fees.taker, ZERO)
+        needed = added * avg / lev + rest * limit_px / lev + fee
+        return needed <= acct.available(marks)
+
+    def _new_order(self, acct: Account, asset: PerpAsset, is_buy: bool, limit_px: Decimal, size: Decimal,
+                   tif: str, reduce_only: bool, cloid: str | None) -> Order:
+        self.next_oid += 1
+        order = Order(self.next_oid, acct.address, asset, is_buy, limit_px, size, size, tif, reduce_only,
+                      cloid, self.clock(), status_timestamp=self.clock())
+        self.orders_by_oid[order.oid] = order
+        return order
+
+    def _execute(self, acct: Account, order: Order, plan: list[tuple[Decimal, Decimal]],
+                 filled: Decimal) -> dict[str, Any]:
+        book = self.books[order.asset.coin]
+        book.take(order.is_buy, plan)
+        fills = [self._fill(acct, order, px_, sz, crossed=True) for px_, sz in plan]
+        order.sz -= filled
+        base: dict[str, Any] = {"oid": order.oid}
+        if order.cloid:
+            base["cloid"] = order.cloid
+        if order.tif in ("Gtc", "Alo") and order.sz > 0:
+            acct.orders[order.oid] = order
+            self.sink.on_order_updates(acct.address, [self._update(order)])
+            status: dict[str, Any] = {"resting": base}
+        else:
+            self._close_order(acct, order, "filled" if order.sz == 0 else "canceled", resting=False)
+            avg = sum((px_ * sz for px_, sz in plan), ZERO) / filled
+            status = {"filled": {"totalSz": fmt.plain(filled), "avgPx": fmt.px(_round_avg(avg)), **base}}
+        if fills:
+            self.sink.on_fills(acct.address, fills)
+            self._emit_trades(order.asset.coin, fills, acct.address, order.is_buy)
+        return status
+
+    def _fill(self, acct: Account, order: Order, px_: Decimal, sz: Decimal, crossed: bool) -> dict[str, Any]:
+        rate = self.fees.taker if crossed else self.fees.maker
+        fee = px_ * sz * rate
+        start, closed, direction = acct.apply_fill(order.asset.coin, order.is_buy, px_, sz, fee)
+        tid = self.next_tid
+        self.next_tid += 1
+        fill = {"coin": order.asset.coin, "px": fmt.px(px_), "sz": fmt.plain(sz), "side": order.side,
+                "time": self.clock(), "startPosition": fmt.plain(start), "dir": direction,
+                "closedPnl": fmt.usd(closed), "hash": _hash("fill", order.oid, tid), "oid": order.oid,
+                "crossed": crossed, "fee": fmt.usd(fee), "tid": tid, "feeToken": "USDC"}
+        if order.cloid:
+            fill["cloid"] = order.cloid
+        acct.fills.append(fill)
+        return fill
+
+    def _emit_trades(self, coin: str, fills: list[dict[str, Any]], user: str, is_buy: bool) -> None:
+        house = "0x" + "0" * 39 + "1"
+        users = [user, house] if is_buy else [house, user]
+        trades = [{"coin": coin, "side": f["side"], "px": f["px"], "sz": f["sz"], "time": f["time"],
+                   "hash": f["hash"], "tid": f["tid"], "users": users} for f in fills]
+        self.sink.on_trades(coin, trades)
+
+    def _update(self, order: Order) -> dict[str, Any]:
+        return {"order": order.wire(), "status": order.status, "statusTimestamp": order.status_timestamp}
+
+    def _close_order(self, acct: Account, order: Order, status: str, resting: bool = True) -> None:
+        order.status = status
+        order.status_timestamp = self.clock()
+        acct.orders.pop(order.oid, None)
+        self.sink.on_order_updates(acct.address, [self._update(order)])
+
+    # ---- cancels & settings ------------------------------------------------------
+    def cancel(self, acct: Account, asset_id: int, oid: int) -> str | dict[str, str]:
+        order = acct.orders.get(oid)
+        if order is None or order.asset.asset != asset_id:
+            return {"error": f"Order was never placed, already canceled, or filled. asset={asset_id}"}
+        self._close_order(acct, order, "canceled")
+        return "success"
+
+    def cancel_by_cloid(self, acct: Account, asset_id: int, cloid: str) -> str | dict[str, str]:
+        for order in acct.orders.values():
+            if order.cloid == cloid and order.asset.asset == asset_id:
+                return self.cancel(acct, asset_id, order.oid)
+        return {"error": f"Order was never placed, already canceled, or filled. asset={asset_id}"}
+
+    def find_order(self, acct: Account, ref: int | str) -> Order | None:
+        if isinstance(ref, int):
+            order = self.orders_by_oid.get(ref)
+            return order if order and order.user == acct.address else None
+        matches = [o for o in self.orders_by_oid.values() if o.user == acct.address and o.cloid == ref]
+        return matches[-1] if matches else None
+
+    def update_leverage(self, acct: Account, asset_id: int, leverage: int, is_cross: bool) -> str | None:
+        """None on success, else the error text."""
+        if not 0 <= asset_id < len(ASSETS):
+            return "Invalid asset."
+        asset = ASSETS[asset_id]
+        if not isinstance(leverage, int) or leverage < 1 or leverage > asset.max_leverage:
+            return "Invalid leverage value"
+        lev = acct.lev(asset)
+        old = (lev.value, lev.is_cross)
+        lev.value, lev.is_cross = leverage, bool(is_cross)
+        if acct.available(self.marks()) < 0:
+            lev.value, lev.is_cross = old
+            return "Insufficient margin to update leverage."
+        return None
+
+
+def _hash(*parts: object) -> str:
+    return "0x" + hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
+
+
+def _round_avg(value: Decimal) -> Decimal:
+    return round(value, max(0, 8 - value.adjusted())).normalize()
+
+
+def coin_asset(coin: str) -> PerpAsset:
+    return BY_COIN[coin]

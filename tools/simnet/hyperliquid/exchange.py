@@ -1,0 +1,129 @@
+"""``POST /exchange``: authenticate a signed action, then run it on the engine.
+
+Whole-action refusals answer ``{"status": "err", "response": <text>}`` (HTTP
+200), per-order outcomes go into ``statuses`` as on the real API.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tools.simnet.hyperliquid.auth import AuthError, recover_agent_approver, recover_l1_signer
+from tools.simnet.hyperliquid.engine import OrderFaults
+
+if TYPE_CHECKING:
+    from tools.simnet.hyperliquid.accounts import Account
+    from tools.simnet.hyperliquid.venue import HyperliquidVenue
+
+SCHEDULE_CANCEL_MIN_DELAY_MS = 5000
+ORDER_ACTIONS = ("order", "cancel", "cancelByCloid")
+
+
+def err(text: str) -> dict[str, Any]:
+    return {"status": "err", "response": text}
+
+
+def ok(kind: str, data: Any = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"type": kind}
+    if data is not None:
+        response["data"] = data
+    return {"status": "ok", "response": response}
+
+
+class ExchangeApi:
+    def __init__(self, venue: "HyperliquidVenue"):
+        self.venue = venue
+        self.engine = venue.engine
+        self.registry = venue.registry
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            action, nonce, signature = body["action"], int(body["nonce"]), body["signature"]
+            kind = action["type"]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("Failed to deserialize the JSON body into the target type") from None
+        now = self.venue.now_ms()
+        try:
+            if kind == "approveAgent":
+                return self._approve_agent(action, signature, nonce, now)
+            acct = self._authenticate(body, action, signature, nonce, now)
+        except AuthError as exc:
+            return err(str(exc))
+        acct.n_requests += 1
+        handler = getattr(self, f"_do_{kind}", None)
+        if handler is None:
+            return err(f"Unsupported action type in simulator: {kind}")
+        return handler(acct, action)
+
+    # ---- authentication --------------------------------------------------------
+    def _authenticate(self, body: dict[str, Any], action: dict[str, Any], signature: dict[str, Any],
+                      nonce: int, now: int) -> "Account":
+        vault = body.get("vaultAddress")
+        expires = body.get("expiresAfter")
+        signer = recover_l1_signer(action, signature, vault, nonce, expires)
+        if expires is not None and now > int(expires):
+            raise AuthError(f"Action already expired at {expires}")
+        acting = (vault or self.registry.principal(signer)).lower()
+        authorized = signer == acting or self.registry.agents.get(signer) == acting
+        if not authorized or not self.venue.account_exists(acting):
+            raise AuthError(f"User or API Wallet {signer} does not exist.")
+        self.venue.nonces.check_and_use(signer, nonce, now)
+        return self.engine.account(acting)
+
+    def _approve_agent(self, action: dict[str, Any], signature: dict[str, Any], nonce: int,
+                       now: int) -> dict[str, Any]:
+        master = recover_agent_approver(action, signature)
+        if int(action.get("nonce", -1)) != nonce:
+            raise AuthError("Nonce mismatch.")
+        self.venue.nonces.check_and_use(master, nonce, now)
+        agent = str(action.get("agentAddress", "")).lower()
+        if len(agent) != 42:
+            raise AuthError("Invalid agent address.")
+        self.engine.account(master)
+        self.registry.approve(master, agent, str(action.get("agentName") or ""))
+        return ok("default")
+
+    # ---- actions ------------------------------------------------------------------
+    def _do_order(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        statuses = [self.engine.place(acct, wire, self._order_faults()) for wire in action.get("orders", [])]
+        return ok("order", {"statuses": statuses})
+
+    def _order_faults(self) -> OrderFaults:
+        faults = self.venue.faults
+        reason = None
+        if faults.reject_count > 0:
+            reason = faults.reject_reason or "Insufficient margin to place order."
+            faults.take_reject()
+        fraction = faults.flags.get("partial_fill")
+        return OrderFaults(reject_reason=reason, force_min_value=faults.take("min_notional"),
+                           fill_fraction=Decimal(str(fraction)) if fraction else None)
+
+    def _do_cancel(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        statuses = [self.engine.cancel(acct, int(c["a"]), int(c["o"])) for c in action.get("cancels", [])]
+        return ok("cancel", {"statuses": statuses})
+
+    def _do_cancelByCloid(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        statuses = [self.engine.cancel_by_cloid(acct, int(c["asset"]), str(c["cloid"]))
+                    for c in action.get("cancels", [])]
+        return ok("cancel", {"statuses": statuses})
+
+    def _do_updateLeverage(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        error = self.engine.update_leverage(acct, int(action["asset"]), action.get("leverage"),
+                                            bool(action.get("isCross", True)))
+        return err(error) if error else ok("default")
+
+    def _do_scheduleCancel(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        when = action.get("time")
+        if when is None:
+            acct.schedule_cancel_at = None
+            return ok("default")
+        required = Decimal(str(self.venue.options.get("schedule_cancel_min_volume", 0)))
+        if acct.volume < required:
+            return err(f"Cannot set scheduled cancel time until enough volume traded. Required: ${required}.")
+        if int(when) < self.venue.now_ms() + SCHEDULE_CANCEL_MIN_DELAY_MS:
+            return err("Scheduled cancel time too early, must be at least 5 seconds from now.")
+        acct.schedule_cancel_at = int(when)
+        return ok("default")
+
+    def _do_noop(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        return ok("default")

@@ -1,0 +1,160 @@
+"""``POST /info`` request types (the ones the SDK uses at start-up and a hedger needs)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from tools.simnet.hyperliquid import fmt
+from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_meta_document
+
+if TYPE_CHECKING:
+    from tools.simnet.hyperliquid.venue import HyperliquidVenue
+
+MAX_FILLS = 2000
+
+
+class InfoError(Exception):
+    """Unanswerable request: HTTP 422 with this text, as the real API does."""
+
+
+class InfoApi:
+    def __init__(self, venue: "HyperliquidVenue"):
+        self.venue = venue
+        self.engine = venue.engine
+        self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "meta": lambda _r: meta_document(),
+            "spotMeta": lambda _r: spot_meta_document(),
+            "perpDexs": lambda _r: [None],
+            "metaAndAssetCtxs": lambda _r: [meta_document(), self._asset_ctxs()],
+            "allMids": lambda _r: self.all_mids(),
+            "l2Book": self._l2_book,
+            "clearinghouseState": self._clearinghouse_state,
+            "spotClearinghouseState": self._spot_state,
+            "openOrders": self._open_orders,
+            "frontendOpenOrders": self._frontend_open_orders,
+            "userFills": self._user_fills,
+            "userFillsByTime": self._user_fills_by_time,
+            "orderStatus": self._order_status,
+            "userFees": self._user_fees,
+            "userRateLimit": self._user_rate_limit,
+            "extraAgents": self._extra_agents,
+        }
+
+    def answer(self, body: dict[str, Any]) -> Any:
+        handler = self.handlers.get(body.get("type")) if isinstance(body, dict) else None
+        if handler is None:
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        return handler(body)
+
+    # ---- market data ------------------------------------------------------------
+    def all_mids(self) -> dict[str, str]:
+        return {coin: fmt.px(book.mid()) for coin, book in self.engine.books.items()}
+
+    def l2_book(self, coin: str) -> dict[str, Any]:
+        book = self.engine.books[coin]
+        bids = self._merge(book.bids, coin, True)
+        asks = self._merge(book.asks, coin, False)
+        return {"coin": coin, "time": self.venue.now_ms(), "levels": [bids, asks]}
+
+    def bbo(self, coin: str) -> dict[str, Any]:
+        levels = self.l2_book(coin)["levels"]
+        return {"coin": coin, "time": self.venue.now_ms(),
+                "bbo": [levels[0][0] if levels[0] else None, levels[1][0] if levels[1] else None]}
+
+    def _merge(self, levels: list[Any], coin: str, is_buy: bool) -> list[dict[str, Any]]:
+        """Synthetic depth plus users' resting orders, aggregated by price (20 levels)."""
+        agg: dict[Decimal, list[Any]] = {lv.px: [lv.sz, lv.n] for lv in levels}
+        for acct in self.engine.accounts.values():
+            for order in acct.orders.values():
+                if order.asset.coin == coin and order.is_buy == is_buy:
+                    entry = agg.setdefault(order.limit_px, [Decimal(0), 0])
+                    entry[0] += order.sz
+                    entry[1] += 1
+        prices = sorted(agg, reverse=is_buy)[:20]
+        return [{"px": fmt.px(p), "sz": fmt.plain(agg[p][0]), "n": agg[p][1]} for p in prices]
+
+    def _l2_book(self, req: dict[str, Any]) -> Any:
+        coin = req.get("coin")
+        if coin not in BY_COIN:
+            return None
+        return self.l2_book(coin)
+
+    def _asset_ctxs(self) -> list[dict[str, Any]]:
+        out = []
+        for asset in ASSETS:
+            book = self.engine.books[asset.coin]
+            mid = fmt.px(book.mid())
+            out.append({"funding": "0.0000125", "openInterest": "0.0", "prevDayPx": mid, "dayNtlVlm": "0.0",
+                        "premium": "0.0", "oraclePx": mid, "markPx": mid, "midPx": mid,
+                        "impactPxs": [fmt.px(book.best_bid()), fmt.px(book.best_ask())], "dayBaseVlm": "0.0"})
+        return out
+
+    # ---- user data ------------------------------------------------------------------
+    def _user(self, req: dict[str, Any]):
+        user = req.get("user")
+        if not isinstance(user, str) or not user.startswith("0x") or len(user) != 42:
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        return self.engine.account(user)
+
+    def _clearinghouse_state(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        state = acct.state(self.engine.marks(), lambda c: BY_COIN[c])
+        state["time"] = self.venue.now_ms()
+        return state
+
+    def _spot_state(self, req: dict[str, Any]) -> Any:
+        self._user(req)
+        return {"balances": []}
+
+    def _open_orders(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        return [{k: v for k, v in o.wire().items()}
+                for o in sorted(acct.orders.values(), key=lambda o: -o.oid)]
+
+    def _frontend_open_orders(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        return [o.frontend() for o in sorted(acct.orders.values(), key=lambda o: -o.oid)]
+
+    def _user_fills(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        return list(reversed(acct.fills[-MAX_FILLS:]))
+
+    def _user_fills_by_time(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        start = int(req.get("startTime") or 0)
+        end = req.get("endTime")
+        end = int(end) if end is not None else None
+        fills = [f for f in acct.fills if f["time"] >= start and (end is None or f["time"] <= end)]
+        return fills[:MAX_FILLS]
+
+    def _order_status(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        ref = req.get("oid")
+        order = self.engine.find_order(acct, ref) if isinstance(ref, (int, str)) else None
+        if order is None:
+            return {"status": "unknownOid"}
+        return {"status": "order", "order": {"order": order.frontend(), "status": order.status,
+                                             "statusTimestamp": order.status_timestamp}}
+
+    def _user_fees(self, req: dict[str, Any]) -> Any:
+        self._user(req)
+        fees = self.engine.fees
+        cross, add = fmt.plain(fees.taker), fmt.plain(fees.maker)
+        return {"dailyUserVlm": [], "feeSchedule": {
+                    "cross": cross, "add": add, "spotCross": "0.0007", "spotAdd": "0.0004",
+                    "tiers": {"vip": [], "mm": []}, "referralDiscount": "0.04", "stakingDiscountTiers": []},
+                "userCrossRate": cross, "userAddRate": add, "userSpotCrossRate": "0.0007",
+                "userSpotAddRate": "0.0004", "activeReferralDiscount": "0.0", "trial": None,
+                "feeTrialReward": "0.0", "nextTrialAvailableTimestamp": None, "stakingLink": None,
+                "activeStakingDiscount": {"bpsOfMaxSupply": "0.0", "discount": "0.0"}}
+
+    def _user_rate_limit(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        return {"cumVlm": fmt.usd(acct.volume), "nRequestsUsed": acct.n_requests,
+                "nRequestsCap": 10000 + int(acct.volume), "nRequestsSurplus": 0}
+
+    def _extra_agents(self, req: dict[str, Any]) -> Any:
+        acct = self._user(req)
+        reg = self.venue.registry
+        return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
+                for a, master in reg.agents.items() if master == acct.address]
