@@ -2,8 +2,8 @@
 
 Units are in each comment. Spreads and refreshTolerance are PERCENT
 ("spread": 0.1 means 0.1 %); slippage and marginShare are
-FRACTIONS (0.01 means 1 %); defensiveSkew is percent per level-1 qty of
-position held. Times are seconds unless a comment says otherwise.
+FRACTIONS (0.01 means 1 %); defensiveSkew is percent, scaled by how much of
+the free margin the position already uses. Times are seconds unless a comment says otherwise.
 
 Any key may be overridden for one run with ``--set key=value`` (for a level:
 ``--set orderLevels.1.spread=0.2``); overrides go through the same checks.
@@ -16,7 +16,7 @@ AVAX = {
     "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
     "orderFrequency": 2,                   # s between quote refreshes
     "orderExpiry": 3,                      # s a signed quote lives on Hubble (>= orderFrequency)
-    "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, per level-1 qty held (0 = off)
+    "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, times 10 x (position margin / free margin) (0 = off)
     "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
     "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
     "orderLevels": {                       # one bid and one ask per level

@@ -152,7 +152,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "leverage": (_integer, "x, whole number", "leverage set on the hedge venue; 1 to the venue's maximum for the asset"),
     "orderFrequency": (_seconds(), "seconds", "time between quote refreshes"),
     "orderExpiry": (_seconds(), "seconds", "lifetime of each signed quote on Hubble; at least orderFrequency"),
-    "defensiveSkew": (_ranged(0, 10, unit=" %"), "% per level-1 qty held", "extra spread on the side that would grow the position"),
+    "defensiveSkew": (_ranged(0, 10, unit=" %"), "%", "extra spread on the side that would grow the position, times 10 x position margin / free margin"),
     "priceFeed": (_choice(*PRICE_FEEDS), "choice", "mid-price source: binance-futures bookTicker or binance-spot trades"),
     "avoidCrossing": (_boolean, "bool", "never quote through the opposite side of the live Hubble book"),
     "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %}; spreads non-decreasing'),

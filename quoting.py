@@ -1,0 +1,154 @@
+"""Quote math: free margin, per-side budgets, defensive skew, level prices and sizes.
+
+Pure functions over Decimal, so every rule is unit-tested without a venue.
+Conventions: side +1 is a bid (we buy on Hubble), -1 an ask. Sizes are
+positive base units here; the signed Hubble size is side * qty. The hedge of
+a filled bid is a sell on the hedge venue, so its hedge size is -qty.
+
+Free margin follows the seed: margin - used margin + unrealised PnL - pending
+funding - reserved margin, with used margin = total position notional /
+leverage. The side that reduces an existing position also gets that
+position's margin back in its budget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Callable, Sequence
+
+from settings import Level
+
+BID, ASK = 1, -1
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Position:
+    market: int
+    size: Decimal                 # signed base units
+    notional: Decimal             # |size| * mark, USD
+    unrealised_pnl: Decimal       # USD
+    unrealised_funding: Decimal   # USD owed by the trader (positive reduces margin)
+
+
+@dataclass(frozen=True)
+class Account:
+    margin: Decimal
+    reserved_margin: Decimal
+    positions: tuple[Position, ...]
+
+    def position(self, market: int) -> Position | None:
+        return next((p for p in self.positions if p.market == market), None)
+
+
+@dataclass(frozen=True)
+class Budget:
+    bid: Decimal        # USD of margin the bids may use
+    ask: Decimal
+    skew_bid: Decimal   # extra spread, fraction of price
+    skew_ask: Decimal
+
+
+@dataclass(frozen=True)
+class Quote:
+    side: int
+    level: int
+    price: Decimal
+    qty: Decimal
+
+    @property
+    def signed_size(self) -> Decimal:
+        return self.qty * self.side
+
+
+def free_margin(account: Account, leverage: int) -> Decimal:
+    used = sum((p.notional for p in account.positions), ZERO) / leverage
+    upnl = sum((p.unrealised_pnl for p in account.positions), ZERO)
+    funding = sum((p.unrealised_funding for p in account.positions), ZERO)
+    return account.margin - used + upnl - funding - account.reserved_margin
+
+
+def budgets(account: Account, market: int, leverage: int, margin_share: Decimal,
+            defensive_skew_pct: Decimal) -> Budget:
+    """Margin per side and the defensive skew, given the position in `market`."""
+    free = free_margin(account, leverage)
+    base = free * margin_share
+    bid = ask = base
+    skew_bid = skew_ask = ZERO
+    position = account.position(market)
+    if position is not None and position.size != 0:
+        position_margin = position.notional / leverage
+        reducing_budget = (free + position_margin) * margin_share
+        skew = position_margin / free * 10 * defensive_skew_pct / 100 if free > 0 else ZERO
+        if position.size > 0:
+            ask, skew_bid = reducing_budget, skew
+        else:
+            bid, skew_ask = reducing_budget, skew
+    return Budget(bid, ask, skew_bid, skew_ask)
+
+
+def round_to_tick(price: Decimal, tick: Decimal, side: int) -> Decimal:
+    """Bids round down and asks round up: rounding never tightens our spread."""
+    rounding = ROUND_FLOOR if side == BID else ROUND_CEILING
+    return (price / tick).to_integral_value(rounding=rounding) * tick
+
+
+def level_price(mid: Decimal, spread_pct: Decimal, skew: Decimal, side: int, tick: Decimal,
+                best_bid: Decimal | None, best_ask: Decimal | None, avoid_crossing: bool) -> Decimal:
+    """Price of one level; with avoid_crossing it stays strictly inside our side of the book."""
+    fraction = spread_pct / 100 + skew
+    price = round_to_tick(mid * (1 - side * fraction), tick, side)
+    if avoid_crossing:
+        opposite = best_ask if side == BID else best_bid
+        if opposite is not None and (price - opposite) * side >= 0:
+            price = round_to_tick(opposite * (1 - side * fraction), tick, side)
+            price = min(price, opposite - tick) if side == BID else max(price, opposite + tick)
+    return price
+
+
+def level_qty(wanted: Decimal, budget: Decimal, leverage: int, price: Decimal, min_size: Decimal) -> Decimal:
+    """The level's qty, or what the budget allows rounded down to the minimum size (0 if nothing)."""
+    if budget <= 0 or price <= 0:
+        return ZERO
+    affordable = budget * leverage / price
+    if wanted <= affordable:
+        return wanted
+    return (affordable / min_size).to_integral_value(rounding=ROUND_FLOOR) * min_size
+
+
+def build_quotes(mid: Decimal, levels: Sequence[Level], budget: Budget, leverage: int, tick: Decimal,
+                 min_size: Decimal, best_bid: Decimal | None, best_ask: Decimal | None, avoid_crossing: bool,
+                 hedgeable: Callable[[Decimal], bool] | None) -> list[Quote]:
+    """One bid and one ask per level, budgets spent level by level.
+
+    `hedgeable(size)` is asked for the cumulative hedge of the side so far
+    (a filled bid is hedged by a sell): a level whose hedge, together with the
+    levels before it, could not be done is skipped.
+    """
+    quotes: list[Quote] = []
+    for side, remaining, skew in ((BID, budget.bid, budget.skew_bid), (ASK, budget.ask, budget.skew_ask)):
+        cumulative = ZERO
+        for level in levels:
+            price = level_price(mid, level.spread_pct, skew, side, tick, best_bid, best_ask, avoid_crossing)
+            qty = level_qty(level.qty, remaining, leverage, price, min_size)
+            if qty <= 0:
+                continue
+            if hedgeable is not None and not hedgeable(-side * (cumulative + qty)):
+                continue
+            cumulative += qty
+            remaining -= qty * price / leverage
+            quotes.append(Quote(side, level.number, price, qty))
+    return quotes
+
+
+def parse_account(response) -> Account:
+    """Account from the SDK's GetPositionsResponse (strings/floats -> Decimal, exactly as sent)."""
+    def dec(value) -> Decimal:
+        return Decimal(str(value)) if value not in (None, "") else ZERO
+
+    positions = []
+    for raw in response.positions:
+        get = raw.get if hasattr(raw, "get") else (lambda k, r=raw: getattr(r, k, None))
+        positions.append(Position(int(get("market")), dec(get("size")), dec(get("notionalPosition")),
+                                  dec(get("unrealisedProfit")), dec(get("unrealisedFunding"))))
+    return Account(dec(response.margin), dec(response.reservedMargin), tuple(positions))
