@@ -1,0 +1,77 @@
+"""Helpers for the Hubble simnet contract tests: start the node, point the real SDK at it."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from contextlib import contextmanager
+from typing import Any, Awaitable, Callable, Iterator
+
+from eth_account import Account
+from eth_utils import keccak
+
+from tools.simnet.core import SimConfig, SimNet
+
+KEY_A = "0x" + keccak(b"simnet-hubble-trader-a").hex()
+KEY_B = "0x" + keccak(b"simnet-hubble-trader-b").hex()
+KEY_C = "0x" + keccak(b"simnet-hubble-trader-c").hex()
+ADDR_A = Account.from_key(KEY_A).address
+ADDR_B = Account.from_key(KEY_B).address
+
+
+@contextmanager
+def hubble_net(seed: int = 7, scenario: str = "quiet", **options: Any) -> Iterator[tuple[SimNet, dict[str, Any]]]:
+    """A SimNet running only the Hubble venue, stepped by hand (autotick off)."""
+    opts = {"depth_interval_s": 0.05, **options}
+    net = SimNet(SimConfig(seed=seed, venues=("hubble",), autotick=False, scenario=scenario,
+                           venue_options={"hubble": opts}))
+    ready = net.start()
+    try:
+        yield net, ready
+    finally:
+        net.stop()
+
+
+def point_sdk(ready: dict[str, Any]) -> None:
+    """Set the SDK's env vars and forget its cached web3 clients (they hold the URL)."""
+    os.environ["HUBBLE_RPC"] = ready["hubble_rpc"]
+    os.environ["HUBBLE_WS_RPC"] = ready["hubble_ws"]
+    os.environ["HUBBLE_INDEXER_API_URL"] = ready["hubble_indexer"]
+    os.environ["HUBBLE_ENV"] = ready["hubble_env"]
+    import hubble_exchange.eth as eth
+    eth.async_web3_client = None
+    eth.sync_web3_client = None
+
+
+async def returned(value: Any) -> Any:
+    """SDK callback that just hands the response back."""
+    return value
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll a condition (short sleeps inside a bounded loop)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def collect(subscribe: Callable[[Callable[..., Awaitable[Any]]], Awaitable[Any]],
+                  until: Callable[[list[Any]], bool], timeout: float = 5.0) -> list[Any]:
+    """Run an SDK subscription until `until(messages)` holds; returns the messages."""
+    messages: list[Any] = []
+    done = asyncio.Event()
+
+    async def callback(ws: Any, response: Any) -> None:
+        messages.append(response)
+        if until(messages):
+            done.set()
+
+    task = asyncio.create_task(subscribe(callback))
+    try:
+        await asyncio.wait_for(done.wait(), timeout)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return messages

@@ -1,0 +1,282 @@
+"""The "hubble" venue: one port serving JSON-RPC (/rpc), websocket (/ws) and the indexer (/indexer)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tools.simnet.core import Venue
+from tools.simnet.hubble import constants as C
+from tools.simnet.hubble.activity import Activity, ActivityParams, peek_next, round_size
+from tools.simnet.hubble.chain import Chain
+from tools.simnet.hubble.engine import Engine, EngineParams
+from tools.simnet.hubble.feeds import Conn, Feeds, notification, parse_go_duration
+from tools.simnet.hubble.indexer import Indexer
+from tools.simnet.hubble.node import HubbleNode, RpcError
+from tools.simnet.hubble.rpc import RpcMethods
+from tools.simnet.hubble.wire import depth_rows
+
+log = logging.getLogger("simnet.hubble")
+
+
+def bps_to_ppm(bps: Any) -> int:
+    """Fee in bps -> parts per million of notional, exactly."""
+    return int(Decimal(str(bps)) * 100)
+
+
+class HubbleVenue(Venue):
+    name = "hubble"
+
+    def __init__(self, net: Any):
+        super().__init__(net)
+        o = self.options
+        params = EngineParams(
+            initial_margin=int(Decimal(str(net.config.initial_margin)) * C.PRICE_SCALE),
+            maker_fee_ppm=bps_to_ppm(o.get("maker_fee_bps", 0)),
+            taker_fee_ppm=bps_to_ppm(o.get("taker_fee_bps", 5)),
+            min_allowable_margin=int(Decimal(str(o.get("min_allowable_margin", 0.2))) * C.PRICE_SCALE))
+        self.engine = Engine(params)
+        self.chain = Chain(net.config.seed)
+        self.feeds = Feeds(self.faults)
+        self.indexer = Indexer(self.engine)
+        self.node = HubbleNode(self.engine, self.chain, self.faults, o, self._publish)
+        self.rpc = RpcMethods(self.node)
+        self.activity = Activity(self.engine, self.rng, ActivityParams.from_options(o), self._background_take)
+        self.prices: dict[int, float] = {}
+        self._seen: deque[dict[str, float]] = deque()
+        self._conns: set[Conn] = set()
+        self._peeked: dict[str, float] = {}
+
+    # ---- venue hooks ---------------------------------------------------------
+    def build_apps(self) -> dict[str, web.Application]:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/rpc", self._http)
+        app.router.add_post("/", self._http)
+        app.router.add_get("/ws", self._ws)
+        app.router.add_get("/", self._ws)
+        app.router.add_routes(self.indexer.routes("/indexer"))
+        return {"hubble": app}
+
+    def ready_keys(self, bases: dict[str, str]) -> dict[str, Any]:
+        base = bases["hubble"]
+        return {"hubble_rpc": f"http://{base}/rpc", "hubble_ws": f"ws://{base}/ws",
+                "hubble_indexer": f"http://{base}/indexer", "hubble_env": "mainnet"}
+
+    async def on_start(self) -> None:
+        self._update_prices(self.net.path.prices())
+        self.activity.refresh_makers(self.prices, force=True)
+
+    async def on_stop(self) -> None:
+        for conn in list(self._conns):
+            conn.close()
+
+    def on_tick(self, step: int, prices: dict[str, float]) -> None:
+        self._update_prices(prices)
+        self._peeked = {}
+        self.engine.expire(int(self.engine.clock()))
+        self.activity.refresh_makers(self.prices)
+        self.activity.run_takers(self.net.config.path.dt, self.prices, self._next_move)
+
+    def _update_prices(self, reference: dict[str, float]) -> None:
+        """Venue prices: the reference seen lag_seconds late, plus basis."""
+        lag_steps = int(round(float(self.options.get("lag_seconds", 0.0)) / self.net.config.path.dt))
+        self._seen.append(dict(reference))
+        while len(self._seen) > lag_steps + 1:
+            self._seen.popleft()
+        seen = self._seen[0]
+        basis = 1.0 + float(self.options.get("basis_bps", 0.0)) / 1e4
+        for market in C.MARKETS:
+            if market.symbol is not None:
+                price = seen[market.symbol]
+            else:
+                start = self._start_price(C.DERIVED_FROM)
+                price = market.start_price * seen[C.DERIVED_FROM] / start
+            self.prices[market.market_id] = price * basis
+            self.engine.index_prices[market.market_id] = int(self.prices[market.market_id] * C.PRICE_SCALE)
+
+    @staticmethod
+    def _start_price(symbol: str) -> float:
+        from tools.simnet.markets import MARKETS
+        return MARKETS[symbol].start_price
+
+    def _next_move(self, market_id: int) -> float:
+        market = C.MARKETS[market_id]
+        symbol = market.symbol or C.DERIVED_FROM
+        if symbol not in self._peeked:
+            self._peeked[symbol] = peek_next(self.net.path, symbol)
+        return self._peeked[symbol]
+
+    def _background_take(self, market_id: int, buy: bool, size: int) -> Any:
+        return self.node.market_take(market_id, buy, size)
+
+    def _publish(self, kind: str, key: Any, event: dict[str, Any]) -> None:
+        if kind == "market" and event["BlockStatus"] == "head":
+            self.indexer.record(key, event["Timestamp"], event["Price"], event["Size"])
+        self.feeds.publish(kind, key, event)
+
+    # ---- control -------------------------------------------------------------
+    async def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        if action == "take":
+            return self._control_take(**params)
+        if action == "requote":
+            self.activity.refresh_makers(self.prices, force=True)
+            return {}
+        if action == "fund":
+            acct = self.engine.account(_checksum(params["trader"]))
+            acct.margin += int(Decimal(str(params["amount"])) * C.PRICE_SCALE)
+            return {"margin": acct.margin / C.PRICE_SCALE}
+        if action == "account":
+            return self.rpc.margin_and_positions(params["trader"])
+        if action == "prices":
+            return {"prices": dict(self.prices)}
+        return await self.faults.apply(action, params)
+
+    def _control_take(self, market: Any, side: str, size: float | None = None, size_usd: float | None = None,
+                      price: float | None = None) -> dict[str, Any]:
+        market_id = _market_id(market)
+        spec = C.MARKETS[market_id]
+        if size is None:
+            size = float(size_usd or 0) / self.prices[market_id]
+        qty = round_size(float(size), spec) if size > 0 else 0
+        buy = side.lower() in ("buy", "long", "bid")
+        limit = int(Decimal(str(price)) * C.PRICE_SCALE) if price is not None else None
+        result = self.node.market_take(market_id, buy, qty, limit)
+        result["size"] = qty / C.SIZE_SCALE
+        return result
+
+    # ---- HTTP JSON-RPC -------------------------------------------------------
+    async def _http(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._ws(request)
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            return _json({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
+        await self._latency()
+        if isinstance(payload, list):
+            return _json([self._answer(p) for p in payload])
+        return _json(self._answer(payload))
+
+    async def _latency(self) -> None:
+        await self.faults.maybe_delay()
+        latency = float(self.options.get("latency_ms", 0.0))
+        if latency > 0:
+            await asyncio.sleep(latency / 1000.0)
+
+    def _answer(self, req: Any) -> dict[str, Any]:
+        req_id = req.get("id") if isinstance(req, dict) else None
+        fault = self.faults.take_error()
+        if fault is not None:
+            code, message = fault
+            return _error(req_id, code or -32000, message or "internal error")
+        try:
+            result = self.rpc.dispatch(req["method"], list(req.get("params") or []))
+        except RpcError as exc:
+            return _error(req_id, exc.code, exc.message)
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            return _error(req_id, -32602, f"invalid argument: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the node answers every request
+            log.exception("hubble rpc %s failed", req.get("method"))
+            return _error(req_id, -32603, str(exc))
+        return {"jsonrpc": "2.0", "id": req_id, "result": result}
+
+    # ---- websocket -----------------------------------------------------------
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
+        await ws.prepare(request)
+        conn = Conn(ws, self.faults)
+        self._conns.add(conn)
+        self.faults.track(ws, "orders")
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._ws_request(conn, msg.data)
+        finally:
+            self.feeds.drop(conn)
+            conn.close()
+            self._conns.discard(conn)
+            self.faults.untrack(ws)
+        return ws
+
+    async def _ws_request(self, conn: Conn, text: str) -> None:
+        try:
+            req = json.loads(text)
+        except ValueError:
+            conn.send({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
+            return
+        await self._latency()
+        method = req.get("method", "")
+        if method in ("trading_subscribe", "orderbook_subscribe"):
+            fault = self.faults.take_error()
+            if fault is not None:
+                conn.send(_error(req.get("id"), fault[0] or -32000, fault[1] or "internal error"))
+                return
+            try:
+                sub_id = self._subscribe(conn, method.split("_")[0], list(req.get("params") or []))
+            except RpcError as exc:
+                conn.send(_error(req.get("id"), exc.code, exc.message))
+                return
+            conn.send({"jsonrpc": "2.0", "id": req.get("id"), "result": sub_id})
+            return
+        if method.endswith("_unsubscribe"):
+            conn.send({"jsonrpc": "2.0", "id": req.get("id"), "result": True})
+            return
+        conn.send(self._answer(req))
+
+    def _subscribe(self, conn: Conn, namespace: str, params: list[Any]) -> str:
+        if not params:
+            raise RpcError("subscription not found", -32601)
+        stream, args = params[0], params[1:]
+        if namespace == "trading" and stream == "streamTraderUpdates":
+            self.faults.track(conn.ws, "trader")
+            return self.feeds.subscribe_trader(conn, str(args[0]), str(args[1]) if len(args) > 1 else "head")
+        if namespace == "trading" and stream == "streamMarketTrades":
+            self.faults.track(conn.ws, "market")
+            return self.feeds.subscribe_market(conn, int(args[0]), str(args[1]) if len(args) > 1 else "head")
+        if namespace == "trading" and stream == "streamDepthUpdateForMarket":
+            market = int(args[0])
+            self.faults.track(conn.ws, "depth")
+            interval = float(self.options.get("depth_interval_s", 1.0))
+            return self.feeds.start_depth(conn, "trading", interval, lambda: self.rpc._depth(market),
+                                          lambda b, a: {"T": int(self.engine.clock()), "s": market,
+                                                        "b": depth_rows(b, True), "a": depth_rows(a, False)})
+        if namespace == "orderbook" and stream == "streamDepthUpdateForMarketAndFreq":
+            market = int(args[0])
+            freq = str(args[1]) if len(args) > 1 and args[1] else "1s"
+            interval = parse_go_duration(freq)
+            if interval is None or interval <= 0:
+                raise RpcError(f"invalid update frequency {freq}")
+            self.faults.track(conn.ws, "depth")
+            return self.feeds.start_depth(conn, "orderbook", interval, lambda: self.rpc._depth(market),
+                                          lambda b, a: {"market": market,
+                                                        "longs": {str(p): str(q) for p, q in b.items()},
+                                                        "shorts": {str(p): str(q) for p, q in a.items()}})
+        raise RpcError(f'no "{stream}" subscription in {namespace} namespace', -32601)
+
+
+def _json(body: Any) -> web.Response:
+    return web.Response(text=json.dumps(body), content_type="application/json")
+
+
+def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": req_id, "error": {"code": code, "message": message}}
+
+
+def _checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+    return to_checksum_address(address)
+
+
+def _market_id(market: Any) -> int:
+    if isinstance(market, int) or (isinstance(market, str) and market.isdigit()):
+        return int(market)
+    for m in C.MARKETS:
+        if m.symbol == str(market).upper() or m.name == market:
+            return m.market_id
+    raise KeyError(f"unknown hubble market {market!r}")
