@@ -1,0 +1,63 @@
+"""Point python-binance's AsyncClient / BinanceSocketManager at the simulated Binance.
+
+The product can do the same: after constructing the client (the constructor
+makes no request), override
+    client.API_URL     = ready["binance_spot_rest"] + "/api"
+    client.FUTURES_URL = ready["binance_futures_rest"] + "/fapi"
+and on the socket manager
+    bsm.STREAM_URL  = ready["binance_spot_ws"]      # ends with "/"
+    bsm.FSTREAM_URL = ready["binance_futures_ws"]   # ends with "/"
+then do what ``AsyncClient.create`` does (ping, then server-time offset).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from binance import AsyncClient, BinanceSocketManager
+
+
+def point_client(client: AsyncClient, ready: dict[str, Any]) -> AsyncClient:
+    client.API_URL = ready["binance_spot_rest"] + "/api"
+    client.FUTURES_URL = ready["binance_futures_rest"] + "/fapi"
+    return client
+
+
+async def create_client(ready: dict[str, Any], api_key: str | None = None, api_secret: str | None = None,
+                        **kwargs: Any) -> AsyncClient:
+    """Like ``AsyncClient.create`` but against the simulator (default: its key pair)."""
+    client = point_client(AsyncClient(api_key or ready["binance_api_key"],
+                                      api_secret or ready["binance_api_secret"], **kwargs), ready)
+    try:
+        await client.ping()
+        server = await client.get_server_time()
+        client.timestamp_offset = server["serverTime"] - int(time.time() * 1000)
+    except Exception:
+        await client.close_connection()
+        raise
+    return client
+
+
+def socket_manager(client: AsyncClient, ready: dict[str, Any], **kwargs: Any) -> BinanceSocketManager:
+    bsm = BinanceSocketManager(client, **kwargs)
+    bsm.STREAM_URL = ready["binance_spot_ws"]
+    bsm.FSTREAM_URL = ready["binance_futures_ws"]
+    return bsm
+
+
+async def recv_stepping(net, socket, timeout: float = 5.0, want=lambda msg: True) -> dict[str, Any]:
+    """Advance the price path until `socket` yields a message accepted by `want`.
+
+    Steps happen on the simnet thread, so this is a bounded wait loop, not a sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await asyncio.to_thread(net.control, "net", "step", count=1)
+        try:
+            msg = await asyncio.wait_for(socket._queue.get(), timeout=0.05)
+        except asyncio.TimeoutError:
+            continue
+        if want(msg):
+            return msg
+    raise TimeoutError("no matching websocket message")

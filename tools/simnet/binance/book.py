@@ -1,0 +1,131 @@
+"""Synthetic order book around the venue's mid, rebuilt on every price step.
+
+Liquidity taken by the simulator's own accounts is removed from the levels
+until the next step rebuilds the book, so a large hedge walks the book and
+pays slippage, and two hedges in the same step see a thinner book.
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tools.simnet.binance.specs import SymbolSpec
+
+
+@dataclass
+class BookParams:
+    spread_bps: float = 1.0         # top-of-book spread
+    depth_levels: int = 20
+    level_size_usd: float = 50_000.0
+    level_step_bps: float = 1.0     # gap between levels
+    level_growth: float = 0.25      # level i holds (1 + i * growth) times level 0
+    size_jitter: float = 0.2        # +/- relative noise on level sizes (seeded)
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], prefix: str = "",
+                     base: "BookParams | None" = None) -> "BookParams":
+        params = dataclasses.replace(base) if base else cls()
+        for name in ("spread_bps", "depth_levels", "level_size_usd", "level_step_bps", "level_growth",
+                     "size_jitter"):
+            key = prefix + name
+            if key in options:
+                setattr(params, name, type(getattr(params, name))(options[key]))
+        return params
+
+
+class Book:
+    """Bids (best first) and asks (best first) as [price, qty] Decimal pairs."""
+
+    def __init__(self, spec: SymbolSpec, params: BookParams):
+        self.spec = spec
+        self.params = params
+        self.bids: list[list[Decimal]] = []
+        self.asks: list[list[Decimal]] = []
+        self.mid = Decimal(0)
+        self.update_id = 0
+
+    def rebuild(self, mid: float, rng: random.Random) -> None:
+        spec, p = self.spec, self.params
+        self.mid = Decimal(repr(mid))
+        half = self.mid * Decimal(repr(p.spread_bps)) / Decimal(20_000)
+        best_bid = spec.floor_price(self.mid - half)
+        best_ask = spec.ceil_price(self.mid + half)
+        if best_ask <= best_bid:
+            best_ask = best_bid + spec.tick
+        gap = max(spec.tick, spec.floor_price(self.mid * Decimal(repr(p.level_step_bps)) / Decimal(10_000)))
+        self.bids = self._side(best_bid, -gap, rng)
+        self.asks = self._side(best_ask, gap, rng)
+        self.update_id += 1
+
+    def _side(self, best: Decimal, gap: Decimal, rng: random.Random) -> list[list[Decimal]]:
+        spec, p = self.spec, self.params
+        levels = []
+        for i in range(max(1, p.depth_levels)):
+            price = best + gap * i
+            if price <= 0:
+                break
+            jitter = 1.0 + rng.uniform(-p.size_jitter, p.size_jitter)
+            usd = p.level_size_usd * (1.0 + i * p.level_growth) * jitter
+            qty = spec.floor_qty(Decimal(repr(usd)) / price)
+            levels.append([price, max(qty, spec.min_qty)])
+        return levels
+
+    # ---- queries -------------------------------------------------------------
+    def top(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        bid = self.bids[0] if self.bids else [Decimal(0), Decimal(0)]
+        ask = self.asks[0] if self.asks else [Decimal(0), Decimal(0)]
+        return bid[0], bid[1], ask[0], ask[1]
+
+    def levels(self, limit: int) -> tuple[list[list[str]], list[list[str]]]:
+        fmt = self._fmt
+        return [fmt(lv) for lv in self.bids[:limit]], [fmt(lv) for lv in self.asks[:limit]]
+
+    def _fmt(self, level: list[Decimal]) -> list[str]:
+        return [self.spec.fmt_price(level[0]), self.spec.fmt_qty(level[1])]
+
+    def best_for(self, taker_side: str) -> Decimal | None:
+        """Best price a taker on `taker_side` would trade at."""
+        levels = self.asks if taker_side == "BUY" else self.bids
+        return levels[0][0] if levels else None
+
+    # ---- taking liquidity ------------------------------------------------------
+    def fillable(self, taker_side: str, qty: Decimal, limit: Decimal | None) -> Decimal:
+        """How much of `qty` would fill now (without taking it)."""
+        total = Decimal(0)
+        for price, size in self._crossable(taker_side, limit):
+            total += size
+            if total >= qty:
+                return qty
+        return total
+
+    def take(self, taker_side: str, qty: Decimal, limit: Decimal | None) -> list[tuple[Decimal, Decimal]]:
+        """Remove up to `qty` from the opposite side, best first; returns (price, qty) fills."""
+        levels = self.asks if taker_side == "BUY" else self.bids
+        fills: list[tuple[Decimal, Decimal]] = []
+        remaining = qty
+        while remaining > 0 and levels:
+            price, size = levels[0]
+            if limit is not None and ((taker_side == "BUY" and price > limit) or
+                                      (taker_side == "SELL" and price < limit)):
+                break
+            done = min(size, remaining)
+            fills.append((price, done))
+            remaining -= done
+            if done == size:
+                levels.pop(0)
+            else:
+                levels[0][1] = size - done
+        if fills:
+            self.update_id += 1
+        return fills
+
+    def _crossable(self, taker_side: str, limit: Decimal | None):
+        levels = self.asks if taker_side == "BUY" else self.bids
+        for price, size in levels:
+            if limit is not None and ((taker_side == "BUY" and price > limit) or
+                                      (taker_side == "SELL" and price < limit)):
+                return
+            yield price, size

@@ -1,0 +1,94 @@
+"""Futures order records and their REST / user-data-stream renderings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tools.simnet.binance.specs import SymbolSpec
+
+ZERO = Decimal(0)
+FINAL = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
+
+
+@dataclass
+class Order:
+    order_id: int
+    spec: SymbolSpec
+    client_id: str
+    side: str                    # BUY / SELL
+    type: str                    # LIMIT / MARKET
+    tif: str                     # GTC / IOC / FOK / GTX
+    qty: Decimal
+    price: Decimal               # 0 for MARKET
+    reduce_only: bool
+    time: int
+    status: str = "NEW"
+    executed: Decimal = ZERO
+    cum_quote: Decimal = ZERO
+    update_time: int = 0
+    fills: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def symbol(self) -> str:
+        return self.spec.symbol
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.qty - self.executed
+
+    @property
+    def avg_price(self) -> Decimal:
+        return self.cum_quote / self.executed if self.executed else ZERO
+
+    def is_open(self) -> bool:
+        return self.status in ("NEW", "PARTIALLY_FILLED")
+
+    def rest(self, with_time: bool = True) -> dict[str, Any]:
+        spec = self.spec
+        out: dict[str, Any] = {
+            "orderId": self.order_id, "symbol": self.symbol, "status": self.status,
+            "clientOrderId": self.client_id, "price": spec.fmt_price(self.price),
+            "avgPrice": f"{self.avg_price:.8f}" if self.executed else "0.00",
+            "origQty": spec.fmt_qty(self.qty), "executedQty": spec.fmt_qty(self.executed),
+            "cumQuote": f"{self.cum_quote:.8f}", "timeInForce": self.tif, "type": self.type,
+            "reduceOnly": self.reduce_only, "closePosition": False, "side": self.side,
+            "positionSide": "BOTH", "stopPrice": "0", "workingType": "CONTRACT_PRICE",
+            "priceProtect": False, "origType": self.type, "priceMatch": "NONE",
+            "selfTradePreventionMode": "EXPIRE_MAKER", "goodTillDate": 0,
+            "updateTime": self.update_time or self.time,
+        }
+        if with_time:
+            out["time"] = self.time
+        return out
+
+    def ack(self) -> dict[str, Any]:
+        """newOrderRespType=ACK (the futures default): the order as first accepted."""
+        out = self.rest(with_time=False)
+        out.update(status="NEW", executedQty=self.spec.fmt_qty(ZERO), cumQuote="0.00000000",
+                   avgPrice="0.00", updateTime=self.time)
+        out["cumQty"] = out["executedQty"]
+        return out
+
+    def result(self) -> dict[str, Any]:
+        out = self.rest(with_time=False)
+        out["cumQty"] = out["executedQty"]
+        return out
+
+    def trade_event(self, now: int, execution: str, last_qty: Decimal = ZERO, last_price: Decimal = ZERO,
+                    fee: Decimal = ZERO, maker: bool = False, trade_id: int = 0,
+                    realized: Decimal = ZERO) -> dict[str, Any]:
+        """ORDER_TRADE_UPDATE with Binance's field letters."""
+        spec = self.spec
+        return {"e": "ORDER_TRADE_UPDATE", "E": now, "T": now, "o": {
+            "s": self.symbol, "c": self.client_id, "S": self.side, "o": self.type, "f": self.tif,
+            "q": spec.fmt_qty(self.qty), "p": spec.fmt_price(self.price),
+            "ap": f"{self.avg_price:f}" if self.executed else "0", "sp": "0",
+            "x": execution, "X": self.status, "i": self.order_id,
+            "l": spec.fmt_qty(last_qty), "z": spec.fmt_qty(self.executed),
+            "L": spec.fmt_price(last_price) if last_price else "0",
+            "N": "USDT", "n": f"{fee:f}", "T": now, "t": trade_id,
+            "b": "0", "a": "0", "m": maker, "R": self.reduce_only, "wt": "CONTRACT_PRICE",
+            "ot": self.type, "ps": "BOTH", "cp": False, "rp": f"{realized:f}", "pP": False,
+            "si": 0, "ss": 0, "V": "EXPIRE_MAKER", "pm": "NONE", "gtd": 0,
+        }}

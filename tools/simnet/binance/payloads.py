@@ -1,0 +1,71 @@
+"""Market-stream message shapes (futures and spot), field letters as Binance's."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tools.simnet.binance.book import Book
+
+
+def futures_book_ticker(book: Book, now: int) -> dict[str, Any]:
+    spec = book.spec
+    bid, bid_qty, ask, ask_qty = book.top()
+    return {"e": "bookTicker", "u": book.update_id, "s": spec.symbol, "b": spec.fmt_price(bid),
+            "B": spec.fmt_qty(bid_qty), "a": spec.fmt_price(ask), "A": spec.fmt_qty(ask_qty), "T": now, "E": now}
+
+
+def spot_book_ticker(book: Book) -> dict[str, Any]:
+    spec = book.spec
+    bid, bid_qty, ask, ask_qty = book.top()
+    return {"u": book.update_id, "s": spec.symbol, "b": spec.fmt_price(bid), "B": spec.fmt_qty(bid_qty),
+            "a": spec.fmt_price(ask), "A": spec.fmt_qty(ask_qty)}
+
+
+def futures_partial_depth(book: Book, levels: int, prev_u: int, now: int) -> dict[str, Any]:
+    bids, asks = book.levels(levels)
+    return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": prev_u + 1,
+            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks}
+
+
+def spot_partial_depth(book: Book, levels: int) -> dict[str, Any]:
+    bids, asks = book.levels(levels)
+    return {"lastUpdateId": book.update_id, "bids": bids, "asks": asks}
+
+
+def depth_diff(old: dict[str, dict[str, str]], book: Book) -> tuple[list[list[str]], list[list[str]], dict]:
+    """Changed levels since `old` (price -> qty per side); removed levels get qty 0."""
+    bids, asks = book.levels(len(book.bids) + len(book.asks))
+    new = {"b": dict(map(tuple, bids)), "a": dict(map(tuple, asks))}
+    zero = book.spec.fmt_qty(Decimal(0))
+    out = {}
+    for side in ("b", "a"):
+        before, after = old.get(side, {}), new[side]
+        changes = [[p, q] for p, q in after.items() if before.get(p) != q]
+        changes += [[p, zero] for p in before if p not in after]
+        out[side] = changes
+    return out["b"], out["a"], new
+
+
+def futures_diff_depth(book: Book, bids: list, asks: list, first_u: int, prev_u: int, now: int) -> dict[str, Any]:
+    return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": first_u,
+            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks}
+
+
+def agg_trade(symbol: str, agg_id: int, trade_id: int, price: str, qty: str, buyer_maker: bool,
+              now: int, spot: bool) -> dict[str, Any]:
+    msg = {"e": "aggTrade", "E": now, "s": symbol, "a": agg_id, "p": price, "q": qty, "f": trade_id,
+           "l": trade_id, "T": now, "m": buyer_maker}
+    if spot:
+        msg["M"] = True
+    return msg
+
+
+def spot_trade(symbol: str, trade_id: int, price: str, qty: str, buyer_maker: bool, now: int) -> dict[str, Any]:
+    return {"e": "trade", "E": now, "s": symbol, "t": trade_id, "p": price, "q": qty, "T": now,
+            "m": buyer_maker, "M": True}
+
+
+def mark_price(symbol: str, mark: Decimal, now: int) -> dict[str, Any]:
+    text = f"{mark:.8f}"
+    return {"e": "markPriceUpdate", "E": now, "s": symbol, "p": text, "ap": text, "P": text, "i": text,
+            "r": "0.00010000", "T": (now // 28_800_000 + 1) * 28_800_000}

@@ -1,0 +1,107 @@
+"""The request pipeline shared by the futures and spot REST apps.
+
+Every request: latency / delay fault, request weight (429/418), the generic
+error fault, parameter parsing (query string and form body), then the
+endpoint's security (NONE, USER_STREAM: API key only, SIGNED: key, signature
+and timestamp), then the handler. Answers carry ``X-MBX-USED-WEIGHT-1M``.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Union
+
+from aiohttp import web
+
+from tools.simnet.binance.accounts import Account
+from tools.simnet.binance.auth import (WeightLimiter, check_timestamp, parse_params, signature_ok,
+                                       split_signature)
+from tools.simnet.binance.errors import BinanceError, injected_error, missing
+
+if TYPE_CHECKING:
+    from tools.simnet.binance.venue import BinanceVenue
+
+NONE, USER_STREAM, SIGNED = "NONE", "USER_STREAM", "SIGNED"
+
+
+@dataclass
+class Call:
+    request: web.Request
+    params: dict[str, str]
+    now: int                       # server clock, ms
+    account: Account | None = None
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+Weight = Union[int, Callable[[dict[str, str]], int]]
+
+
+class RestPipeline:
+    def __init__(self, venue: "BinanceVenue", limiter: WeightLimiter):
+        self.venue = venue
+        self.limiter = limiter
+        self.base_limit = limiter.limit
+
+    def route(self, handler: Handler, weight: Weight = 1, security: str = NONE) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def endpoint(request: web.Request) -> web.StreamResponse:
+            return await self._run(request, handler, weight, security)
+        return endpoint
+
+    async def _run(self, request: web.Request, handler: Handler, weight: Weight, security: str) -> web.StreamResponse:
+        venue = self.venue
+        latency = float(venue.options.get("latency_ms", 0)) / 1000.0
+        if latency > 0:
+            await asyncio.sleep(latency)
+        await venue.faults.maybe_delay()
+        ip = request.remote or "127.0.0.1"
+        used = 0
+        try:
+            query = request.query_string
+            body = (await request.text()) if request.can_read_body else ""
+            params = parse_params(query)
+            params.update(parse_params(body))
+            now = venue.server_ms()
+            self.limiter.limit = venue.weight_limit(self.base_limit)
+            cost = weight(params) if callable(weight) else weight
+            used = self.limiter.charge(ip, cost, now)
+            fault = venue.faults.take_error()
+            if fault is not None:
+                raise injected_error(*fault)
+            call = Call(request, params, now)
+            if security in (USER_STREAM, SIGNED):
+                call.account = venue.account_for(request.headers.get("X-MBX-APIKEY"))
+            if security == SIGNED:
+                self._check_signed(call, query + body)
+            result = await handler(call)
+            if isinstance(result, web.StreamResponse):
+                return result
+            return web.json_response(result, headers=self._headers(used), dumps=_dumps)
+        except BinanceError as err:
+            response = err.response()
+            for key, value in self._headers(used or self.limiter.used(ip)).items():
+                response.headers.setdefault(key, value)
+            return response
+
+    def _check_signed(self, call: Call, total: str) -> None:
+        payload, signature = split_signature(total)
+        if not signature:
+            raise missing("signature")
+        if not signature_ok(self.venue.api_secret, payload, signature):
+            raise BinanceError(-1022)
+        if self.venue.faults.take("timestamp_error"):
+            raise BinanceError(-1021)
+        check_timestamp(call.params, call.now)
+
+    @staticmethod
+    def _headers(used: int) -> dict[str, str]:
+        return {"X-MBX-USED-WEIGHT-1M": str(used)}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,190 @@
+"""Trading rules of the simulated symbols and the exchangeInfo answers.
+
+Values mirror Binance's USDT-M futures and spot listings for these symbols
+(tick and step sizes, the futures pricePrecision quirk of 4 decimals on
+AVAX/SOL while the tick has 3/2, MIN_NOTIONAL 20 on ETHUSDT and 5 elsewhere).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from tools.simnet.markets import MARKETS
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    symbol: str              # "ETHUSDT"
+    ref: str                 # reference-path symbol "ETH"
+    base: str
+    tick: Decimal
+    step: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+    market_max_qty: Decimal
+    min_notional: Decimal
+    price_precision: int
+    quantity_precision: int
+
+    def floor_price(self, value: Decimal) -> Decimal:
+        return (value / self.tick).to_integral_value(ROUND_FLOOR) * self.tick
+
+    def ceil_price(self, value: Decimal) -> Decimal:
+        return (value / self.tick).to_integral_value(ROUND_CEILING) * self.tick
+
+    def floor_qty(self, value: Decimal) -> Decimal:
+        return (value / self.step).to_integral_value(ROUND_FLOOR) * self.step
+
+    def fmt_price(self, value: Decimal) -> str:
+        return f"{value.quantize(self.tick):f}"
+
+    def fmt_qty(self, value: Decimal) -> str:
+        return f"{value.quantize(self.step):f}"
+
+
+def _d(text: str) -> Decimal:
+    return Decimal(text)
+
+
+FUTURES: dict[str, SymbolSpec] = {
+    "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", "ETH", _d("0.01"), _d("0.001"), _d("0.001"), _d("10000"),
+                          _d("2000"), _d("20"), 2, 3),
+    "AVAXUSDT": SymbolSpec("AVAXUSDT", "AVAX", "AVAX", _d("0.001"), _d("1"), _d("1"), _d("1000000"),
+                           _d("100000"), _d("5"), 4, 0),
+    "SOLUSDT": SymbolSpec("SOLUSDT", "SOL", "SOL", _d("0.01"), _d("1"), _d("1"), _d("1000000"),
+                          _d("5000"), _d("5"), 4, 0),
+}
+
+SPOT: dict[str, SymbolSpec] = {
+    "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", "ETH", _d("0.01"), _d("0.0001"), _d("0.0001"), _d("9000"),
+                          _d("3000"), _d("5"), 2, 4),
+    "AVAXUSDT": SymbolSpec("AVAXUSDT", "AVAX", "AVAX", _d("0.01"), _d("0.01"), _d("0.01"), _d("900000"),
+                           _d("90000"), _d("5"), 2, 2),
+    "SOLUSDT": SymbolSpec("SOLUSDT", "SOL", "SOL", _d("0.01"), _d("0.001"), _d("0.001"), _d("90000"),
+                          _d("9000"), _d("5"), 2, 3),
+}
+
+assert {m.binance_symbol for m in MARKETS.values()} == set(FUTURES) == set(SPOT)
+
+MAX_LEVERAGE = 125
+MARKET_TAKE_BOUND = Decimal("0.05")     # futures PERCENT_PRICE multipliers 1.05 / 0.95
+DEFAULT_LEVERAGE = 20
+
+# notionalCap, initialLeverage, maintMarginRatio, cum -- one ladder for every symbol
+BRACKETS: list[tuple[int, int, str, str]] = [
+    (50_000, 125, "0.004", "0"), (600_000, 100, "0.005", "50"), (3_000_000, 75, "0.0065", "950"),
+    (12_000_000, 50, "0.01", "11450"), (50_000_000, 25, "0.02", "131450"),
+    (65_000_000, 20, "0.025", "381450"), (150_000_000, 10, "0.05", "2006450"),
+    (320_000_000, 5, "0.1", "9506450"), (400_000_000, 4, "0.125", "17506450"),
+    (530_000_000, 3, "0.15", "27506450"), (800_000_000, 2, "0.25", "80506450"),
+    (1_200_000_000, 1, "0.5", "280506450"),
+]
+
+
+def max_notional(leverage: int) -> int:
+    """Largest notionalCap whose bracket still allows `leverage`."""
+    caps = [cap for cap, lev, _, _ in BRACKETS if lev >= leverage]
+    return caps[-1] if caps else BRACKETS[0][0]
+
+
+def leverage_brackets(symbol: str) -> dict[str, Any]:
+    floor = 0
+    rows = []
+    for index, (cap, lev, mmr, cum) in enumerate(BRACKETS, start=1):
+        rows.append({"bracket": index, "initialLeverage": lev, "notionalCap": cap, "notionalFloor": floor,
+                     "maintMarginRatio": float(mmr), "cum": float(cum)})
+        floor = cap
+    return {"symbol": symbol, "notionalCoef": 1.0, "brackets": rows}
+
+
+def _rate_limits(weight: int) -> list[dict[str, Any]]:
+    return [
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight},
+        {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+    ]
+
+
+def futures_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
+    return {
+        "symbol": spec.symbol, "pair": spec.symbol, "contractType": "PERPETUAL",
+        "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
+        "maintMarginPercent": "2.5000", "requiredMarginPercent": "5.0000",
+        "baseAsset": spec.base, "quoteAsset": "USDT", "marginAsset": "USDT",
+        "pricePrecision": spec.price_precision, "quantityPrecision": spec.quantity_precision,
+        "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN",
+        "underlyingSubType": ["Layer-1"], "settlePlan": 0, "triggerProtect": "0.0500",
+        "liquidationFee": "0.012500", "marketTakeBound": f"{MARKET_TAKE_BOUND:f}", "maxMoveOrderLimit": 10000,
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.tick:f}", "maxPrice": "1000000",
+             "tickSize": f"{spec.tick:f}"},
+            {"filterType": "LOT_SIZE", "minQty": f"{spec.min_qty:f}", "maxQty": f"{spec.max_qty:f}",
+             "stepSize": f"{spec.step:f}"},
+            {"filterType": "MARKET_LOT_SIZE", "minQty": f"{spec.min_qty:f}",
+             "maxQty": f"{spec.market_max_qty:f}", "stepSize": f"{spec.step:f}"},
+            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+            {"filterType": "MIN_NOTIONAL", "notional": f"{spec.min_notional:f}"},
+            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
+             "multiplierDecimal": "4"},
+        ],
+        "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+                       "TRAILING_STOP_MARKET"],
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+        "permissionSet": ["GRID", "COPY"],
+    }
+
+
+def futures_exchange_info(server_time: int, weight_limit: int) -> dict[str, Any]:
+    return {
+        "timezone": "UTC", "serverTime": server_time, "futuresType": "U_MARGINED",
+        "rateLimits": _rate_limits(weight_limit), "exchangeFilters": [],
+        "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
+        "symbols": [futures_symbol_info(spec) for spec in FUTURES.values()],
+    }
+
+
+def spot_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
+    return {
+        "symbol": spec.symbol, "status": "TRADING", "baseAsset": spec.base, "baseAssetPrecision": 8,
+        "quoteAsset": "USDT", "quotePrecision": 8, "quoteAssetPrecision": 8,
+        "baseCommissionPrecision": 8, "quoteCommissionPrecision": 8,
+        "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT",
+                       "TAKE_PROFIT_LIMIT"],
+        "icebergAllowed": True, "ocoAllowed": True, "otoAllowed": True, "quoteOrderQtyMarketAllowed": True,
+        "allowTrailingStop": True, "cancelReplaceAllowed": True, "isSpotTradingAllowed": True,
+        "isMarginTradingAllowed": True,
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.tick:f}", "maxPrice": "1000000.00",
+             "tickSize": f"{spec.tick:f}"},
+            {"filterType": "LOT_SIZE", "minQty": f"{spec.min_qty:f}", "maxQty": f"{spec.max_qty:f}",
+             "stepSize": f"{spec.step:f}"},
+            {"filterType": "ICEBERG_PARTS", "limit": 10},
+            {"filterType": "MARKET_LOT_SIZE", "minQty": "0", "maxQty": f"{spec.market_max_qty:f}",
+             "stepSize": "0"},
+            {"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10, "maxTrailingAboveDelta": 2000,
+             "minTrailingBelowDelta": 10, "maxTrailingBelowDelta": 2000},
+            {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "bidMultiplierDown": "0.2",
+             "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
+            {"filterType": "NOTIONAL", "minNotional": f"{spec.min_notional:f}", "applyMinToMarket": True,
+             "maxNotional": "9000000", "applyMaxToMarket": False, "avgPriceMins": 5},
+            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+        ],
+        "permissions": [], "permissionSets": [["SPOT", "MARGIN"]],
+        "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+        "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"],
+    }
+
+
+def spot_exchange_info(server_time: int, weight_limit: int) -> dict[str, Any]:
+    return {
+        "timezone": "UTC", "serverTime": server_time,
+        "rateLimits": _rate_limits(weight_limit)[:1] + [
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
+            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000}],
+        "exchangeFilters": [],
+        "symbols": [spot_symbol_info(spec) for spec in SPOT.values()],
+    }

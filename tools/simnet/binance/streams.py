@@ -1,0 +1,139 @@
+"""Websocket fan-out: raw (/ws/<stream>) and combined (/stream?streams=a/b)
+connections, live SUBSCRIBE / UNSUBSCRIBE, and the user data stream keyed by
+listenKey.
+
+Publishing is synchronous (called from price ticks and order handlers); each
+connection has a queue drained by its own writer task, so a slow client never
+blocks the simulator loop. Stalls are checked per message against the
+connection's label ("futures_market", "futures_user", "spot_market") and the
+stream name, so ``stall stream=ethusdt@bookTicker`` silences one stream.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tools.simnet.faults import Faults
+
+log = logging.getLogger("simnet.binance.streams")
+MAX_QUEUE = 5000
+
+
+def normalize(stream: str) -> str:
+    """Binance lowercases the symbol part of a stream name; the rest keeps its case."""
+    head, sep, tail = stream.partition("@")
+    return head.lower() + sep + tail if sep else stream
+
+
+@dataclass(eq=False)
+class Connection:
+    ws: web.WebSocketResponse
+    combined: bool
+    label: str
+    streams: set[str] = field(default_factory=set)
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+class StreamHub:
+    def __init__(self, faults: Faults):
+        self.faults = faults
+        self.subs: dict[str, set[Connection]] = {}
+
+    def active(self) -> list[str]:
+        return [name for name, conns in self.subs.items() if conns]
+
+    def has(self, stream: str) -> bool:
+        return bool(self.subs.get(stream))
+
+    # ---- publishing ---------------------------------------------------------
+    def publish(self, stream: str, payload: dict[str, Any]) -> None:
+        conns = self.subs.get(stream)
+        if not conns:
+            return
+        raw = None
+        wrapped = None
+        for conn in list(conns):
+            if self.faults.is_stalled(conn.label) or self.faults.is_stalled(stream):
+                continue
+            if conn.combined:
+                wrapped = wrapped or json.dumps({"stream": stream, "data": payload}, separators=(",", ":"))
+                text = wrapped
+            else:
+                raw = raw or json.dumps(payload, separators=(",", ":"))
+                text = raw
+            if conn.queue.qsize() >= MAX_QUEUE:
+                log.warning("dropping slow websocket client on %s", stream)
+                asyncio.ensure_future(conn.ws.close(code=1008, message=b"slow consumer"))
+                self._forget(conn)
+                continue
+            conn.queue.put_nowait(text)
+
+    # ---- connections --------------------------------------------------------
+    async def serve(self, request: web.Request, streams: list[str], combined: bool, label: str) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        conn = Connection(ws, combined, label)
+        for stream in streams:
+            self._subscribe(conn, stream)
+        self.faults.track(ws, label)
+        writer = asyncio.create_task(self._writer(conn))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    reply = self._on_text(conn, msg.data)
+                    if reply is not None:
+                        conn.queue.put_nowait(json.dumps(reply))
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            writer.cancel()
+            self._forget(conn)
+            self.faults.untrack(ws)
+        return ws
+
+    async def _writer(self, conn: Connection) -> None:
+        try:
+            while not conn.ws.closed:
+                text = await conn.queue.get()
+                await conn.ws.send_str(text)
+        except (ConnectionResetError, RuntimeError, asyncio.CancelledError):
+            return
+
+    def _on_text(self, conn: Connection, text: str) -> dict[str, Any] | None:
+        try:
+            request = json.loads(text)
+            method, ident = request["method"], request.get("id")
+        except (ValueError, KeyError, TypeError):
+            return {"code": 3, "msg": "Invalid JSON: expected value at line 1 column 1"}
+        params = request.get("params") or []
+        if method == "SUBSCRIBE":
+            for stream in params:
+                self._subscribe(conn, stream)
+            return {"result": None, "id": ident}
+        if method == "UNSUBSCRIBE":
+            for stream in params:
+                self.subs.get(normalize(stream), set()).discard(conn)
+                conn.streams.discard(normalize(stream))
+            return {"result": None, "id": ident}
+        if method == "LIST_SUBSCRIPTIONS":
+            return {"result": sorted(conn.streams), "id": ident}
+        return {"code": 2, "msg": f"Invalid request: unknown method {method!r}", "id": ident}
+
+    def _subscribe(self, conn: Connection, stream: str) -> None:
+        name = normalize(stream)
+        conn.streams.add(name)
+        self.subs.setdefault(name, set()).add(conn)
+
+    def _forget(self, conn: Connection) -> None:
+        for name in conn.streams:
+            self.subs.get(name, set()).discard(conn)
+
+
+def streams_from_query(request: web.Request) -> list[str]:
+    raw = request.query.get("streams", "")
+    return [s for s in raw.split("/") if s]

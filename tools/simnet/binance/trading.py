@@ -1,0 +1,267 @@
+"""Futures order handling: validation (Binance's filters and error codes),
+matching against the synthetic book, fills into accounts, user-data events.
+
+Market and IOC/FOK orders take liquidity at once (walking the book). A GTC
+LIMIT order takes what crosses and rests with the remainder; a resting order
+fills as maker, at its own price, once a later book crosses it.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from tools.simnet.binance.accounts import Account
+from tools.simnet.binance.book import Book
+from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.orders import Order
+from tools.simnet.binance.specs import FUTURES, MARKET_TAKE_BOUND, SymbolSpec
+
+ZERO = Decimal(0)
+CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
+
+UserSink = Callable[[str, dict[str, Any]], None]          # (api_key, event)
+TradeSink = Callable[[str, Decimal, Decimal, bool, int], None]  # symbol, price, qty, buyer is maker, trade id
+
+
+def decimals(text: str) -> int:
+    return len(text.split(".", 1)[1].rstrip("0")) if "." in text else 0
+
+
+def parse_decimal(params: dict[str, str], name: str) -> tuple[Decimal, str]:
+    raw = params.get(name, "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise missing(name) from None
+    if not value.is_finite():
+        raise missing(name)
+    return value, raw
+
+
+class FuturesEngine:
+    def __init__(self, books: dict[str, Book], maker_fee_bps: float, taker_fee_bps: float,
+                 first_order_id: int, on_user: UserSink, on_trade: TradeSink):
+        self.books = books
+        self.maker_fee = Decimal(repr(maker_fee_bps)) / Decimal(10_000)
+        self.taker_fee = Decimal(repr(taker_fee_bps)) / Decimal(10_000)
+        self.orders: dict[int, Order] = {}
+        self.owner: dict[int, Account] = {}
+        self.by_client: dict[tuple[str, str, str], int] = {}   # (key, symbol, clientId) -> orderId
+        self.next_order_id = first_order_id
+        self.next_trade_id = first_order_id // 2
+        self.on_user = on_user
+        self.on_trade = on_trade
+        self.partial_ratio: Decimal | None = None               # set for one order by the partial-fill fault
+
+    # ---- marks and margin -------------------------------------------------------
+    def marks(self) -> dict[str, Decimal]:
+        return {symbol: book.mid for symbol, book in self.books.items()}
+
+    def order_margin(self, account: Account) -> Decimal:
+        total = ZERO
+        for oid, order in self.orders.items():
+            if order.is_open() and self.owner[oid] is account:
+                total += order.remaining * order.price / account.leverage_of(order.symbol)
+        return total
+
+    def open_orders(self, account: Account, symbol: str | None = None) -> list[Order]:
+        return [o for oid, o in self.orders.items()
+                if o.is_open() and self.owner[oid] is account and symbol in (None, o.symbol)]
+
+    # ---- lookup ---------------------------------------------------------------
+    def find(self, account: Account, params: dict[str, str], unknown_code: int) -> Order:
+        symbol = params.get("symbol", "")
+        if not symbol:
+            raise missing("symbol")
+        if symbol not in FUTURES:
+            raise BinanceError(-1121)
+        if params.get("orderId"):
+            try:
+                order = self.orders.get(int(params["orderId"]))
+            except ValueError:
+                raise missing("orderId") from None
+        elif params.get("origClientOrderId"):
+            oid = self.by_client.get((account.api_key, symbol, params["origClientOrderId"]))
+            order = self.orders.get(oid) if oid is not None else None
+        else:
+            raise BinanceError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+        if order is None or self.owner[order.order_id] is not account or order.symbol != symbol:
+            raise BinanceError(unknown_code)
+        return order
+
+    def cancel(self, account: Account, params: dict[str, str], now: int) -> Order:
+        order = self.find(account, params, -2011)
+        if not order.is_open():
+            raise BinanceError(-2011)
+        order.status = "CANCELED"
+        order.update_time = now
+        self.on_user(account.api_key, order.trade_event(now, "CANCELED"))
+        return order
+
+    # ---- new order ------------------------------------------------------------
+    def validate(self, account: Account, params: dict[str, str]) -> dict[str, Any]:
+        """Binance's checks in roughly Binance's order; returns the parsed order fields."""
+        for name in ("symbol", "side", "type"):
+            if not params.get(name):
+                raise missing(name)
+        spec = FUTURES.get(params["symbol"])
+        if spec is None:
+            raise BinanceError(-1121)
+        side, kind = params["side"], params["type"]
+        if side not in ("BUY", "SELL"):
+            raise BinanceError(-1117)
+        if kind not in ("LIMIT", "MARKET"):
+            raise BinanceError(-1116)
+        tif = params.get("timeInForce", "GTC")
+        if kind == "LIMIT" and not params.get("timeInForce"):
+            raise missing("timeInForce")
+        if tif not in ("GTC", "IOC", "FOK", "GTX"):
+            raise BinanceError(-1115)
+        if not params.get("quantity"):
+            raise missing("quantity")
+        qty, raw_qty = parse_decimal(params, "quantity")
+        if qty <= 0:
+            raise BinanceError(-4003)
+        if decimals(raw_qty) > spec.quantity_precision or qty % spec.step:
+            raise BinanceError(-1111)
+        if qty < spec.min_qty:
+            raise BinanceError(-4004)
+        if qty > (spec.market_max_qty if kind == "MARKET" else spec.max_qty):
+            raise BinanceError(-4005)
+        price = ZERO
+        if kind == "LIMIT":
+            if not params.get("price"):
+                raise missing("price")
+            price, raw_price = parse_decimal(params, "price")
+            if price <= 0:
+                raise BinanceError(-4001)
+            if decimals(raw_price) > spec.price_precision:
+                raise BinanceError(-1111)
+            if price % spec.tick:
+                raise BinanceError(-4014)
+        client_id = params.get("newClientOrderId") or f"simnet{self.next_order_id}"
+        if not CLIENT_ID.match(client_id):
+            raise BinanceError(-4015)
+        prior = self.by_client.get((account.api_key, spec.symbol, client_id))
+        if prior is not None and self.orders[prior].is_open():
+            raise BinanceError(-4116)
+        reduce_only = params.get("reduceOnly", "false").lower() == "true"
+        return {"spec": spec, "side": side, "type": kind, "tif": tif if kind == "LIMIT" else "GTC",
+                "qty": qty, "price": price, "client_id": client_id, "reduce_only": reduce_only}
+
+    def check_prices(self, f: dict[str, Any]) -> None:
+        """PERCENT_PRICE: limit prices and the counterparty's best within 5% of the mark."""
+        spec: SymbolSpec = f["spec"]
+        book = self.books[spec.symbol]
+        up, down = book.mid * (1 + MARKET_TAKE_BOUND), book.mid * (1 - MARKET_TAKE_BOUND)
+        if f["type"] == "LIMIT":
+            if f["side"] == "BUY" and f["price"] > up:
+                raise BinanceError(-4016, limit=spec.fmt_price(spec.floor_price(up)))
+            if f["side"] == "SELL" and f["price"] < down:
+                raise BinanceError(-4024, limit=spec.fmt_price(spec.ceil_price(down)))
+        else:
+            best = book.best_for(f["side"])
+            if best is None or best > up or best < down:
+                raise BinanceError(-4131)
+        limit = f["price"] if f["type"] == "LIMIT" else None
+        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
+            raise BinanceError(-5022)
+        if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
+            raise BinanceError(-5021)
+
+    def check_account(self, account: Account, f: dict[str, Any]) -> None:
+        spec: SymbolSpec = f["spec"]
+        book = self.books[spec.symbol]
+        ref_price = f["price"] if f["type"] == "LIMIT" else book.mid
+        position = account.position(spec.symbol).amount
+        if f["reduce_only"]:
+            if position == 0 or (position > 0) == (f["side"] == "BUY"):
+                raise BinanceError(-2022)
+            f["qty"] = min(f["qty"], abs(position))
+            return
+        if f["qty"] * ref_price < spec.min_notional:
+            raise BinanceError(-4164, notional=f"{spec.min_notional:f}")
+        opening = account.exposure_increase(spec.symbol, f["side"], f["qty"])
+        if opening <= 0:
+            return
+        price = max(ref_price, book.mid) if f["side"] == "BUY" else ref_price
+        need = opening * price / account.leverage_of(spec.symbol) + opening * price * self.taker_fee
+        if need > account.available(self.marks(), self.order_margin(account)):
+            raise BinanceError(-2019)
+
+    def create(self, account: Account, f: dict[str, Any], now: int) -> Order:
+        spec: SymbolSpec = f["spec"]
+        order = Order(self.next_order_id, spec, f["client_id"], f["side"], f["type"], f["tif"], f["qty"],
+                      f["price"], f["reduce_only"], now, update_time=now)
+        self.next_order_id += 1
+        self.orders[order.order_id] = order
+        self.owner[order.order_id] = account
+        self.by_client[(account.api_key, spec.symbol, order.client_id)] = order.order_id
+        return order
+
+    def execute(self, account: Account, order: Order, now: int) -> None:
+        """Run a freshly accepted order against the book (emits NEW, TRADE..., EXPIRED)."""
+        book = self.books[order.symbol]
+        limit = order.price if order.type == "LIMIT" else None
+        self.on_user(account.api_key, order.trade_event(now, "NEW"))
+        wanted = order.qty
+        if self.partial_ratio is not None and (order.type == "MARKET" or order.tif == "IOC"):
+            wanted = order.spec.floor_qty(order.qty * self.partial_ratio)
+            self.partial_ratio = None
+        for price, qty in book.take(order.side, wanted, limit) if wanted > 0 else []:
+            self._fill(account, order, price, qty, maker=False, now=now)
+            self.on_trade(order.symbol, price, qty, order.side == "SELL", self.next_trade_id - 1)
+        if order.remaining > 0 and (order.type == "MARKET" or order.tif in ("IOC", "FOK")):
+            order.status = "EXPIRED"
+            order.update_time = now
+            self.on_user(account.api_key, order.trade_event(now, "EXPIRED"))
+
+    def _fill(self, account: Account, order: Order, price: Decimal, qty: Decimal, maker: bool, now: int) -> None:
+        spec = order.spec
+        signed = qty if order.side == "BUY" else -qty
+        position = account.position(spec.symbol)
+        realized = position.apply(signed, price)
+        position.update_time = now
+        fee = price * qty * (self.maker_fee if maker else self.taker_fee)
+        account.wallet += realized - fee
+        order.executed += qty
+        order.cum_quote += price * qty
+        order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
+        order.update_time = now
+        trade_id = self.next_trade_id
+        self.next_trade_id += 1
+        order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id})
+        self.on_user(account.api_key, order.trade_event(now, "TRADE", qty, price, fee, maker, trade_id, realized))
+        self.on_user(account.api_key, self.account_event(account, spec.symbol, now))
+
+    def account_event(self, account: Account, symbol: str, now: int) -> dict[str, Any]:
+        """ACCOUNT_UPDATE (reason ORDER) for one symbol's position and the USDT wallet."""
+        position = account.position(symbol)
+        spec = FUTURES[symbol]
+        mark = self.books[symbol].mid
+        upnl = position.amount * (mark - position.entry) if position.amount else ZERO
+        wallet = f"{account.wallet:.8f}"
+        return {"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": {
+            "m": "ORDER",
+            "B": [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}],
+            "P": [{"s": symbol, "pa": spec.fmt_qty(position.amount), "ep": f"{position.entry:f}",
+                   "bep": f"{position.entry:f}", "cr": f"{position.realized:.8f}", "up": f"{upnl:.8f}",
+                   "mt": "cross", "iw": "0", "ps": "BOTH"}],
+        }}
+
+    # ---- resting orders ---------------------------------------------------------
+    def cross_resting(self, symbol: str, now: int) -> None:
+        """Fill resting LIMIT orders the new book crosses (as maker, at the order's price)."""
+        book = self.books[symbol]
+        bid, _, ask, _ = book.top()
+        for oid, order in list(self.orders.items()):
+            if not order.is_open() or order.symbol != symbol:
+                continue
+            crossed = (order.side == "BUY" and ask and ask <= order.price) or \
+                      (order.side == "SELL" and bid and bid >= order.price)
+            if crossed:
+                qty = order.remaining
+                self._fill(self.owner[oid], order, order.price, qty, maker=True, now=now)
+                # the resting order is the maker: the buyer is maker when it is a BUY
+                self.on_trade(symbol, order.price, qty, order.side == "BUY", self.next_trade_id - 1)

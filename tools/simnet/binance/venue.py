@@ -1,0 +1,283 @@
+"""The simulated Binance venue: USDT-M futures (REST, market streams, user
+data stream) on role "binance_futures" and spot (REST price feed, streams) on
+role "binance_spot".
+
+Venue-specific faults (``set_flag name=... value=...``):
+  timestamp_error=<n>     next n SIGNED requests fail with -1021
+  clock_skew_ms=<ms>      server clock offset (also option ``clock_skew_ms``)
+  partial_fill=<n>        next n MARKET/IOC orders fill only ``partial_fill_ratio`` (default 0.5)
+  slow_ack=<n>            next n orders execute at once, answer after ``slow_ack_seconds`` (default 2)
+  unknown_status=<n>      next n orders execute, then answer 503 (execution status unknown)
+  weight_limit=<w>        request-weight limit per minute (429, then 418 ban)
+Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired).
+Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
+"""
+from __future__ import annotations
+
+import random
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from tools.simnet.binance.accounts import Account, new_account
+from tools.simnet.binance.auth import WeightLimiter, derive_keys
+from tools.simnet.binance.book import Book, BookParams
+from tools.simnet.binance.errors import BinanceError
+from tools.simnet.binance.futures_api import FuturesApi
+from tools.simnet.binance.listen_keys import ListenKeys
+from tools.simnet.binance import payloads
+from tools.simnet.binance.rest import RestPipeline, wall_ms
+from tools.simnet.binance.spot_api import SpotApi
+from tools.simnet.binance.specs import FUTURES, SPOT
+from tools.simnet.binance.streams import StreamHub, streams_from_query
+from tools.simnet.binance.trading import FuturesEngine
+from tools.simnet.core import Venue
+
+DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000}
+
+
+def parse_stream(name: str) -> tuple[str, str, int, int | None] | None:
+    """("ETHUSDT", kind, levels, interval ms or None) for "<symbol>@<kind>[@<n>ms|@1s]"."""
+    parts = name.split("@")
+    if len(parts) < 2:
+        return None
+    symbol, kind = parts[0].upper(), parts[1]
+    interval = None
+    if len(parts) > 2:
+        tail = parts[2]
+        interval = 1000 if tail == "1s" else int(tail[:-2]) if tail.endswith("ms") and tail[:-2].isdigit() else None
+    levels = 0
+    if kind.startswith("depth") and kind[5:].isdigit():
+        kind, levels = "depth", int(kind[5:])
+    return symbol, kind, levels, interval
+
+
+def is_listen_key(stream: str) -> bool:
+    return "@" not in stream and not stream.startswith("!") and len(stream) >= 32
+
+
+class BinanceVenue(Venue):
+    name = "binance"
+
+    def __init__(self, net):
+        super().__init__(net)
+        seed = net.config.seed
+        self.api_key, self.api_secret = derive_keys(seed)
+        futures_params = BookParams.from_options(self.options)
+        spot_params = BookParams.from_options(self.options)
+        spot_params = BookParams.from_options(self.options, "spot_", base=spot_params)
+        self.books = {s: Book(spec, futures_params) for s, spec in FUTURES.items()}
+        self.spot_books = {s: Book(spec, spot_params) for s, spec in SPOT.items()}
+        self.accounts: dict[str, Account] = {}
+        self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)))
+        self.futures_hub = StreamHub(self.faults)
+        self.spot_hub = StreamHub(self.faults)
+        self.engine = FuturesEngine(self.books, float(self.options.get("maker_fee_bps", 2.0)),
+                                    float(self.options.get("taker_fee_bps", 5.0)),
+                                    8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event)
+        self.futures_limiter = WeightLimiter(int(self.options.get("weight_limit_1m", 2400)),
+                                             int(self.options.get("ban_after", 3)),
+                                             float(self.options.get("ban_seconds", 120.0)))
+        self.spot_limiter = WeightLimiter(int(self.options.get("spot_weight_limit_1m", 6000)),
+                                          int(self.options.get("ban_after", 3)),
+                                          float(self.options.get("ban_seconds", 120.0)))
+        dt = net.config.path.dt
+        self.lag_steps = max(0, round(float(self.options.get("lag_seconds", 0.0)) / dt))
+        self.dt_ms = dt * 1000.0
+        self.history: deque[dict[str, float]] = deque([net.path.prices()], maxlen=self.lag_steps + 1)
+        self.step = 0
+        self.agg_id = 1_000_000 + seed
+        self.spot_trade_id = 2_000_000 + seed
+        self.last_trade: dict[str, Decimal] = {}
+        self._stream_state: dict[str, Any] = {}
+        self.trade_rng = random.Random(f"{seed}:binance:trades")
+        self._rebuild(self.history[0])
+
+    # ---- wiring ---------------------------------------------------------------
+    def build_apps(self) -> dict[str, web.Application]:
+        futures = FuturesApi(self, RestPipeline(self, self.futures_limiter)).app()
+        spot = SpotApi(self, RestPipeline(self, self.spot_limiter)).app()
+        return {"binance_futures": futures, "binance_spot": spot}
+
+    def ready_keys(self, bases: dict[str, str]) -> dict[str, Any]:
+        fut, spot = bases["binance_futures"], bases["binance_spot"]
+        return {"binance_futures_rest": f"http://{fut}", "binance_futures_ws": f"ws://{fut}/",
+                "binance_spot_rest": f"http://{spot}", "binance_spot_ws": f"ws://{spot}/",
+                "binance_api_key": self.api_key, "binance_api_secret": self.api_secret}
+
+    def add_ws_routes(self, app: web.Application, handler) -> None:
+        for prefix in ("", "/{category}"):
+            for path in ("/ws", "/ws/{stream}", "/stream"):
+                app.router.add_get(prefix + path, handler)
+
+    async def futures_ws(self, request: web.Request) -> web.StreamResponse:
+        streams, combined = self._ws_streams(request)
+        label = "futures_user" if any(is_listen_key(s) for s in streams) else "futures_market"
+        return await self.futures_hub.serve(request, streams, combined, label)
+
+    async def spot_ws(self, request: web.Request) -> web.StreamResponse:
+        streams, combined = self._ws_streams(request)
+        return await self.spot_hub.serve(request, streams, combined, "spot_market")
+
+    @staticmethod
+    def _ws_streams(request: web.Request) -> tuple[list[str], bool]:
+        if "stream" in request.match_info:
+            return [request.match_info["stream"]], False
+        if request.path.endswith("/stream"):
+            return streams_from_query(request), True
+        key = request.query.get("listenKey")
+        return ([key] if key else []), False
+
+    async def on_stop(self) -> None:
+        await self.faults.drop()
+
+    # ---- state queries used by the APIs ------------------------------------------
+    def server_ms(self) -> int:
+        skew = self.faults.flags.get("clock_skew_ms", self.options.get("clock_skew_ms", 0))
+        return wall_ms() + int(skew)
+
+    def weight_limit(self, base: int) -> int:
+        return int(self.faults.flags.get("weight_limit", base))
+
+    def account_for(self, api_key: str | None) -> Account:
+        if not api_key or not api_key.isalnum():
+            raise BinanceError(-2014)
+        if api_key != self.api_key:
+            raise BinanceError(-2015)
+        if api_key not in self.accounts:
+            self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin)
+        return self.accounts[api_key]
+
+    def last_price(self, symbol: str) -> Decimal:
+        return self.last_trade.get(symbol) or self.books[symbol].top()[0]
+
+    # ---- price path --------------------------------------------------------------
+    def on_tick(self, step: int, prices: dict[str, float]) -> None:
+        self.step = step
+        self.history.append(dict(prices))
+        seen = self.history[0]
+        self._rebuild(seen)
+        now = self.server_ms()
+        for symbol in FUTURES:
+            self.engine.cross_resting(symbol, now)
+        self._background_trades(now)
+        self._publish_futures(now)
+        self._publish_spot(now)
+
+    def _rebuild(self, prices: dict[str, float]) -> None:
+        basis = float(self.options.get("basis_bps", 0.0)) / 10_000
+        spot_basis = float(self.options.get("spot_basis_bps", 0.0)) / 10_000
+        for symbol, book in self.books.items():
+            book.rebuild(prices[book.spec.ref] * (1 + basis), self.rng)
+        for symbol, book in self.spot_books.items():
+            book.rebuild(prices[book.spec.ref] * (1 + spot_basis), self.rng)
+
+    def _background_trades(self, now: int) -> None:
+        """Seeded anonymous trades at the touch, for the aggTrade / trade streams."""
+        rate = float(self.options.get("trade_rate", 0.5))
+        rng = self.trade_rng
+        for symbol in FUTURES:
+            for spot in (False, True):
+                book = (self.spot_books if spot else self.books)[symbol]
+                hit, buy, size = rng.random() < rate, rng.random() < 0.5, rng.uniform(0.001, 0.02)
+                if not hit:
+                    continue
+                price = book.top()[2] if buy else book.top()[0]
+                qty = max(book.spec.min_qty, book.spec.floor_qty(
+                    Decimal(repr(book.params.level_size_usd * size)) / price))
+                if spot:
+                    self._spot_trade(symbol, price, qty, not buy, now)
+                else:
+                    self._trade_event(symbol, price, qty, not buy, self.engine.next_trade_id)
+                    self.engine.next_trade_id += 1
+
+    # ---- stream publishing -------------------------------------------------------
+    def _due(self, interval_ms: int) -> bool:
+        every = max(1, round(interval_ms / self.dt_ms))
+        return self.step % every == 0
+
+    def _publish_futures(self, now: int) -> None:
+        hub = self.futures_hub
+        for name in hub.active():
+            parsed = parse_stream(name)
+            if name == "!bookTicker":
+                for book in self.books.values():
+                    hub.publish(name, payloads.futures_book_ticker(book, now))
+                continue
+            if parsed is None or parsed[0] not in self.books:
+                continue
+            symbol, kind, levels, interval = parsed
+            book = self.books[symbol]
+            if kind == "bookTicker":
+                hub.publish(name, payloads.futures_book_ticker(book, now))
+            elif kind == "depth" and self._due(interval or DEFAULT_INTERVAL_MS["futures_depth"]):
+                hub.publish(name, self._futures_depth(name, book, levels, now))
+            elif kind == "markPrice" and self._due(interval or DEFAULT_INTERVAL_MS["markPrice"]):
+                hub.publish(name, payloads.mark_price(symbol, book.mid, now))
+
+    def _futures_depth(self, name: str, book: Book, levels: int, now: int) -> dict[str, Any]:
+        prev_u, old = self._stream_state.get(name, (book.update_id - 1, {}))
+        if levels:
+            self._stream_state[name] = (book.update_id, old)
+            return payloads.futures_partial_depth(book, levels, prev_u, now)
+        bids, asks, new = payloads.depth_diff(old, book)
+        self._stream_state[name] = (book.update_id, new)
+        return payloads.futures_diff_depth(book, bids, asks, prev_u + 1, prev_u, now)
+
+    def _publish_spot(self, now: int) -> None:
+        hub = self.spot_hub
+        for name in hub.active():
+            parsed = parse_stream(name)
+            if parsed is None or parsed[0] not in self.spot_books:
+                continue
+            symbol, kind, levels, interval = parsed
+            book = self.spot_books[symbol]
+            if kind == "bookTicker":
+                hub.publish(name, payloads.spot_book_ticker(book))
+            elif kind == "depth" and levels and self._due(interval or DEFAULT_INTERVAL_MS["spot_depth"]):
+                hub.publish(name, payloads.spot_partial_depth(book, levels))
+
+    def book_changed(self, symbol: str) -> None:
+        """Our own fill took liquidity: bookTicker is real time on Binance."""
+        name = f"{symbol.lower()}@bookTicker"
+        if self.futures_hub.has(name):
+            self.futures_hub.publish(name, payloads.futures_book_ticker(self.books[symbol], self.server_ms()))
+
+    def _trade_event(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, trade_id: int) -> None:
+        self.last_trade[symbol] = price
+        self.agg_id += 1
+        spec = FUTURES[symbol]
+        self.futures_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
+            symbol, self.agg_id, trade_id, spec.fmt_price(price), spec.fmt_qty(qty), buyer_maker,
+            self.server_ms(), spot=False))
+
+    def _spot_trade(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, now: int) -> None:
+        self.spot_trade_id += 1
+        spec = SPOT[symbol]
+        p, q = spec.fmt_price(price), spec.fmt_qty(qty)
+        self.spot_hub.publish(f"{symbol.lower()}@trade", payloads.spot_trade(
+            symbol, self.spot_trade_id, p, q, buyer_maker, now))
+        self.spot_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
+            symbol, self.spot_trade_id, self.spot_trade_id, p, q, buyer_maker, now, spot=True))
+
+    def _user_event(self, api_key: str, event: dict[str, Any]) -> None:
+        for key in self.listen_keys.live_keys(api_key):
+            self.futures_hub.publish(key, event)
+
+    # ---- control ------------------------------------------------------------------
+    async def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        if action == "expire_listen_keys":
+            now = self.server_ms()
+            expired = []
+            for key in list(self.listen_keys.keys):
+                if self.listen_keys.owner(key):
+                    self.futures_hub.publish(key, {"e": "listenKeyExpired", "E": now, "listenKey": key})
+                    expired.append(key)
+            self.listen_keys.expire_all()
+            return {"expired": expired}
+        if action == "clear":
+            self.futures_limiter.reset()
+            self.spot_limiter.reset()
+        return await self.faults.apply(action, params)
