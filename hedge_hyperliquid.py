@@ -1,0 +1,227 @@
+"""Hyperliquid hedge client: the SDK's signing helpers, our own aiohttp transport.
+
+The hyperliquid SDK's Exchange/Info classes use blocking ``requests``; here
+only its pure helpers are used (order wire, action, L1 signature), exactly as
+``Exchange.bulk_orders`` / ``update_leverage`` use them, and the JSON goes out
+with aiohttp so the event loop never blocks. ``is_mainnet`` follows the SDK:
+True only when the base URL is the real ``https://api.hyperliquid.xyz``.
+
+Fees: the order answer carries no fee; each fill's ``fee`` is read from
+``userFills`` (matched by oid). If that lookup fails, the fee is computed from
+the published base taker rate (market_specs.HEDGE_TAKER_FEE_PCT) and logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+import aiohttp
+import eth_account
+from hyperliquid.utils.constants import MAINNET_API_URL
+from hyperliquid.utils.signing import (
+    get_timestamp_ms,
+    order_request_to_order_wire,
+    order_wires_to_order_action,
+    sign_l1_action,
+)
+from hyperliquid.utils.types import Cloid
+
+import hedge_math as hm
+from hedge_client import (
+    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected,
+    TransientError, VenueRules,
+)
+from market_specs import HEDGE_TAKER_FEE_PCT
+
+log = logging.getLogger("hedge.hyperliquid")
+
+MIN_ORDER_VALUE = Decimal(10)      # USD, Hyperliquid's minimum order value
+NO_MATCH = "could not immediately match"
+
+
+class VenueRequestError(RuntimeError):
+    """A request the venue refused as malformed (4xx other than 429): a bug or a bad setting."""
+
+
+@dataclass(frozen=True)
+class PreparedOrder:
+    payload: dict[str, Any]
+    cloid: str
+    is_buy: bool
+    size: Decimal
+    limit: Decimal
+
+
+class HyperliquidHedgeClient(HedgeClient):
+    venue = "hyperliquid"
+
+    def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str],
+                 fatal: Callable[[str], None]):
+        super().__init__(settings, fatal)
+        self.base_url = endpoints["HYPERLIQUID_API_URL"].rstrip("/")
+        self.is_mainnet = self.base_url == MAINNET_API_URL
+        self.coin = settings.spec.hyperliquid_coin
+        if not credentials.hyperliquid_trader or credentials.hyperliquid_private_key is None:
+            raise HedgeSetupError("hyperliquid: HYPERLIQUID_TRADER and HYPERLIQUID_PRIVATE_KEY are required")
+        self.trader = credentials.hyperliquid_trader
+        self._key = credentials.hyperliquid_private_key     # Secret; revealed only to build the wallet
+        self._wallet: Any = None
+        self._session: aiohttp.ClientSession | None = None
+        self._asset: int | None = None
+        self._sz_decimals = 0
+        self._last_nonce = 0
+        self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
+
+    @property
+    def symbol(self) -> str:
+        return self.coin
+
+    # ---- transport -------------------------------------------------------------------
+    async def _open(self) -> None:
+        self._wallet = eth_account.Account.from_key(self._key.reveal())
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.request_timeout))
+
+    async def _close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _post(self, path: str, payload: dict[str, Any], *, order: bool = False) -> Any:
+        """POST JSON; TransientError for network/5xx/429 (ambiguous if `order` may have executed)."""
+        assert self._session is not None, "start() first"
+        what = payload.get("type") or payload.get("action", {}).get("type")
+        try:
+            async with self._session.post(self.base_url + path, json=payload) as resp:
+                status, text = resp.status, await resp.text()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise TransientError(f"{what}: {type(exc).__name__}: {exc}", ambiguous=order) from None
+        if status == 429:
+            raise TransientError(f"{what}: HTTP 429 rate limited")
+        if status >= 500:
+            raise TransientError(f"{what}: HTTP {status}: {text[:200]}", ambiguous=order)
+        if status >= 400:
+            raise VenueRequestError(f"hyperliquid {what}: HTTP {status}: {text[:200]}")
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise TransientError(f"{what}: unparsable answer {text[:200]!r}", ambiguous=order) from None
+
+    async def _info(self, request: dict[str, Any]) -> Any:
+        return await self._post("/info", request)
+
+    def _next_nonce(self) -> int:
+        """Millisecond timestamp, strictly increasing even for two actions in one millisecond."""
+        self._last_nonce = max(get_timestamp_ms(), self._last_nonce + 1)
+        return self._last_nonce
+
+    def _signed(self, action: dict[str, Any]) -> dict[str, Any]:
+        nonce = self._next_nonce()
+        signature = sign_l1_action(self._wallet, action, None, nonce, None, self.is_mainnet)
+        return {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": None,
+                "expiresAfter": None}
+
+    # ---- rules, book, account ------------------------------------------------------------
+    async def _load_rules(self) -> VenueRules:
+        meta = await self._info({"type": "meta"})
+        for index, asset in enumerate(meta.get("universe", [])):
+            if asset.get("name") == self.coin:
+                if asset.get("isDelisted"):
+                    raise HedgeSetupError(f"hyperliquid: {self.coin} is delisted")
+                self._asset, self._sz_decimals = index, int(asset["szDecimals"])
+                step = Decimal(1).scaleb(-self._sz_decimals)
+                szd = self._sz_decimals
+                return VenueRules(size_step=step, min_size=step, min_notional=MIN_ORDER_VALUE,
+                                  max_leverage=int(asset["maxLeverage"]),
+                                  price_rounder=lambda px, is_buy: hm.hyperliquid_price(px, szd, is_buy))
+        raise HedgeSetupError(f"hyperliquid: coin {self.coin!r} is not listed in meta")
+
+    async def _fetch_book(self) -> hm.Book:
+        answer = await self._info({"type": "l2Book", "coin": self.coin})
+        if not answer or "levels" not in answer:
+            raise TransientError(f"l2Book for {self.coin}: empty answer")
+        bids, asks = answer["levels"]
+        return hm.Book(bids=tuple((Decimal(lv["px"]), Decimal(lv["sz"])) for lv in bids),
+                       asks=tuple((Decimal(lv["px"]), Decimal(lv["sz"])) for lv in asks))
+
+    async def _fetch_account(self) -> AccountState:
+        state = await self._info({"type": "clearinghouseState", "user": self.trader})
+        position, leverage = hm.ZERO, None
+        for item in state.get("assetPositions", []):
+            pos = item.get("position", {})
+            if pos.get("coin") == self.coin:
+                position = Decimal(pos["szi"])
+                leverage = int(pos.get("leverage", {}).get("value", 0)) or None
+        return AccountState(position=position, free_margin=Decimal(state["withdrawable"]), leverage=leverage)
+
+    async def _set_leverage(self, leverage: int) -> None:
+        action = {"type": "updateLeverage", "asset": self._asset, "isCross": True, "leverage": leverage}
+        answer = await self._post("/exchange", self._signed(action))
+        if answer.get("status") != "ok":
+            raise HedgeSetupError(f"hyperliquid: setting leverage {leverage}x refused: {answer.get('response')}")
+
+    # ---- orders ------------------------------------------------------------------------------
+    async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:
+        cloid = f"{next(self._cloid_counter) & ((1 << 128) - 1):#034x}"
+        request = {"coin": self.coin, "is_buy": is_buy, "sz": float(size), "limit_px": float(limit),
+                   "order_type": {"limit": {"tif": "Ioc"}}, "reduce_only": False, "cloid": Cloid(cloid)}
+        wire = order_request_to_order_wire(request, self._asset)
+        if Decimal(wire["s"]) != size or Decimal(wire["p"]) != limit:   # float round trip must be exact
+            raise OrderRejected(f"size {size} / price {limit} do not survive the wire format "
+                                f"({wire['s']} / {wire['p']})")
+        payload = self._signed(order_wires_to_order_action([wire]))
+        return PreparedOrder(payload, cloid, is_buy, size, limit)
+
+    async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
+        try:
+            answer = await self._post("/exchange", prepared.payload, order=True)
+        except VenueRequestError as exc:
+            raise OrderRejected(str(exc)) from None
+        if answer.get("status") != "ok":
+            raise OrderRejected(str(answer.get("response")))
+        status = answer["response"]["data"]["statuses"][0]
+        if "filled" in status:
+            f = status["filled"]
+            return OrderOutcome(Decimal(f["totalSz"]), Decimal(f["avgPx"]), order_id=f.get("oid"), status="filled")
+        error = str(status.get("error", status))
+        if NO_MATCH in error:
+            return OrderOutcome(hm.ZERO, None, status=error)
+        if "resting" in status:   # cannot happen for IOC; report rather than guess
+            log.error("hyperliquid: IOC order rests?! %s", status)
+            return OrderOutcome(hm.ZERO, None, order_id=status["resting"].get("oid"), status="resting")
+        raise OrderRejected(error)
+
+    async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:
+        answer = await self._info({"type": "orderStatus", "user": self.trader, "oid": prepared.cloid})
+        if answer.get("status") != "order":
+            return None
+        oid = answer["order"]["order"]["oid"]
+        fills = await self._fills_of(oid)
+        size = sum((Decimal(f["sz"]) for f in fills), hm.ZERO)
+        price = hm.vwap([(Decimal(f["px"]), Decimal(f["sz"])) for f in fills])
+        fee = sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
+        log.warning("hyperliquid: order %s found after an unknown outcome: filled %s", prepared.cloid, size)
+        return OrderOutcome(size, price, order_id=oid, fee=fee, status=answer["order"].get("status", ""))
+
+    async def _fills_of(self, oid: Any) -> list[dict[str, Any]]:
+        fills = await self._info({"type": "userFills", "user": self.trader})
+        return [f for f in fills if f.get("oid") == oid]
+
+    async def _fees(self, outcome: OrderOutcome) -> Decimal:
+        try:
+            fills = await self._fills_of(outcome.order_id)
+        except (TransientError, VenueRequestError) as exc:
+            fills, reason = [], str(exc)
+        else:
+            reason = "fills not listed yet"
+        if fills and sum((Decimal(f["sz"]) for f in fills), hm.ZERO) == outcome.filled:
+            return sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
+        fee = outcome.filled * (outcome.avg_price or hm.ZERO) * HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100
+        log.warning("hyperliquid: fee of order %s computed at the base taker rate (%s)", outcome.order_id, reason)
+        return fee
+
