@@ -285,3 +285,16 @@ def test_fills_are_deterministic_per_seed() -> None:
             net.stop()
 
     assert run() == run()
+
+
+def test_modify_replaces_an_open_order(hl: HL) -> None:
+    bid, _ = best(hl, "ETH")
+    cloid = Cloid.from_int(7)
+    oid = only_status(hl.exchange.order("ETH", True, 0.01, float(bid - 20), GTC, cloid=cloid))["resting"]["oid"]
+    new = only_status(hl.exchange.modify_order(oid, "ETH", True, 0.02, float(bid - 10), GTC, cloid=cloid))
+    (order,) = hl.info.open_orders(hl.address)
+    assert order["oid"] == new["resting"]["oid"] != oid and order["sz"] == "0.02"
+    refused = only_status(hl.exchange.modify_order(cloid, "ETH", True, 0.0001, float(bid - 10), GTC))
+    assert refused == {"error": "Order must have minimum value of $10. asset=0"}
+    assert hl.info.open_orders(hl.address) == [order]
+

@@ -145,3 +145,16 @@ def test_drop_ws_closes_every_socket(hl: HL) -> None:
             frame = conn.recv()
             if frame == "":
                 raise websocket.WebSocketConnectionClosedException("closed")
+
+
+def test_trades_subscription_starts_with_recent_trades(hl: HL) -> None:
+    hl.exchange.market_open("SOL", True, 1)
+    conn = websocket.create_connection(ws_url(hl), timeout=5)
+    try:
+        conn.recv()
+        conn.send(json.dumps({"method": "subscribe", "subscription": {"type": "trades", "coin": "SOL"}}))
+        assert json.loads(conn.recv())["channel"] == "subscriptionResponse"
+        (trade,) = json.loads(conn.recv())["data"]
+        assert trade["coin"] == "SOL" and trade["sz"] == "1.0"
+    finally:
+        conn.close()

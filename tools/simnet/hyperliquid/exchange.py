@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tools.simnet.hyperliquid.venue import HyperliquidVenue
 
 SCHEDULE_CANCEL_MIN_DELAY_MS = 5000
-ORDER_ACTIONS = ("order", "cancel", "cancelByCloid")
+ORDER_ACTIONS = ("order", "cancel", "cancelByCloid", "batchModify", "modify")
 
 
 def err(text: str) -> dict[str, Any]:
@@ -106,6 +106,28 @@ class ExchangeApi:
         statuses = [self.engine.cancel_by_cloid(acct, int(c["asset"]), str(c["cloid"]))
                     for c in action.get("cancels", [])]
         return ok("cancel", {"statuses": statuses})
+
+    def _do_batchModify(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        """Each modify replaces an open order (by oid or cloid) with a new one (new oid); a refused
+        replacement leaves the old order alone."""
+        statuses = []
+        for modify in action.get("modifies", []):
+            wire = modify.get("order") or {}
+            target = self.engine.find_order(acct, modify.get("oid"))
+            if target is None or target.oid not in acct.orders:
+                statuses.append({"error": "Order was never placed, already canceled, or filled. "
+                                          f"asset={wire.get('a')}"})
+                continue
+            acct.orders.pop(target.oid)       # its margin is free for the replacement
+            status = self.engine.place(acct, wire, self._order_faults())
+            acct.orders[target.oid] = target
+            if "error" not in status:
+                self.engine.cancel(acct, target.asset.asset, target.oid)
+            statuses.append(status)
+        return ok("order", {"statuses": statuses})
+
+    def _do_modify(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
+        return self._do_batchModify(acct, {"modifies": [{"oid": action.get("oid"), "order": action.get("order")}]})
 
     def _do_updateLeverage(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
         error = self.engine.update_leverage(acct, int(action["asset"]), action.get("leverage"),

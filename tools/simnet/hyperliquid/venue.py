@@ -60,6 +60,7 @@ class HyperliquidVenue(Venue):
         self.lag_steps = max(0, round(float(opt.get("lag_seconds", 0)) / dt)) if dt > 0 else 0
         self.history: deque[dict[str, float]] = deque(maxlen=self.lag_steps + 1)
         self.hub = Hub(self.faults, self._snapshot, {a.coin for a in ASSETS})
+        self.recent_trades: dict[str, deque[dict[str, Any]]] = {a.coin: deque(maxlen=50) for a in ASSETS}
         self.engine = Engine(params, fees, _dec(net.config.initial_margin), self.hub_sink(), self.now_ms)
         self.registry = Registry()
         self.nonces = NonceBook()
@@ -113,6 +114,9 @@ class HyperliquidVenue(Venue):
             return [{"channel": "l2Book", "data": self.info.l2_book(sub["coin"])}]
         if kind == "bbo":
             return [{"channel": "bbo", "data": self.info.bbo(sub["coin"])}]
+        if kind == "trades":
+            recent = list(self.recent_trades.get(sub["coin"], ()))
+            return [{"channel": "trades", "data": recent}] if recent else []
         if kind == "allMids":
             return [{"channel": "allMids", "data": {"mids": self.info.all_mids()}}]
         if kind == "userFills":
@@ -202,6 +206,7 @@ class _HubSink:
             self.venue.hub.publish(key, "orderUpdates", updates)
 
     def on_trades(self, coin: str, trades: list[dict[str, Any]]) -> None:
+        self.venue.recent_trades[coin].extend(trades)
         key = ("trades", coin)
         if self.venue.hub.has_subscribers(key):
             self.venue.hub.publish(key, "trades", trades)
