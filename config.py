@@ -15,7 +15,7 @@ AVAX = {
     "marginShare": 0.5,                    # fraction (0, 1] of Hubble free margin this bot may commit
     "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
     "orderFrequency": 2,                   # s between quote refreshes
-    "orderExpiry": 3,                      # s a signed quote lives on Hubble (>= orderFrequency)
+    "orderExpiry": 2,                      # s a signed quote lives on Hubble (>= orderFrequency; equal avoids two sets resting at once)
     "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, times 10 x (position margin / free margin) (0 = off)
     "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
     "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
@@ -43,7 +43,7 @@ ETH = {
     "marginShare": 0.5,
     "leverage": 5,
     "orderFrequency": 2,
-    "orderExpiry": 3,
+    "orderExpiry": 2,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,
@@ -71,7 +71,7 @@ SOL = {
     "marginShare": 0.5,
     "leverage": 5,
     "orderFrequency": 2,
-    "orderExpiry": 3,
+    "orderExpiry": 2,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 MAX_RETRIES = 5
@@ -23,6 +24,10 @@ class FatalError(RuntimeError):
     """A component gave up; the process must exit non-zero."""
 
 
+class StalledError(RuntimeError):
+    """A stream stayed open but sent nothing for too long."""
+
+
 @dataclass
 class Health:
     """Passed to a supervised worker: call ``ok()`` after each good message or poll."""
@@ -30,11 +35,13 @@ class Health:
     event: asyncio.Event
     failures: int = 0
     last_error: str = ""
+    last_ok: float = field(default_factory=time.monotonic)
 
     def ok(self) -> None:
+        self.last_ok = time.monotonic()
         if not self.event.is_set():
             self.event.set()
-        self.failures = 0
+            self.failures = 0
 
 
 def backoff_delay(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
@@ -42,14 +49,40 @@ def backoff_delay(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
     return min(cap, base * (2 ** (attempt - 1)))
 
 
+async def _watch(health: Health, stall_timeout: float) -> None:
+    """Raise StalledError once the worker has reported nothing for `stall_timeout` seconds."""
+    while True:
+        idle = time.monotonic() - health.last_ok
+        if idle > stall_timeout:
+            raise StalledError(f"no data for {idle:.1f}s (stream open but silent)")
+        await asyncio.sleep(stall_timeout - idle + 0.01)
+
+
+async def _run_once(worker: Callable[[Health], Awaitable[None]], health: Health,
+                    stall_timeout: float | None) -> None:
+    health.last_ok = time.monotonic()
+    if stall_timeout is None:
+        await worker(health)
+        return
+    tasks = [asyncio.ensure_future(worker(health)), asyncio.ensure_future(_watch(health, stall_timeout))]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # re-raise the worker's error or the stall
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], event: asyncio.Event,
                     fatal: Callable[[str], None], *, base_delay: float = 0.5,
-                    max_retries: int = MAX_RETRIES) -> None:
-    """Run `worker(health)` forever; restart it on failure; report fatal after `max_retries`."""
+                    max_retries: int = MAX_RETRIES, stall_timeout: float | None = None) -> None:
+    """Run `worker(health)` forever; restart it on failure or stall; report fatal after `max_retries`."""
     health = Health(event)
     while True:
         try:
-            await worker(health)
+            await _run_once(worker, health, stall_timeout)
             error = "stream ended"
         except asyncio.CancelledError:
             raise
