@@ -383,6 +383,8 @@ class Engine:
             if order is not None and order.status == C.STATUS_PLACED:
                 book = self.books[order.market]
                 self._finish(order, C.STATUS_CANCELLED, book.bids if order.is_long else book.asks)
+                # the contract never saw an untraded expired order; a traded one stays as it was
+                order.status = C.STATUS_PLACED if order.filled else C.STATUS_INVALID
                 gone.append(order)
         return gone
 
