@@ -61,3 +61,39 @@ async def recv_stepping(net, socket, timeout: float = 5.0, want=lambda msg: True
         if want(msg):
             return msg
     raise TimeoutError("no matching websocket message")
+
+
+# ---- pytest fixtures (import them into a test module) -------------------------------
+import pytest  # noqa: E402
+
+from tools.simnet.core import SimConfig, SimNet  # noqa: E402
+
+
+def start_net(seed: int = 7, **options: Any) -> SimNet:
+    config = SimConfig(seed=seed, venues=("binance",), autotick=False, scenario="quiet")
+    config.options("binance").update(options)
+    net = SimNet(config)
+    net.start()
+    return net
+
+
+@pytest.fixture
+def sim():
+    net = start_net()
+    yield net
+    net.stop()
+
+
+@pytest.fixture
+async def client(sim):
+    c = await create_client(sim.ready)
+    yield c
+    await c.close_connection()
+
+
+@pytest.fixture
+def fast_ws(monkeypatch):
+    """The SDK's read loop waits up to TIMEOUT (10 s) for a frame before it notices a close;
+    with a stepped (not ticking) simulator that would make every socket exit take 10 s."""
+    from binance.ws.reconnecting_websocket import ReconnectingWebsocket
+    monkeypatch.setattr(ReconnectingWebsocket, "TIMEOUT", 0.2)
