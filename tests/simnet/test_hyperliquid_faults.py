@@ -10,7 +10,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError, ServerError
 
-from tests.simnet.hyperliquid_helpers import GTC, HL, IOC, hl, make_hl, only_status, position, start_net  # noqa: F401
+from tests.simnet.hyperliquid_helpers import HL, IOC, hl, make_hl, only_status, position, start_net  # noqa: F401
 
 
 def test_error_fault_answers_http_500_then_recovers(hl: HL) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.assets import BY_COIN, PerpAsset
@@ -134,7 +134,7 @@ class Account:
         self.volume += px * sz
         return start, closed, _direction(start, pos.szi)
 
-    def state(self, marks: dict[str, Decimal], asset_of: Callable[[str], PerpAsset]) -> dict[str, Any]:
+    def state(self, marks: dict[str, Decimal]) -> dict[str, Any]:
         """The clearinghouseState document."""
         value = self.account_value(marks)
         used = self.margin_used(marks)
@@ -142,8 +142,8 @@ class Account:
         raw = self.cash - sum((p.szi * marks[c] for c, p in self.positions.items()), ZERO)
         summary = {"accountValue": fmt.usd(value), "totalNtlPos": fmt.usd(ntl),
                    "totalRawUsd": fmt.usd(raw), "totalMarginUsed": fmt.usd(used)}
-        positions = [self._position_doc(c, p, marks, value, asset_of(c))
-                     for c, p in sorted(self.positions.items(), key=lambda kv: asset_of(kv[0]).asset) if p.szi]
+        positions = [self._position_doc(c, p, marks, value, BY_COIN[c])
+                     for c, p in sorted(self.positions.items(), key=lambda kv: BY_COIN[kv[0]].asset) if p.szi]
         withdrawable = max(ZERO, value - used - self.order_margin())
         return {"marginSummary": summary, "crossMarginSummary": dict(summary),
                 "crossMaintenanceMarginUsed": fmt.usd(self._maintenance(marks)),

@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.accounts import ZERO, Account, Order
 from tools.simnet.hyperliquid.assets import (
-    ASSETS, BY_COIN, MIN_ORDER_VALUE, PerpAsset, price_error, size_ok,
+    ASSETS, MIN_ORDER_VALUE, PerpAsset, price_error, size_ok,
 )
 from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
 
@@ -106,10 +106,10 @@ class Engine:
             asset = ASSETS[int(wire["a"])]
         except (KeyError, ValueError, IndexError, TypeError):
             return {"error": f"Invalid asset {wire.get('a')}"}
-        err = self._validate(acct, asset, wire, faults)
-        if isinstance(err, str):
-            return {"error": f"{err} asset={asset.asset}"}
-        is_buy, limit_px, size, tif, reduce_only, cloid = err
+        parsed = self._validate(asset, wire, faults)
+        if isinstance(parsed, str):
+            return {"error": f"{parsed} asset={asset.asset}"}
+        is_buy, limit_px, size, tif, reduce_only, cloid = parsed
         book = self.books[asset.coin]
         if reduce_only:
             size = min(size, self._reducible(acct, asset, is_buy))
@@ -128,7 +128,9 @@ class Engine:
         order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
         return self._execute(acct, order, plan, filled)
 
-    def _validate(self, acct: Account, asset: PerpAsset, wire: dict[str, Any], faults: OrderFaults) -> Any:
+    def _validate(self, asset: PerpAsset, wire: dict[str, Any],
+                  faults: OrderFaults) -> str | tuple[bool, Decimal, Decimal, str, bool, str | None]:
+        """The error text, or the parsed (is_buy, limit_px, size, tif, reduce_only, cloid)."""
         try:
             size = Decimal(str(wire["s"]))
             limit_px = Decimal(str(wire["p"]))
@@ -206,7 +208,7 @@ class Engine:
             self.sink.on_order_updates(acct.address, [self._update(order)])
             status: dict[str, Any] = {"resting": base}
         else:
-            self._close_order(acct, order, "filled" if order.sz == 0 else "canceled", resting=False)
+            self._close_order(acct, order, "filled" if order.sz == 0 else "canceled")
             avg = sum((px_ * sz for px_, sz in plan), ZERO) / filled
             status = {"filled": {"totalSz": fmt.plain(filled), "avgPx": fmt.px(_round_avg(avg)), **base}}
         if fills:
@@ -239,7 +241,7 @@ class Engine:
     def _update(self, order: Order) -> dict[str, Any]:
         return {"order": order.wire(), "status": order.status, "statusTimestamp": order.status_timestamp}
 
-    def _close_order(self, acct: Account, order: Order, status: str, resting: bool = True) -> None:
+    def _close_order(self, acct: Account, order: Order, status: str) -> None:
         order.status = status
         order.status_timestamp = self.clock()
         acct.orders.pop(order.oid, None)
@@ -289,6 +291,3 @@ def _hash(*parts: object) -> str:
 def _round_avg(value: Decimal) -> Decimal:
     return round(value, max(0, 8 - value.adjusted())).normalize()
 
-
-def coin_asset(coin: str) -> PerpAsset:
-    return BY_COIN[coin]

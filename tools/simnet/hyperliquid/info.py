@@ -98,7 +98,7 @@ class InfoApi:
 
     def _clearinghouse_state(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
-        state = acct.state(self.engine.marks(), lambda c: BY_COIN[c])
+        state = acct.state(self.engine.marks())
         state["time"] = self.venue.now_ms()
         return state
 
