@@ -46,16 +46,17 @@ def socket_manager(client: AsyncClient, ready: dict[str, Any], **kwargs: Any) ->
     return bsm
 
 
-async def recv_stepping(net, socket, timeout: float = 5.0, want=lambda msg: True) -> dict[str, Any]:
+async def recv_stepping(net, socket, timeout: float = 5.0, want=lambda msg: True, step: bool = True) -> dict[str, Any]:
     """Advance the price path until `socket` yields a message accepted by `want`.
 
     Steps happen on the simnet thread, so this is a bounded wait loop, not a sleep.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        await asyncio.to_thread(net.control, "net", "step", count=1)
+        if step:
+            await asyncio.to_thread(net.control, "net", "step", count=1)
         try:
-            msg = await asyncio.wait_for(socket._queue.get(), timeout=0.05)
+            msg = await asyncio.wait_for(socket.recv(), timeout=0.05)
         except asyncio.TimeoutError:
             continue
         if want(msg):
