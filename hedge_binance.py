@@ -1,0 +1,241 @@
+"""Binance USDT-M futures hedge client on python-binance's native asyncio ``AsyncClient``.
+
+Pointing the SDK elsewhere: python-binance builds every futures URL from the
+instance attributes ``FUTURES_URL`` ("<rest>/fapi") and ``FUTURES_DATA_URL``
+("<rest>/futures/data") in ``_create_futures_api_uri`` /
+``_create_futures_data_api_uri`` (spot: ``API_URL`` = "<spot rest>/api"), so
+they are overridden right after construction from BINANCE_FUTURES_REST /
+BINANCE_SPOT_REST. ``AsyncClient.create`` is not used because it pings the
+SPOT API; the clock offset is taken from ``/fapi/v1/time`` instead and
+resynced whenever the venue answers -1021.
+
+Fees: the order answer (newOrderRespType=RESULT) has no commission; it is
+read from ``userTrades`` for the order id. If that fails, or the commission is
+not paid in USDT/USDC (e.g. BNB), the fee is computed from the published base
+taker rate (market_specs.HEDGE_TAKER_FEE_PCT) and logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+from binance import AsyncClient
+from binance.exceptions import BinanceAPIException, BinanceRequestException
+
+import hedge_math as hm
+from hedge_client import (
+    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, TransientError, VenueRules,
+)
+from market_specs import HEDGE_TAKER_FEE_PCT
+
+log = logging.getLogger("hedge.binance")
+
+BOOK_LIMIT = 20
+TIMESTAMP_ERROR = -1021
+ORDER_NOT_FOUND = -2013
+RATE_LIMIT_CODES = (-1003,)
+UNKNOWN_STATUS_CODES = (-1000, -1001, -1006, -1007)    # "execution status unknown" family
+USD_ASSETS = ("USDT", "USDC")
+
+
+class VenueRequestError(RuntimeError):
+    """A request Binance refused (4xx with an error code): a bug, a bad key or a bad setting."""
+
+
+@dataclass(frozen=True)
+class PreparedOrder:
+    params: dict[str, Any]
+    client_id: str
+    is_buy: bool
+    size: Decimal
+    limit: Decimal
+
+
+class BinanceHedgeClient(HedgeClient):
+    venue = "binance"
+
+    def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str],
+                 fatal: Callable[[str], None]):
+        super().__init__(settings, fatal)
+        if credentials.binance_api_key is None or credentials.binance_secret_key is None:
+            raise HedgeSetupError("binance: BINANCE_API_KEY and BINANCE_SECRET_KEY are required")
+        self._api_key = credentials.binance_api_key           # Secrets, revealed only to build the client
+        self._api_secret = credentials.binance_secret_key
+        self.futures_rest = endpoints["BINANCE_FUTURES_REST"].rstrip("/")
+        self.spot_rest = endpoints.get("BINANCE_SPOT_REST", "https://api.binance.com").rstrip("/")
+        self._symbol = settings.spec.binance_symbol
+        self.client: AsyncClient | None = None
+        self._ids = itertools.count(1)
+        self._id_prefix = "hg" + os.urandom(6).hex()
+
+    @property
+    def symbol(self) -> str:
+        return self._symbol
+
+    # ---- transport ---------------------------------------------------------------------
+    async def _open(self) -> None:
+        client = AsyncClient(self._api_key.reveal(), self._api_secret.reveal(),
+                             session_params={"timeout": aiohttp.ClientTimeout(total=self.request_timeout)})
+        client.FUTURES_URL = f"{self.futures_rest}/fapi"
+        client.FUTURES_DATA_URL = f"{self.futures_rest}/futures/data"
+        client.API_URL = f"{self.spot_rest}/api"
+        client.REQUEST_TIMEOUT = self.request_timeout
+        self.client = client
+        await self._retrying("clock sync", self._sync_clock)
+
+    async def _close(self) -> None:
+        if self.client is not None:
+            await self.client.close_connection()
+            self.client = None
+
+    async def _sync_clock(self) -> None:
+        assert self.client is not None
+        answer = await self._call(self.client.futures_time)
+        self.client.timestamp_offset = answer["serverTime"] - int(time.time() * 1000)
+
+    async def _call(self, method: Callable[..., Awaitable[Any]], *, order: bool = False, **params: Any) -> Any:
+        """One SDK call with Binance's errors sorted into retryable / refused."""
+        name = getattr(method, "__name__", "request")
+        try:
+            return await method(**params)
+        except BinanceAPIException as exc:
+            raise await self._classify(name, exc, order) from None
+        except BinanceRequestException as exc:
+            raise TransientError(f"{name}: {exc.message}", ambiguous=order) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise TransientError(f"{name}: {type(exc).__name__}: {exc}", ambiguous=order) from None
+
+    async def _classify(self, name: str, exc: BinanceAPIException, order: bool) -> Exception:
+        text = f"{name}: HTTP {exc.status_code} code {exc.code}: {exc.message}"
+        if exc.code == TIMESTAMP_ERROR:
+            # the request was refused before execution: resync and retry at once
+            try:
+                await self._sync_clock()
+            except TransientError as sync_error:
+                log.warning("binance: clock resync failed: %s", sync_error)
+            return TransientError(f"{text} (clock resynced)", retry_after=0.001)
+        if exc.status_code in (429, 418) or exc.code in RATE_LIMIT_CODES:
+            return TransientError(text)
+        if exc.status_code >= 500 or exc.code in UNKNOWN_STATUS_CODES:
+            return TransientError(text, ambiguous=order)
+        return OrderRejected(text) if order else VenueRequestError(f"binance {text}")
+
+    # ---- rules, book, account ----------------------------------------------------------------
+    async def _load_rules(self) -> VenueRules:
+        assert self.client is not None
+        info = await self._call(self.client.futures_exchange_info)
+        spec = next((s for s in info.get("symbols", []) if s.get("symbol") == self.symbol), None)
+        if spec is None:
+            raise HedgeSetupError(f"binance: symbol {self.symbol} is not listed on USDT-M futures")
+        if spec.get("status", "TRADING") != "TRADING":
+            raise HedgeSetupError(f"binance: {self.symbol} is not trading (status {spec.get('status')})")
+        filters = {f["filterType"]: f for f in spec.get("filters", [])}
+        tick = Decimal(filters["PRICE_FILTER"]["tickSize"])
+        lot = filters["LOT_SIZE"]
+        step, min_qty = Decimal(lot["stepSize"]), Decimal(lot["minQty"])
+        min_notional = _min_notional(filters)
+        brackets = await self._call(self.client.futures_leverage_bracket, symbol=self.symbol)
+        max_leverage = _max_leverage(brackets, self.symbol)
+        return VenueRules(size_step=step, min_size=min_qty, min_notional=min_notional, max_leverage=max_leverage,
+                          price_rounder=lambda px, is_buy: hm.binance_price(px, tick, is_buy))
+
+    async def _fetch_book(self) -> hm.Book:
+        assert self.client is not None
+        depth = await self._call(self.client.futures_order_book, symbol=self.symbol, limit=BOOK_LIMIT)
+        return hm.Book(bids=tuple((Decimal(p), Decimal(q)) for p, q in depth["bids"]),
+                       asks=tuple((Decimal(p), Decimal(q)) for p, q in depth["asks"]))
+
+    async def _fetch_account(self) -> AccountState:
+        assert self.client is not None
+        account = await self._call(self.client.futures_account)
+        rows = [p for p in account.get("positions", []) if p.get("symbol") == self.symbol]
+        position = sum((Decimal(p["positionAmt"]) for p in rows), hm.ZERO)
+        leverage = int(rows[0]["leverage"]) if rows and rows[0].get("leverage") else None
+        return AccountState(position=position, free_margin=Decimal(account["availableBalance"]), leverage=leverage)
+
+    async def _set_leverage(self, leverage: int) -> None:
+        assert self.client is not None
+        try:
+            await self._call(self.client.futures_change_leverage, symbol=self.symbol, leverage=leverage)
+        except VenueRequestError as exc:
+            raise HedgeSetupError(f"binance: setting leverage {leverage}x on {self.symbol} refused: {exc}") from None
+
+    # ---- orders ------------------------------------------------------------------------------------
+    async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:
+        client_id = f"{self._id_prefix}-{next(self._ids)}"
+        params = {"symbol": self.symbol, "side": "BUY" if is_buy else "SELL", "type": "LIMIT",
+                  "timeInForce": "IOC", "quantity": f"{size:f}", "price": f"{limit:f}",
+                  "newClientOrderId": client_id, "newOrderRespType": "RESULT"}
+        return PreparedOrder(params, client_id, is_buy, size, limit)
+
+    async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
+        assert self.client is not None
+        answer = await self._call(self.client.futures_create_order, order=True, **prepared.params)
+        return _outcome(answer)
+
+    async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:
+        assert self.client is not None
+        try:
+            answer = await self._call(self.client.futures_get_order, symbol=self.symbol,
+                                      origClientOrderId=prepared.client_id)
+        except VenueRequestError as exc:
+            if f"code {ORDER_NOT_FOUND}" in str(exc):
+                return None
+            raise TransientError(str(exc)) from None
+        outcome = _outcome(answer)
+        log.warning("binance: order %s found after an unknown outcome: %s, filled %s",
+                    prepared.client_id, outcome.status, outcome.filled)
+        if outcome.status in ("NEW", "PARTIALLY_FILLED"):   # IOC still being processed: ask again
+            raise TransientError(f"order {prepared.client_id} still {outcome.status}")
+        return outcome
+
+    async def _fees(self, outcome: OrderOutcome) -> Decimal:
+        assert self.client is not None
+        try:
+            trades = await self._call(self.client.futures_account_trades, symbol=self.symbol,
+                                      orderId=outcome.order_id)
+        except (TransientError, VenueRequestError) as exc:
+            trades, reason = [], str(exc)
+        else:
+            trades = [t for t in trades if t.get("orderId") == outcome.order_id]
+            reason = "commission not in USD" if trades else "trades not listed yet"
+        if trades and all(t.get("commissionAsset") in USD_ASSETS for t in trades) \
+                and sum((Decimal(t["qty"]) for t in trades), hm.ZERO) == outcome.filled:
+            return sum((Decimal(t["commission"]) for t in trades), hm.ZERO)
+        fee = outcome.filled * (outcome.avg_price or hm.ZERO) * HEDGE_TAKER_FEE_PCT["binance"] / 100
+        log.warning("binance: fee of order %s computed at the base taker rate (%s)", outcome.order_id, reason)
+        return fee
+
+
+def _outcome(answer: dict[str, Any]) -> OrderOutcome:
+    filled = Decimal(answer.get("executedQty") or "0")
+    avg = Decimal(answer["avgPrice"]) if filled and answer.get("avgPrice") else None
+    return OrderOutcome(filled=filled, avg_price=avg, order_id=answer.get("orderId"),
+                        status=str(answer.get("status", "")))
+
+
+def _min_notional(filters: dict[str, dict[str, Any]]) -> Decimal:
+    """USDT-M futures publish MIN_NOTIONAL {"notional"}; spot-style NOTIONAL {"minNotional"} is accepted too."""
+    if "MIN_NOTIONAL" in filters:
+        f = filters["MIN_NOTIONAL"]
+        return Decimal(str(f.get("notional", f.get("minNotional", "0"))))
+    if "NOTIONAL" in filters:
+        f = filters["NOTIONAL"]
+        return Decimal(str(f.get("minNotional", f.get("notional", "0"))))
+    return hm.ZERO
+
+
+def _max_leverage(answer: Any, symbol: str) -> int:
+    """Highest initial leverage of the symbol's first bracket (answer is an object or a list)."""
+    rows = answer if isinstance(answer, list) else [answer]
+    row = next((r for r in rows if r.get("symbol") == symbol), None)
+    if row is None or not row.get("brackets"):
+        raise HedgeSetupError(f"binance: no leverage brackets for {symbol}")
+    return max(int(b["initialLeverage"]) for b in row["brackets"])
