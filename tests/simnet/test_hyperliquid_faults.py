@@ -73,7 +73,7 @@ def test_partial_fill_flag_fills_part_of_an_ioc(hl: HL) -> None:
 
 
 def test_slow_ack_executes_at_once_but_answers_late(hl: HL) -> None:
-    hl.control("set_flag", name="slow_ack", value=1.5)
+    hl.control("set_flag", name="slow_ack", value=0.8)
     slow = Exchange(hl.wallet, hl.url, timeout=0.3)
     with pytest.raises(requests.exceptions.Timeout):
         slow.market_open("ETH", True, 0.1)

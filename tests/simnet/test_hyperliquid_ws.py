@@ -53,7 +53,7 @@ def test_market_streams_send_a_snapshot_then_one_update_per_tick(hl: HL, ws_info
     wait_for(lambda: rec.of("l2Book") and rec.of("bbo") and rec.of("allMids") and rec.of("userFills"),
              what="snapshots")
     snap = rec.of("userFills")[0]["data"]
-    assert snap == {"isSnapshot": True, "user": hl.address, "fills": []}
+    assert snap == {"isSnapshot": True, "user": hl.address.lower(), "fills": []}
     book = rec.of("l2Book")[0]["data"]
     assert book["coin"] == "ETH" and len(book["levels"]) == 2 and book["levels"] == hl.info.l2_snapshot("ETH")["levels"]
     assert rec.of("bbo")[0]["data"]["bbo"][0] == book["levels"][0][0]

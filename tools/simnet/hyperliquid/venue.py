@@ -123,7 +123,7 @@ class HyperliquidVenue(Venue):
             user = sub["user"].lower()
             acct = self.engine.accounts.get(user)
             fills = list(acct.fills[-2000:]) if acct else []
-            return [{"channel": "userFills", "data": {"isSnapshot": True, "user": sub["user"], "fills": fills}}]
+            return [{"channel": "userFills", "data": {"isSnapshot": True, "user": user, "fills": fills}}]
         return []
 
     # ---- HTTP ---------------------------------------------------------------------
