@@ -298,3 +298,22 @@ def test_modify_replaces_an_open_order(hl: HL) -> None:
     assert refused == {"error": "Order must have minimum value of $10. asset=0"}
     assert hl.info.open_orders(hl.address) == [order]
 
+
+
+def test_taker_matches_another_users_resting_order_first(hl: HL) -> None:
+    bob = hl.exchange_for(BOB_KEY)
+    hl.info.user_state(bob.wallet.address)
+    bid, ask = best(hl, "ETH")
+    inside = (bid + ask) / 2
+    bob_oid = only_status(bob.order("ETH", False, 0.05, float(inside), ALO))["resting"]["oid"]
+    assert best(hl, "ETH") == (bid, inside)          # the book shows Bob's order
+    blocked = only_status(hl.exchange.order("ETH", True, 0.01, float(inside), ALO))
+    assert blocked["error"].startswith(f"Post only order would have immediately matched, bbo was {bid}@{inside}")
+    filled = only_status(hl.exchange.order("ETH", True, 0.1, float(ask), IOC))["filled"]
+    assert filled["totalSz"] == "0.1"
+    assert Decimal(filled["avgPx"]) == (inside * Decimal("0.05") + ask * Decimal("0.05")) / Decimal("0.1")
+    (bob_fill,) = hl.info.user_fills(bob.wallet.address)
+    assert bob_fill["oid"] == bob_oid and bob_fill["crossed"] is False and Decimal(bob_fill["px"]) == inside
+    assert bob_fill["side"] == "A" and bob_fill["dir"] == "Open Short"
+    assert hl.info.query_order_by_oid(bob.wallet.address, bob_oid)["order"]["status"] == "filled"
+    assert position(hl, "ETH", bob.wallet.address)["szi"] == "-0.05"

@@ -41,6 +41,14 @@ class OrderFaults:
     fill_fraction: Decimal | None = None   # partial IOC: book shows only this share of the size
 
 
+@dataclass
+class Match:
+    """One piece of an aggressive order's fill: at ``px``, against ``maker`` (None = synthetic depth)."""
+    px: Decimal
+    sz: Decimal
+    maker: Order | None
+
+
 class Engine:
     def __init__(self, params: BookParams, fees: FeeRates, initial_margin: Decimal, sink: Sink,
                  clock: Callable[[], int]):
@@ -115,11 +123,12 @@ class Engine:
             size = min(size, self._reducible(acct, asset, is_buy))
             if size <= 0:
                 return {"error": f"Reduce only order would increase position. asset={asset.asset}"}
-        if tif == "Alo" and self._crosses(book, is_buy, limit_px):
+        if tif == "Alo" and self._crosses(asset, is_buy, limit_px):
+            bid, ask = self.bbo(asset)
             return {"error": f"Post only order would have immediately matched, bbo was "
-                             f"{fmt.px(book.best_bid())}@{fmt.px(book.best_ask())}. asset={asset.asset}"}
-        plan = [] if tif == "Alo" else book.plan(is_buy, limit_px, self._visible(size, tif, faults))
-        filled = sum((sz for _, sz in plan), ZERO)
+                             f"{fmt.px(bid)}@{fmt.px(ask)}. asset={asset.asset}"}
+        plan = [] if tif == "Alo" else self._plan(acct, asset, is_buy, limit_px, self._visible(size, tif, faults))
+        filled = sum((item.sz for item in plan), ZERO)
         if tif == "Ioc" and filled == 0:
             return {"error": f"Order could not immediately match against any resting orders. asset={asset.asset}"}
         rest = size - filled if tif in ("Gtc", "Alo") else ZERO
@@ -154,10 +163,45 @@ class Engine:
             return "Order price cannot be more than 80% away from the reference price"
         return bool(wire["b"]), limit_px, size, tif, reduce_only, wire.get("c")
 
-    @staticmethod
-    def _crosses(book: SyntheticBook, is_buy: bool, px: Decimal) -> bool:
-        best = book.best_ask() if is_buy else book.best_bid()
+    def _resting(self, asset: PerpAsset, is_buy: bool) -> list[Order]:
+        """Users' open orders on one side of one coin, best price first, then oldest."""
+        orders = [o for acct in self.accounts.values() for o in acct.orders.values()
+                  if o.asset is asset and o.is_buy == is_buy]
+        orders.sort(key=lambda o: (-o.limit_px if is_buy else o.limit_px, o.oid))
+        return orders
+
+    def bbo(self, asset: PerpAsset) -> tuple[Decimal | None, Decimal | None]:
+        """Best bid and ask over the synthetic depth and users' resting orders."""
+        book = self.books[asset.coin]
+        bids = [p for p in [book.best_bid()] + [o.limit_px for o in self._resting(asset, True)[:1]] if p is not None]
+        asks = [p for p in [book.best_ask()] + [o.limit_px for o in self._resting(asset, False)[:1]] if p is not None]
+        return (max(bids) if bids else None), (min(asks) if asks else None)
+
+    def _crosses(self, asset: PerpAsset, is_buy: bool, px: Decimal) -> bool:
+        bid, ask = self.bbo(asset)
+        best = ask if is_buy else bid
         return best is not None and (px >= best if is_buy else px <= best)
+
+    def _plan(self, acct: Account, asset: PerpAsset, is_buy: bool, limit_px: Decimal,
+              size: Decimal) -> list[Match]:
+        """Matches an aggressive order would get: synthetic depth and other users' resting orders
+        by price, a user's order ahead of the synthetic level at the same price. Nothing is taken."""
+        def through(px_: Decimal) -> bool:
+            return px_ <= limit_px if is_buy else px_ >= limit_px
+
+        candidates = [Match(px_, sz, None) for px_, sz in self.books[asset.coin].plan(is_buy, limit_px, size)]
+        candidates += [Match(o.limit_px, o.sz, o) for o in self._resting(asset, not is_buy)
+                       if o.user != acct.address and through(o.limit_px)]
+        candidates.sort(key=lambda m: (m.px if is_buy else -m.px, m.maker is None))
+        plan: list[Match] = []
+        left = size
+        for match in candidates:
+            if left <= 0:
+                break
+            take = min(left, match.sz)
+            plan.append(Match(match.px, take, match.maker))
+            left -= take
+        return plan
 
     @staticmethod
     def _visible(size: Decimal, tif: str, faults: OrderFaults) -> Decimal:
@@ -171,16 +215,16 @@ class Engine:
             return ZERO
         return abs(pos.szi)
 
-    def _margin_ok(self, acct: Account, asset: PerpAsset, is_buy: bool, plan: list[tuple[Decimal, Decimal]],
+    def _margin_ok(self, acct: Account, asset: PerpAsset, is_buy: bool, plan: list[Match],
                    rest: Decimal, limit_px: Decimal) -> bool:
         marks = self.marks()
         lev = acct.lev(asset).value
         pos = acct.positions.get(asset.coin)
         start = pos.szi if pos else ZERO
-        filled = sum((sz for _, sz in plan), ZERO)
+        filled = sum((m.sz for m in plan), ZERO)
         end = start + (filled if is_buy else -filled)
         added = max(ZERO, abs(end) - abs(start))
-        cost = sum((px_ * sz for px_, sz in plan), ZERO)
+        cost = sum((m.px * m.sz for m in plan), ZERO)
         avg = cost / filled if filled else limit_px
         fee = cost * max(self.fees.taker, ZERO)
         needed = added * avg / lev + rest * limit_px / lev + fee
@@ -194,11 +238,13 @@ class Engine:
         self.orders_by_oid[order.oid] = order
         return order
 
-    def _execute(self, acct: Account, order: Order, plan: list[tuple[Decimal, Decimal]],
-                 filled: Decimal) -> dict[str, Any]:
+    def _execute(self, acct: Account, order: Order, plan: list[Match], filled: Decimal) -> dict[str, Any]:
         book = self.books[order.asset.coin]
-        book.take(order.is_buy, plan)
-        fills = [self._fill(acct, order, px_, sz, crossed=True) for px_, sz in plan]
+        book.take(order.is_buy, [(m.px, m.sz) for m in plan if m.maker is None])
+        fills = [self._fill(acct, order, m.px, m.sz, crossed=True) for m in plan]
+        for match in plan:
+            if match.maker is not None:
+                self._fill_maker(match)
         order.sz -= filled
         base: dict[str, Any] = {"oid": order.oid}
         if order.cloid:
@@ -209,12 +255,23 @@ class Engine:
             status: dict[str, Any] = {"resting": base}
         else:
             self._close_order(acct, order, "filled" if order.sz == 0 else "canceled")
-            avg = sum((px_ * sz for px_, sz in plan), ZERO) / filled
+            avg = sum((m.px * m.sz for m in plan), ZERO) / filled
             status = {"filled": {"totalSz": fmt.plain(filled), "avgPx": fmt.px(_round_avg(avg)), **base}}
         if fills:
             self.sink.on_fills(acct.address, fills)
             self._emit_trades(order.asset.coin, fills, acct.address, order.is_buy)
         return status
+
+    def _fill_maker(self, match: Match) -> None:
+        """The resting side of a user-to-user match."""
+        maker = match.maker
+        assert maker is not None
+        acct = self.accounts[maker.user]
+        fill = self._fill(acct, maker, match.px, match.sz, crossed=False)
+        maker.sz -= match.sz
+        self.sink.on_fills(acct.address, [fill])
+        if maker.sz <= 0:
+            self._close_order(acct, maker, "filled")
 
     def _fill(self, acct: Account, order: Order, px_: Decimal, sz: Decimal, crossed: bool) -> dict[str, Any]:
         rate = self.fees.taker if crossed else self.fees.maker
