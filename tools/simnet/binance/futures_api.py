@@ -79,7 +79,14 @@ class FuturesApi:
         return {"serverTime": call.now}
 
     async def exchange_info(self, call: Call) -> Any:
-        return futures_exchange_info(call.now, self.p.limiter.limit)
+        info = futures_exchange_info(call.now, self.p.limiter.limit)
+        floor = self.venue.min_notional_floor()
+        if floor is not None:
+            for symbol in info["symbols"]:
+                for rule in symbol["filters"]:
+                    if rule["filterType"] == "MIN_NOTIONAL" and Decimal(rule["notional"]) < floor:
+                        rule["notional"] = f"{floor:f}"
+        return info
 
     def _symbol(self, call: Call, required: bool = True) -> str | None:
         symbol = call.params.get("symbol")
@@ -138,6 +145,7 @@ class FuturesApi:
         reason = venue.faults.take_reject()
         if reason is not None:
             raise reject_error(reason)
+        engine.min_notional_floor = venue.min_notional_floor()
         engine.check_prices(fields)
         engine.check_account(account, fields)
         if venue.faults.take("partial_fill"):

@@ -53,6 +53,7 @@ class FuturesEngine:
         self.on_user = on_user
         self.on_trade = on_trade
         self.partial_ratio: Decimal | None = None               # set for one order by the partial-fill fault
+        self.min_notional_floor: Decimal | None = None          # raised minimum (``min_notional`` flag)
 
     # ---- marks and margin -------------------------------------------------------
     def marks(self) -> dict[str, Decimal]:
@@ -180,8 +181,9 @@ class FuturesEngine:
                 raise BinanceError(-2022)
             f["qty"] = min(f["qty"], abs(position))
             return
-        if f["qty"] * ref_price < spec.min_notional:
-            raise BinanceError(-4164, notional=f"{spec.min_notional:f}")
+        minimum = max(spec.min_notional, self.min_notional_floor or ZERO)
+        if f["qty"] * ref_price < minimum:
+            raise BinanceError(-4164, notional=f"{minimum:f}")
         opening = account.exposure_increase(spec.symbol, f["side"], f["qty"])
         if opening <= 0:
             return

@@ -9,6 +9,7 @@ Venue-specific faults (``set_flag name=... value=...``):
   slow_ack=<n>            next n orders execute at once, answer after ``slow_ack_seconds`` (default 2)
   unknown_status=<n>      next n orders execute, then answer 503 (execution status unknown)
   weight_limit=<w>        request-weight limit per minute (429, then 418 ban)
+  min_notional=<usd>      raise every symbol's MIN_NOTIONAL (-4164 on orders below it)
 Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired).
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
@@ -149,6 +150,11 @@ class BinanceVenue(Venue):
         if api_key not in self.accounts:
             self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin)
         return self.accounts[api_key]
+
+    def min_notional_floor(self) -> Decimal | None:
+        """A raised MIN_NOTIONAL (flag or option ``min_notional``), as when Binance lifts it mid-session."""
+        value = self.faults.flags.get("min_notional", self.options.get("min_notional"))
+        return None if value is None else Decimal(str(value))
 
     def last_price(self, symbol: str) -> Decimal:
         return self.last_trade.get(symbol) or self.books[symbol].top()[0]
