@@ -82,10 +82,30 @@ class HubbleGateway:
         return (qty > 0) - (qty < 0) or None
 
     # ---- streams ------------------------------------------------------------------
-    async def stream_trader_updates(self, callback: Callable[[object, object], Awaitable[None]]) -> None:
-        from hubble_exchange import ConfirmationMode
+    async def stream_trader_updates(self, on_subscribed: Callable[[], None],
+                                    on_update: Callable[[object, float], None]) -> None:
+        """Read the trader stream (head confirmations) until it breaks.
 
-        await self.client.subscribe_to_trader_updates(ConfirmationMode.head, callback)
+        Same wire as the SDK's subscribe_to_trader_updates, read here so that
+        the subscription's confirmation marks the stream healthy (a quiet
+        trader stream sends nothing else) and so that each update carries the
+        perf_counter() of its arrival. ``on_update`` must not wait.
+        """
+        from hubble_exchange.models import TraderFeedUpdate
+
+        async with websockets.connect(self._ws_url, max_size=2**22) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "trading_subscribe",
+                                      "params": ["streamTraderUpdates", self.trader, "head"]}))
+            async for raw in ws:
+                received = time.perf_counter()
+                message = json.loads(raw)
+                if "error" in message:
+                    raise ConnectionError(f"trader stream subscription refused: {message['error']}")
+                if message.get("id") == 1 and "result" in message:
+                    on_subscribed()
+                    continue
+                if message.get("method") == "trading_subscription":
+                    on_update(TraderFeedUpdate(**message["params"]["result"]), received)
 
     # ---- orders -------------------------------------------------------------------
     def sign(self, market: int, size: Decimal, price: Decimal, expiry_seconds: float) -> SignedHubbleOrder:

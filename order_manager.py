@@ -116,12 +116,12 @@ class OrderManager:
 
     # ---- fills ----------------------------------------------------------------
     async def _fill_stream(self, health: Health) -> None:
-        async def on_update(_ws, update) -> None:
+        def on_update(update, received: float) -> None:
             health.ok()
             if update.EventName == "OrderMatched":
-                self.on_order_matched(update, time.perf_counter())
+                self.on_order_matched(update, received)
 
-        await self.hubble.stream_trader_updates(on_update)
+        await self.hubble.stream_trader_updates(health.ok, on_update)
 
     def on_order_matched(self, update, received: float) -> None:
         """Handle one OrderMatched trader event (synchronous: never waits)."""
