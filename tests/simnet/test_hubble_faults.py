@@ -113,3 +113,23 @@ async def test_fill_while_cancel_in_flight(net: SimNet, client: HubbleClient) ->
     await client.place_signed_orders([again], returned)
     await client.close_websocket()
     assert (await client.cancel_signed_orders([again], True, returned))[0]["success"] is True  # count used up
+
+
+async def test_stalled_order_stream_never_answers(net: SimNet, client: HubbleClient) -> None:
+    net.control("hubble", "stall", stream="orders")
+    order = client.prepare_signed_order(0, 0.1, 2990.0, False, 60)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.place_signed_orders([order], returned), 0.3)
+    net.control("hubble", "unstall")
+    await client.close_websocket()
+    retry = client.prepare_signed_order(0, 0.1, 2989.0, False, 60)
+    assert (await client.place_signed_orders([retry], returned))[0]["success"] is True
+    await client.close_websocket()
+
+
+async def test_error_knob_on_the_order_websocket(net: SimNet, client: HubbleClient) -> None:
+    net.control("hubble", "error", count=1)
+    order = client.prepare_signed_order(0, 0.1, 2990.0, False, 60)
+    assert await client.place_signed_orders([order], returned) == []   # the SDK finds no "result"
+    assert (await client.place_signed_orders([order], returned))[0]["success"] is True
+    await client.close_websocket()

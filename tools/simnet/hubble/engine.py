@@ -223,15 +223,20 @@ class Engine:
         return notional - pos.open_notional if pos.size > 0 else pos.open_notional - notional
 
     def available_margin(self, acct: Account) -> int:
-        """margin + uPnL - reserved - notional * minAllowableMargin (at mid prices)."""
+        """margin + uPnL - notional * minAllowableMargin - reserved, as hubbleutils.GetAvailableMargin.
+
+        In Min_Allowable_Margin mode each position is valued at whichever of
+        the mid and the oracle (index) price gives the lower PnL.
+        """
         upnl, notional = 0, 0
         for market, pos in acct.positions.items():
             if pos.size:
-                price = self.mid_price(market)
-                upnl += self.unrealized_pnl(pos, price)
+                pnl, price = min((self.unrealized_pnl(pos, p), p)
+                                 for p in (self.mid_price(market), self.index_prices[market]))
+                upnl += pnl
                 notional += mul_div(abs(pos.size), price, ONE)
         used = mul_div(notional, self.params.min_allowable_margin, C.PRICE_SCALE)
-        return acct.margin + min(upnl, 0) - acct.reserved - used
+        return acct.margin + upnl - used - acct.reserved
 
     def required_margin(self, price: int, size: int) -> int:
         notional = mul_div(price, abs(size), ONE)

@@ -3,7 +3,11 @@
 Validation follows hubblenet's plugin/evm/orderbook (PlaceOrder and
 hubbleutils.ValidateSignedOrder): same checks, same order, same error texts.
 Engine events are turned here into ABI-encoded logs (for receipts and
-eth_getLogs) and into the trader / market websocket feeds.
+eth_getLogs) and into the trader / market websocket feeds. The trader feed
+follows the node's PushToTraderFeed: OrderMatched events carry an empty
+OrderType, SignedOrderBook cancel logs are not pushed at all, and a signed
+order's OrderAccepted is pushed by PlaceOrder itself (BlockNumber null, zero
+transaction hash), at both confirmation levels.
 """
 from __future__ import annotations
 
@@ -348,8 +352,9 @@ class HubbleNode:
             args = {"fillAmount": to_float(ev.fill, 18), "price": to_float(ev.price, 6),
                     "openInterestNotional": to_float(ev.open_interest, 18), "timestamp": ev.timestamp,
                     "isLiquidation": False}
+            # the node leaves OrderType empty for OrderBook (matching) events
             return log, "trader", o.trader.lower(), trader_event(
-                o.trader, o.id, "limit", "OrderMatched", args, block.number, "", ev.timestamp, tx_hash)
+                o.trader, o.id, "", "OrderMatched", args, block.number, "", ev.timestamp, tx_hash)
         if isinstance(ev, E.PositionModified):
             log = encode_log(C.CLEARING_HOUSE, c.event(C.CLEARING_HOUSE, "PositionModified"), (ev.trader, ev.market),
                              (ev.base, ev.price, ev.realized_pnl, ev.size, ev.open_notional, ev.fee, ev.mode, ev.timestamp))
@@ -373,13 +378,17 @@ class HubbleNode:
             address = ORDER_BOOK_OF_KIND[o.kind]
             data = (ts, ev.auto) if o.kind == "limit" else (ts,)
             log = encode_log(address, c.event(address, "OrderCancelAccepted"), (o.trader, bytes.fromhex(o.id[2:])), data)
-            args = {"timestamp": ts, "isAutoCancelled": ev.auto} if o.kind == "limit" else {"timestamp": ts}
+            if o.kind == "signed":   # the node's trader feed ignores SignedOrderBook logs
+                return log, None, None, None
+            args = {"timestamp": ts, "isAutoCancelled": ev.auto}
             return log, "trader", o.trader.lower(), trader_event(
                 o.trader, o.id, o.kind, "OrderCancelAccepted", args, block.number, "", ts, tx_hash)
         if isinstance(ev, E.CancelRejected):
             address = ORDER_BOOK_OF_KIND[ev.kind]
             log = encode_log(address, c.event(address, "OrderCancelRejected"),
                              (ev.trader, bytes.fromhex(ev.order_id[2:])), (ts, ev.err))
+            if ev.kind == "signed":
+                return log, None, None, None
             return log, "trader", ev.trader.lower(), trader_event(
                 ev.trader, ev.order_id, ev.kind, "OrderCancelRejected", {"timestamp": ts, "err": ev.err},
                 block.number, "", ts, tx_hash)

@@ -208,26 +208,30 @@ class HubbleVenue(Venue):
         try:
             req = json.loads(text)
         except ValueError:
-            conn.send({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
+            self._reply(conn, {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
             return
         await self._latency()
         method = req.get("method", "")
         if method in ("trading_subscribe", "orderbook_subscribe"):
             fault = self.faults.take_error()
             if fault is not None:
-                conn.send(_error(req.get("id"), fault[0] or -32000, fault[1] or "internal error"))
+                self._reply(conn, _error(req.get("id"), fault[0] or -32000, fault[1] or "internal error"))
                 return
             try:
                 sub_id = self._subscribe(conn, method.split("_")[0], list(req.get("params") or []))
             except RpcError as exc:
-                conn.send(_error(req.get("id"), exc.code, exc.message))
+                self._reply(conn, _error(req.get("id"), exc.code, exc.message))
                 return
-            conn.send({"jsonrpc": "2.0", "id": req.get("id"), "result": sub_id})
+            self._reply(conn, {"jsonrpc": "2.0", "id": req.get("id"), "result": sub_id})
             return
         if method.endswith("_unsubscribe"):
-            conn.send({"jsonrpc": "2.0", "id": req.get("id"), "result": True})
+            self._reply(conn, {"jsonrpc": "2.0", "id": req.get("id"), "result": True})
             return
-        conn.send(self._answer(req))
+        self._reply(conn, self._answer(req))
+
+    def _reply(self, conn: Conn, message: dict[str, Any]) -> None:
+        """Answer on a websocket; a stalled stream (or "*") swallows the answer too."""
+        conn.send(message, self.faults.sockets.get(conn.ws, "orders"))
 
     def _subscribe(self, conn: Conn, namespace: str, params: list[Any]) -> str:
         if not params:
