@@ -346,6 +346,9 @@ class HedgeClient(abc.ABC):
             progress.fills.append((outcome.avg_price, outcome.filled))
         fee = outcome.fee if outcome.fee is not None else await self._fees(outcome)
         progress.fee += fee
+        notional = outcome.filled * (outcome.avg_price or hm.ZERO)
+        # until the next account poll, charge the margin this fill uses against free margin
+        self.free_margin -= hm.required_margin(self.position, signed, notional, self.settings.leverage) + fee
         self._position_epoch += 1
         self.position += signed
         log.info("%s: %s %s %s at %s (fee %s)", self.venue, "bought" if is_buy else "sold",

@@ -144,6 +144,28 @@ async def test_lost_answer_is_resolved_by_client_order_id(net):
         await c.stop()
 
 
+async def test_concurrent_hedges_are_serialised_and_sum_exactly(client):
+    results = await asyncio.gather(client.hedge(D("1")), client.hedge(D("-0.1")), client.hedge(D("0.45")))
+    assert sum(r.filled for r in results) + client.carried == D("1.35")
+    assert client.carried == results[-1].carried
+    assert await client.fetch_position() == sum(r.filled for r in results)
+
+
+async def test_fill_charges_free_margin_until_the_next_poll(client):
+    before = client.free_margin
+    result = await client.hedge(D("10"))
+    expected = result.avg_price * 10 / 5 + result.fee      # 5x leverage
+    assert client.free_margin == before - expected
+
+
+async def test_unknown_outcome_that_cannot_be_checked_is_not_resent(client, net):
+    net.control("hyperliquid", "error", count=100)   # the order and every lookup fail
+    with pytest.raises(HedgeError, match="not resending"):
+        await client.hedge(D("2"))
+    net.control("hyperliquid", "clear")
+    assert await client.fetch_position() == 0         # (the 500 came before execution here)
+
+
 async def test_partial_fills_retry_the_remainder_and_carry_the_dust(client, net):
     net.control("hyperliquid", "set_flag", name="partial_fill", value=0.5)
     result = await client.hedge(D("4"))
