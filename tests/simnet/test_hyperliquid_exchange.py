@@ -317,3 +317,11 @@ def test_taker_matches_another_users_resting_order_first(hl: HL) -> None:
     assert bob_fill["side"] == "A" and bob_fill["dir"] == "Open Short"
     assert hl.info.query_order_by_oid(bob.wallet.address, bob_oid)["order"]["status"] == "filled"
     assert position(hl, "ETH", bob.wallet.address)["szi"] == "-0.05"
+
+
+def test_expired_action_is_refused(hl: HL) -> None:
+    hl.exchange.set_expires_after(get_timestamp_ms() - 1000)
+    answer = hl.exchange.update_leverage(5, "ETH")
+    assert answer["status"] == "err" and "expired" in answer["response"]
+    hl.exchange.set_expires_after(get_timestamp_ms() + 60_000)
+    assert hl.exchange.update_leverage(5, "ETH")["status"] == "ok"
