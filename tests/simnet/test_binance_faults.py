@@ -42,6 +42,16 @@ async def test_reject_orders(sim, client):
     assert (err.code, err.message) == (-2019, "Margin is insufficient.")
     ok = await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01")
     assert ok["orderId"]
+    sim.control("binance", "reject_orders", count=1)
+    err = await api_error(client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01"))
+    assert (err.status_code, err.code, err.message) == (400, -2010, "rejected by fault injection")
+
+
+@pytest.mark.parametrize("code", [-1006, -1007])
+async def test_execution_status_unknown_codes(sim, client, code):
+    sim.control("binance", "error", count=1, code=code)
+    err = await api_error(client.futures_ping())
+    assert (err.status_code, err.code) == (503, code) and "execution status unknown" in err.message.lower()
 
 
 async def test_refuse_connections(sim, client):

@@ -183,3 +183,20 @@ async def test_listen_key_lifecycle(client):
     await client.futures_stream_close(key)
     err = await api_error(client.futures_stream_keepalive(key))
     assert err.code == -1125
+
+
+async def test_hedge_path_ioc_result_and_trades_by_order(client):
+    """What the hedger does: IOC LIMIT with RESULT, then the order's own trades for fees."""
+    book = await client.futures_order_book(symbol="AVAXUSDT", limit=20)
+    limit = book["bids"][2][0]
+    qty = sum(Decimal(q) for _, q in book["bids"][:2]) + 5
+    order = await client.futures_create_order(symbol="AVAXUSDT", side="SELL", type="LIMIT", timeInForce="IOC",
+                                              quantity=f"{qty:f}", price=limit, newClientOrderId="hg-1",
+                                              newOrderRespType="RESULT")
+    assert order["status"] == "FILLED" and Decimal(order["executedQty"]) == qty
+    assert Decimal(order["avgPrice"]) < Decimal(book["bids"][0][0])
+    await client.futures_create_order(symbol="AVAXUSDT", side="SELL", type="MARKET", quantity="1")
+    trades = await client.futures_account_trades(symbol="AVAXUSDT", orderId=order["orderId"])
+    assert {t["orderId"] for t in trades} == {order["orderId"]} and len(trades) == 3
+    assert sum(Decimal(t["qty"]) for t in trades) == qty
+    assert all(t["commissionAsset"] == "USDT" and not t["maker"] for t in trades)

@@ -14,6 +14,8 @@ MESSAGES: dict[int, str] = {
     -1001: "Internal error; unable to process your request. Please try again.",
     -1003: "Too many requests; current limit is {limit} requests per minute. "
            "Please use the websocket for live updates to avoid polling the API.",
+    -1006: "An unexpected response was received from the message bus. Execution status unknown.",
+    -1007: "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
     -1021: "Timestamp for this request is outside of the recvWindow.",
     -1022: "Signature for this request is not valid.",
     -1100: "Illegal characters found in parameter '{name}'; legal range is '{legal}'.",
@@ -25,6 +27,7 @@ MESSAGES: dict[int, str] = {
     -1121: "Invalid symbol.",
     -1125: "This listenKey does not exist.",
     -1130: "Data sent for parameter '{name}' is not valid.",
+    -2010: "NEW_ORDER_REJECTED",
     -2011: "Unknown order sent.",
     -2013: "Order does not exist.",
     -2014: "API-key format invalid.",
@@ -50,7 +53,7 @@ MESSAGES: dict[int, str] = {
 }
 
 # HTTP status Binance answers with, when it is not 400
-STATUS: dict[int, int] = {-2014: 401, -2015: 401, -1003: 429, -1001: 503, -1000: 500}
+STATUS: dict[int, int] = {-2014: 401, -2015: 401, -1003: 429, -1001: 503, -1000: 500, -1006: 503, -1007: 503}
 
 
 class BinanceError(Exception):

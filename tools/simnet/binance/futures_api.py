@@ -25,11 +25,12 @@ def depth_weight(params: dict[str, str]) -> int:
 
 
 def reject_error(reason: str) -> BinanceError:
-    """The ``reject_orders`` fault: reason "-2019" etc. picks a Binance code, text becomes -1000's msg."""
+    """The ``reject_orders`` fault: reason "-2019" etc. picks a Binance code; other text is the
+    message of -2010 NEW_ORDER_REJECTED (a clean rejection, not an unknown execution status)."""
     try:
         return BinanceError(int(reason))
     except ValueError:
-        return BinanceError(-1000, reason)
+        return BinanceError(-2010, reason)
 
 
 class FuturesApi:
@@ -185,9 +186,10 @@ class FuturesApi:
     async def user_trades(self, call: Call) -> Any:
         account = call.account
         symbol = self._symbol(call)
+        only = call.params.get("orderId")
         rows = []
         for oid, order in self.engine.orders.items():
-            if self.engine.owner[oid] is not account or order.symbol != symbol:
+            if self.engine.owner[oid] is not account or order.symbol != symbol or only not in (None, str(oid)):
                 continue
             spec = order.spec
             for fill in order.fills:
@@ -195,8 +197,8 @@ class FuturesApi:
                              "commissionAsset": "USDT", "id": fill["tradeId"], "maker": fill["maker"],
                              "orderId": oid, "price": spec.fmt_price(fill["price"]),
                              "qty": spec.fmt_qty(fill["qty"]), "quoteQty": f"{fill['price'] * fill['qty']:f}",
-                             "realizedPnl": "0", "side": order.side, "positionSide": "BOTH",
-                             "symbol": symbol, "time": order.update_time})
+                             "realizedPnl": f"{fill['realized']:.8f}", "side": order.side, "positionSide": "BOTH",
+                             "symbol": symbol, "time": fill["time"]})
         return sorted(rows, key=lambda row: row["id"])
 
     # ---- account ------------------------------------------------------------

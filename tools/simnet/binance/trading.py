@@ -233,7 +233,8 @@ class FuturesEngine:
         order.update_time = now
         trade_id = self.next_trade_id
         self.next_trade_id += 1
-        order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id})
+        order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id,
+                            "realized": realized, "time": now})
         self.on_user(account.api_key, order.trade_event(now, "TRADE", qty, price, fee, maker, trade_id, realized))
         self.on_user(account.api_key, self.account_event(account, spec.symbol, now))
 
