@@ -9,7 +9,7 @@ from eth_utils import keccak
 from hubble_exchange import HubbleClient
 from hubble_exchange.models import LimitOrder, SignedOrder
 
-from tests.simnet.hubble_helpers import hubble_net, point_sdk, returned, wait_for
+from tests.simnet.hubble_helpers import hubble_net, point_sdk, returned
 from tools.simnet.core import SimNet
 
 

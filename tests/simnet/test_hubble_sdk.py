@@ -164,3 +164,12 @@ async def test_market_trades_stream(net: SimNet, client: HubbleClient) -> None:
     await trader
     assert {t.EventName for t in trades} == {"PositionModified"}
     assert sorted(t.Size for t in trades[:2]) == [-2000.0, 2000.0] and trades[0].BlockStatus == "accepted"
+
+
+async def test_indexer_candles_and_open_interest(net: SimNet, client: HubbleClient) -> None:
+    now = int(time.time())
+    await asyncio.to_thread(net.control, "hubble", "take", market=0, side="buy", size_usd=3000)
+    candles = await asyncio.to_thread(client.indexer_client.get_candles, "ETH-Perp", "1m", now - 60, now + 60)
+    assert candles["data"] and candles["data"][-1]["volume"] > 0
+    oi = await asyncio.to_thread(client.indexer_client.get_historical_open_interest, "ETH-Perp", now)
+    assert oi["data"]["openInterest"] > 0

@@ -186,15 +186,20 @@ class RpcMethods:
                 market = int(market_str)
             except (TypeError, ValueError):
                 raise RpcError("invalid market") from None
+        # hubblenet's GetOpenOrders (as read) lists only "limit" orders; option open_orders_types
+        # ("all" by default, or "limit") chooses between that and every open order of the trader
+        kinds = None if self.node.options.get("open_orders_types", "all") == "all" else {"limit"}
         rows = []
         for order in self.engine.orders.values():
             if order.status != C.STATUS_PLACED or not order.in_book or order.trader.lower() != trader.lower():
+                continue
+            if kinds is not None and order.kind not in kinds:
                 continue
             if market is not None and order.market != market:
                 continue
             sign = 1 if order.is_long else -1
             rows.append({"Market": order.market, "Price": str(order.price), "Size": str(order.qty),
-                         "FilledSize": str(sign * order.filled), "Timestamp": order.timestamp,
+                         "FilledSize": str(sign * order.filled), "Timestamp": 0,   # left unset by the node
                          "Salt": str(order.salt), "OrderId": order.id, "ReduceOnly": order.reduce_only,
                          "PostOnly": order.post_only, "OrderType": order.kind})
         return {"Orders": rows}

@@ -9,17 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from eth_utils import to_checksum_address
 
 from tools.simnet.core import Venue
 from tools.simnet.hubble import constants as C
 from tools.simnet.hubble.activity import Activity, ActivityParams, peek_next, round_size
 from tools.simnet.hubble.chain import Chain
 from tools.simnet.hubble.engine import Engine, EngineParams
-from tools.simnet.hubble.feeds import Conn, Feeds, notification, parse_go_duration
+from tools.simnet.hubble.feeds import Conn, Feeds, parse_go_duration
 from tools.simnet.hubble.indexer import Indexer
 from tools.simnet.hubble.node import HubbleNode, RpcError
 from tools.simnet.hubble.rpc import RpcMethods
 from tools.simnet.hubble.wire import depth_rows
+from tools.simnet.markets import MARKETS as REFERENCE_MARKETS
 
 log = logging.getLogger("simnet.hubble")
 
@@ -94,15 +96,10 @@ class HubbleVenue(Venue):
             if market.symbol is not None:
                 price = seen[market.symbol]
             else:
-                start = self._start_price(C.DERIVED_FROM)
+                start = REFERENCE_MARKETS[C.DERIVED_FROM].start_price
                 price = market.start_price * seen[C.DERIVED_FROM] / start
             self.prices[market.market_id] = price * basis
             self.engine.index_prices[market.market_id] = int(self.prices[market.market_id] * C.PRICE_SCALE)
-
-    @staticmethod
-    def _start_price(symbol: str) -> float:
-        from tools.simnet.markets import MARKETS
-        return MARKETS[symbol].start_price
 
     def _next_move(self, market_id: int) -> float:
         market = C.MARKETS[market_id]
@@ -273,7 +270,6 @@ def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:
 
 
 def _checksum(address: str) -> str:
-    from eth_utils import to_checksum_address
     return to_checksum_address(address)
 
 
