@@ -103,9 +103,12 @@ def test_latency_option_is_added_to_every_response() -> None:
 
 
 def test_refuse_closes_the_port_then_reopens(hl: HL) -> None:
+    hl.info.all_mids()                     # a kept-alive connection exists
     hl.control("refuse", seconds=0.5)
     with pytest.raises(requests.exceptions.ConnectionError):
         Info(hl.url, skip_ws=True, timeout=1).all_mids()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        hl.info.all_mids()                 # the kept-alive one is reset too
     deadline = time.monotonic() + 5
     while True:
         try:

@@ -140,8 +140,21 @@ class HyperliquidVenue(Venue):
     async def on_stop(self) -> None:
         await self.hub.close_all()
 
-    async def _prelude(self) -> web.Response | None:
+    def _refusing(self) -> bool:
+        """True while core's ``refuse`` has our listening socket closed.
+
+        Core stops the listener only; kept-alive client connections would go on
+        being served, which no real outage does. Read-only peek at core's sites."""
+        entry = getattr(self.net, "_sites", {}).get("hyperliquid")
+        server = getattr(entry[2], "_server", None) if entry else None
+        return server is not None and not server.is_serving()
+
+    async def _prelude(self, request: web.Request) -> web.Response | None:
         """Latency, delay and the request-level faults; a response if the request must fail."""
+        if self._refusing():
+            if request.transport is not None:
+                request.transport.abort()   # connection reset, as for a venue that went away
+            return web.Response(status=503)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         await self.faults.maybe_delay()
@@ -163,7 +176,7 @@ class HyperliquidVenue(Venue):
             return None
 
     async def _handle_info(self, request: web.Request) -> web.StreamResponse:
-        early = await self._prelude()
+        early = await self._prelude(request)
         if early is not None:
             return early
         body = await self._body(request)
@@ -173,7 +186,7 @@ class HyperliquidVenue(Venue):
             return web.Response(status=422, text=str(exc))
 
     async def _handle_exchange(self, request: web.Request) -> web.StreamResponse:
-        early = await self._prelude()
+        early = await self._prelude(request)
         if early is not None:
             return early
         body = await self._body(request)
