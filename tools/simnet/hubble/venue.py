@@ -78,11 +78,14 @@ class HubbleVenue(Venue):
             conn.close()
 
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
-        self._update_prices(prices)
-        self._peeked = {}
-        self.engine.expire(int(self.engine.clock()))
-        self.activity.refresh_makers(self.prices)
-        self.activity.run_takers(self.net.config.path.dt, self.prices, self._next_move)
+        try:
+            self._update_prices(prices)
+            self._peeked = {}
+            self.engine.expire(int(self.engine.clock()))
+            self.activity.refresh_makers(self.prices)
+            self.activity.run_takers(self.net.config.path.dt, self.prices, self._next_move)
+        except Exception:  # noqa: BLE001 - a bad tick must not stop the shared tick loop
+            log.exception("hubble tick %d failed", step)
 
     def _update_prices(self, reference: dict[str, float]) -> None:
         """Venue prices: the reference seen lag_seconds late, plus basis."""
