@@ -1,7 +1,7 @@
 """Public market data through the real AsyncClient: futures and spot."""
 from decimal import Decimal
 
-from tests.simnet.binance_helpers import client, create_client, sim, start_net  # noqa: F401
+from tests.simnet.binance_helpers import client, create_client, fast_ws, sim, start_net  # noqa: F401
 
 
 async def test_create_pings_spot_and_reads_time(sim):
@@ -86,3 +86,36 @@ async def test_unknown_symbol_is_1121(client):
     with pytest.raises(BinanceAPIException) as err:
         await client.futures_order_book(symbol="DOGEUSDT")
     assert err.value.code == -1121
+
+
+async def test_lag_seconds_delays_what_the_venue_sees():
+    net = start_net(lag_seconds=0.5)                 # 5 steps of 100 ms
+    try:
+        c = await create_client(net.ready)
+        before = Decimal((await c.futures_orderbook_ticker(symbol="ETHUSDT"))["bidPrice"])
+        net.control("net", "shock", symbol="ETH", relative=0.05)
+        net.control("net", "step", count=5)
+        still = Decimal((await c.futures_orderbook_ticker(symbol="ETHUSDT"))["bidPrice"])
+        net.control("net", "step")
+        after = Decimal((await c.futures_orderbook_ticker(symbol="ETHUSDT"))["bidPrice"])
+        await c.close_connection()
+    finally:
+        net.stop()
+    assert abs(still / before - 1) < Decimal("0.01") and after / before > Decimal("1.04")
+
+
+async def test_autotick_streams_without_stepping(fast_ws):
+    from tools.simnet.core import SimConfig, SimNet
+    from tests.simnet.binance_helpers import socket_manager
+    import asyncio
+    net = SimNet(SimConfig(seed=5, venues=("binance",)))
+    net.start()
+    try:
+        c = await create_client(net.ready)
+        async with socket_manager(c, net.ready).futures_multiplex_socket(["ethusdt@bookTicker"]) as socket:
+            first = await asyncio.wait_for(socket.recv(), 5)
+            second = await asyncio.wait_for(socket.recv(), 5)
+        assert second["data"]["u"] > first["data"]["u"]
+        await c.close_connection()
+    finally:
+        net.stop()
