@@ -19,6 +19,7 @@ from tools.simnet.hyperliquid.assets import (
 from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
 
 MAX_PRICE_DEVIATION = Decimal("0.8")
+HOUSE = "0x" + "0" * 39 + "1"   # counterparty address of the synthetic depth in public trades
 
 
 class Sink(Protocol):
@@ -100,7 +101,8 @@ class Engine:
                 return
         fill = self._fill(acct, order, order.limit_px, sz, crossed=False)
         self.sink.on_fills(acct.address, [fill])
-        self._emit_trades(order.asset.coin, [fill], acct.address, order.is_buy)
+        # the synthetic market is the aggressor here
+        self._emit_trades(order.asset.coin, [fill], not order.is_buy, [HOUSE], acct.address)
         order.sz -= sz
         if order.sz <= 0:
             self._close_order(acct, order, "filled")
@@ -259,7 +261,8 @@ class Engine:
             status = {"filled": {"totalSz": fmt.plain(filled), "avgPx": fmt.px(_round_avg(avg)), **base}}
         if fills:
             self.sink.on_fills(acct.address, fills)
-            self._emit_trades(order.asset.coin, fills, acct.address, order.is_buy)
+            makers = [m.maker.user if m.maker else HOUSE for m in plan]
+            self._emit_trades(order.asset.coin, fills, order.is_buy, makers, acct.address)
         return status
 
     def _fill_maker(self, match: Match) -> None:
@@ -288,11 +291,17 @@ class Engine:
         acct.fills.append(fill)
         return fill
 
-    def _emit_trades(self, coin: str, fills: list[dict[str, Any]], user: str, is_buy: bool) -> None:
-        house = "0x" + "0" * 39 + "1"
-        users = [user, house] if is_buy else [house, user]
-        trades = [{"coin": coin, "side": f["side"], "px": f["px"], "sz": f["sz"], "time": f["time"],
-                   "hash": f["hash"], "tid": f["tid"], "users": users} for f in fills]
+    def _emit_trades(self, coin: str, fills: list[dict[str, Any]], taker_buys: bool, makers: list[str],
+                     user: str) -> None:
+        """Public trades: ``side`` is the aggressor's, ``users`` is [buyer, seller]."""
+        trades = []
+        for fill, maker in zip(fills, makers):
+            taker = user if fill["crossed"] else maker
+            resting = maker if fill["crossed"] else user
+            buyer, seller = (taker, resting) if taker_buys else (resting, taker)
+            trades.append({"coin": coin, "side": "B" if taker_buys else "A", "px": fill["px"], "sz": fill["sz"],
+                           "time": fill["time"], "hash": fill["hash"], "tid": fill["tid"],
+                           "users": [buyer, seller]})
         self.sink.on_trades(coin, trades)
 
     def _update(self, order: Order) -> dict[str, Any]:
