@@ -230,9 +230,9 @@ class HedgeClient(abc.ABC):
             await asyncio.sleep(self.settings.hedge_user_state_frequency)
 
     def _apply_account(self, state: AccountState, epoch: int) -> None:
-        self.free_margin = state.free_margin
-        if epoch == self._position_epoch:   # no local fill raced this answer
+        if epoch == self._position_epoch:   # no local fill raced this answer (else it predates the fill)
             self.position = state.position
+            self.free_margin = state.free_margin
 
     async def fetch_position(self) -> Decimal:
         epoch = self._position_epoch
@@ -249,7 +249,7 @@ class HedgeClient(abc.ABC):
         the slippage cap, with enough free margin at the configured leverage?"""
         if not self.uptime.is_set():
             return False
-        total = size + self.carried
+        total = as_decimal(size) + self.carried
         walk = hm.can_absorb(self.book, total, self.settings.slippage)
         if walk is None:
             return False
@@ -258,7 +258,7 @@ class HedgeClient(abc.ABC):
     # ---- hedging -------------------------------------------------------------------------
     async def hedge(self, size: Decimal) -> HedgeResult:
         async with self._hedge_lock:
-            progress = _Progress(total=Decimal(size) + self.carried)
+            progress = _Progress(total=as_decimal(size) + self.carried)
             try:
                 await self._hedge_loop(progress)
             except HedgeError as exc:
@@ -443,6 +443,11 @@ class HedgeClient(abc.ABC):
     @abc.abstractmethod
     async def _fees(self, outcome: OrderOutcome) -> Decimal:
         """USD fees of an order's fills."""
+
+
+def as_decimal(value: Decimal | int | float | str) -> Decimal:
+    """A size as Decimal; a float goes through its shortest repr (0.1 -> 0.1, not 0.1000000000000000055...)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def create(settings: Any, credentials: Any, endpoints: dict[str, str],

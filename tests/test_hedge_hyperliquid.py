@@ -195,6 +195,18 @@ async def test_leverage_above_venue_maximum_is_refused(net):
         await c.start()
 
 
+async def test_leverage_is_left_alone_while_a_position_is_open(client, net):
+    await client.hedge(D("2"))
+    other = create(make_settings(leverage=3), creds(), {"HYPERLIQUID_API_URL": net.url}, lambda m: None)
+    await other.start()
+    try:
+        assert other.position == D("2")
+        state = await venue_state(net)
+        assert state["assetPositions"][0]["position"]["leverage"]["value"] == 5
+    finally:
+        await other.stop()
+
+
 async def test_can_open_position_walks_book_and_checks_margin(client):
     assert client.can_open_position(D("3"))
     assert client.can_open_position(D("-3"))
