@@ -189,3 +189,15 @@ async def wait_for(condition, timeout: float = 5.0) -> None:
     while not condition():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
+
+
+def test_min_notional_and_leverage_bracket_parsing():
+    from hedge_binance import _max_leverage, _min_notional
+    assert _min_notional({"MIN_NOTIONAL": {"filterType": "MIN_NOTIONAL", "notional": "20"}}) == D("20")
+    assert _min_notional({"NOTIONAL": {"filterType": "NOTIONAL", "minNotional": "5"}}) == D("5")
+    assert _min_notional({}) == 0
+    row = {"symbol": "ETHUSDT", "brackets": [{"bracket": 1, "initialLeverage": 125},
+                                             {"bracket": 2, "initialLeverage": 100}]}
+    assert _max_leverage(row, "ETHUSDT") == 125 and _max_leverage([row], "ETHUSDT") == 125
+    with pytest.raises(HedgeSetupError):
+        _max_leverage([row], "SOLUSDT")
