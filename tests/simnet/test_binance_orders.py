@@ -16,6 +16,7 @@ async def api_error(coro) -> BinanceAPIException:
 async def test_market_order_ack_then_filled(client):
     ack = await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.5")
     assert ack["status"] == "NEW" and ack["executedQty"] == "0.000"      # futures default is ACK
+    assert client.response.headers["X-MBX-ORDER-COUNT-1M"] == "1"
     order = await client.futures_get_order(symbol="ETHUSDT", orderId=ack["orderId"])
     assert order["status"] == "FILLED" and order["executedQty"] == "0.500"
     by_client_id = await client.futures_get_order(symbol="ETHUSDT", origClientOrderId=ack["clientOrderId"])
@@ -200,3 +201,15 @@ async def test_hedge_path_ioc_result_and_trades_by_order(client):
     assert {t["orderId"] for t in trades} == {order["orderId"]} and len(trades) == 3
     assert sum(Decimal(t["qty"]) for t in trades) == qty
     assert all(t["commissionAsset"] == "USDT" and not t["maker"] for t in trades)
+
+
+async def test_client_order_id_with_reserved_characters(client):
+    """python-binance signs values before aiohttp form-encodes them; such orders still go through."""
+    order = await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01",
+                                              newClientOrderId="hg:1/a.b_c-d")
+    assert order["clientOrderId"] == "hg:1/a.b_c-d"
+    found = await client.futures_get_order(symbol="ETHUSDT", origClientOrderId="hg:1/a.b_c-d")
+    assert found["orderId"] == order["orderId"]
+    err = await api_error(client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET",
+                                                      quantity="0.01", newClientOrderId="bad id!"))
+    assert (err.code, err.message) == (-4015, "Client order id is not valid.")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from tools.simnet.binance.venue import BinanceVenue
 
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
+ORDERS_PER_10S, ORDERS_PER_MIN = 300, 1200
 
 
 def depth_weight(params: dict[str, str]) -> int:
@@ -38,6 +41,7 @@ class FuturesApi:
         self.venue = venue
         self.engine = venue.engine
         self.p = pipeline
+        self._order_log: dict[str, deque] = {}
 
     def app(self) -> web.Application:
         p, r = self.p, web.Application()
@@ -139,9 +143,25 @@ class FuturesApi:
         return one(symbol) if symbol else [one(s) for s in FUTURES]
 
     # ---- orders -------------------------------------------------------------
+    def _count_order(self, call: Call) -> None:
+        """ORDERS limits (300 per 10 s, 1200 per minute per account) and their answer headers."""
+        assert call.account is not None
+        now = time.monotonic()
+        log = self._order_log.setdefault(call.account.api_key, deque())
+        while log and now - log[0] >= 60.0:
+            log.popleft()
+        log.append(now)
+        last_10s = sum(1 for t in log if now - t < 10.0)
+        call.headers.update({"X-MBX-ORDER-COUNT-10S": str(last_10s), "X-MBX-ORDER-COUNT-1M": str(len(log))})
+        for count, limit, interval in ((last_10s, ORDERS_PER_10S, "10 seconds"), (len(log), ORDERS_PER_MIN, "minute")):
+            if count > limit:
+                raise BinanceError(-1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
+                                   status=429)
+
     async def new_order(self, call: Call) -> Any:
         venue, engine, account = self.venue, self.engine, call.account
         assert account is not None
+        self._count_order(call)
         fields = engine.validate(account, call.params)
         reason = venue.faults.take_reject()
         if reason is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Union
 
 from aiohttp import web
@@ -32,6 +32,7 @@ class Call:
     params: dict[str, str]
     now: int                       # server clock, ms
     account: Account | None = None
+    headers: dict[str, str] = field(default_factory=dict)    # extra answer headers (order counts)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -57,8 +58,9 @@ class RestPipeline:
         await venue.faults.maybe_delay()
         ip = request.remote or "127.0.0.1"
         used = 0
+        call: Call | None = None
         try:
-            query = request.query_string
+            query = request.rel_url.raw_query_string
             body = (await request.text()) if request.can_read_body else ""
             params = parse_params(query)
             params.update(parse_params(body))
@@ -77,10 +79,11 @@ class RestPipeline:
             result = await handler(call)
             if isinstance(result, web.StreamResponse):
                 return result
-            return web.json_response(result, headers=self._headers(used), dumps=_dumps)
+            return web.json_response(result, headers=self._headers(used) | call.headers, dumps=_dumps)
         except BinanceError as err:
             response = err.response()
-            for key, value in self._headers(used or self.limiter.used(ip)).items():
+            extra = call.headers if call is not None else {}
+            for key, value in (self._headers(used or self.limiter.used(ip)) | extra).items():
                 response.headers.setdefault(key, value)
             return response
 
