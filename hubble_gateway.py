@@ -44,7 +44,11 @@ class HubbleGateway:
         import endpoints as endpoint_config
 
         endpoint_config.export_for_hubble_sdk(endpoints)
+        import hubble_exchange.eth as sdk_eth
         from hubble_exchange import HubbleClient
+
+        # the SDK caches its web3 clients (URL and HTTP session) in module globals
+        sdk_eth.async_web3_client = sdk_eth.sync_web3_client = None
 
         # HubbleClient.__init__ makes a blocking HTTP call: keep it off the event loop.
         client = await asyncio.to_thread(HubbleClient, private_key.reveal())

@@ -44,6 +44,10 @@ class CachedQuote:
     order: SignedHubbleOrder
     level: int
     filled: Decimal = ZERO
+    cancelled: bool = False
+
+    def live(self, now: float) -> bool:
+        return not self.cancelled and self.order.expire_at > now and self.filled < abs(self.order.size)
 
     @property
     def side(self) -> int:
@@ -97,6 +101,7 @@ class OrderManager:
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.last_quotes: list[quoting.Quote] = []
+        self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self._tasks: list[asyncio.Task] = []
 
     # ---- lifecycle ------------------------------------------------------------
@@ -232,6 +237,7 @@ class OrderManager:
             await asyncio.sleep(period - (time.time() % period))  # ticks on whole multiples of the period
             if not self.quoting:
                 return
+            self.ticks += 1
             self.pause_reason = self.gate()
             if self.pause_reason is None:
                 await self.quote_once()
@@ -239,7 +245,7 @@ class OrderManager:
     def _resting(self, side: int) -> Decimal:
         now = time.time()
         return sum((q.order.size * side - q.filled for q in list(self.order_cache.values())
-                    if q.side == side and q.order.expire_at > now), ZERO)
+                    if q.side == side and q.live(now)), ZERO)
 
     def _hedgeable(self, size: Decimal) -> bool:
         side = -1 if size > 0 else 1   # a hedge that buys covers our asks
@@ -295,8 +301,7 @@ class OrderManager:
 
     def live_quotes(self) -> list[SignedHubbleOrder]:
         now = time.time()
-        return [q.order for q in list(self.order_cache.values())
-                if q.order.expire_at > now and q.filled < abs(q.order.size)]
+        return [q.order for q in list(self.order_cache.values()) if q.live(now)]
 
     async def shutdown(self, hedge_timeout: float = 30.0) -> None:
         """Stop quoting, let hedges finish, leave nothing resting, write the last CSV row."""
@@ -306,7 +311,13 @@ class OrderManager:
         if live:
             log.info("cancelling %d resting quotes", len(live))
             try:
-                await asyncio.wait_for(self.hubble.cancel(live), timeout=max(10.0, self.s.order_expiry + 5))
+                results = await asyncio.wait_for(self.hubble.cancel(live), timeout=max(10.0, self.s.order_expiry + 5))
+                for result in results:
+                    cached = self.order_cache.get(_hex(result.get("order_id", "")))
+                    if cached is not None and result.get("success"):
+                        cached.cancelled = True
+                    elif cached is not None:
+                        log.info("cancel of %s refused: %s", result.get("order_id"), result.get("error"))
             except Exception as exc:
                 log.warning("cancel failed (%s: %s); waiting for the quotes to expire instead", type(exc).__name__, exc)
         await self._confirm_nothing_resting()

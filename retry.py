@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 MAX_RETRIES = 5
+BASE_DELAY = 0.5   # seconds before the first reconnect; doubles each time (tests shorten it)
 log = logging.getLogger("retry")
 
 
@@ -44,7 +45,7 @@ class Health:
             self.failures = 0
 
 
-def backoff_delay(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
+def backoff_delay(attempt: int, base: float, cap: float = 8.0) -> float:
     """Delay before retry `attempt` (1-based): base * 2**(attempt-1), capped."""
     return min(cap, base * (2 ** (attempt - 1)))
 
@@ -76,7 +77,7 @@ async def _run_once(worker: Callable[[Health], Awaitable[None]], health: Health,
 
 
 async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], event: asyncio.Event,
-                    fatal: Callable[[str], None], *, base_delay: float = 0.5,
+                    fatal: Callable[[str], None], *, base_delay: float | None = None,
                     max_retries: int = MAX_RETRIES, stall_timeout: float | None = None) -> None:
     """Run `worker(health)` forever; restart it on failure or stall; report fatal after `max_retries`."""
     health = Health(event)
@@ -96,6 +97,6 @@ async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], even
             log.error(message)
             fatal(message)
             return
-        delay = backoff_delay(health.failures, base_delay)
+        delay = backoff_delay(health.failures, BASE_DELAY if base_delay is None else base_delay)
         log.warning("%s broke (%s); reconnect %d/%d in %.1fs", name, error, health.failures, max_retries, delay)
         await asyncio.sleep(delay)

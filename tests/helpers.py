@@ -26,3 +26,15 @@ def run_main(args: list[str], cwd: Path, env: dict[str, str] | None = None,
     """Run `python main.py ARGS` in `cwd` (so logs/ and .env.secret are the test's own)."""
     return subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=env or clean_env(),
                           capture_output=True, text=True, timeout=timeout)
+
+
+async def eventually(predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    """Wait until predicate() is true: a bounded loop of short sleeps (no sleep used as a barrier)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,65 @@
+"""Run the real engine against tools/simnet inside a test: one SimNet thread, the engine in the test loop."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator
+
+import engine
+import settings
+from sim_launcher import endpoints_from_ready, throwaway_credentials
+from tools.simnet.core import SimConfig, SimNet
+
+FAST = ["orderFrequency=1", "orderExpiry=2", "futures_feed_frequency=0.5", "mid_price_expiry=2",
+        "hubblePositionPollInterval=0.5", "position_data_expiry=3", "hedgeClient_orderbook_frequency=0.5",
+        "hedgeClient_user_state_frequency=1", "orderFillCooldown=0", "hubble_orderbook_frequency=200ms"]
+
+
+def start_net(seed: int = 11, scenario: str = "quiet", **venue_options) -> tuple[SimNet, dict]:
+    net = SimNet(SimConfig(seed=seed, scenario=scenario, venue_options=dict(venue_options)))
+    return net, net.start()
+
+
+@dataclass
+class Running:
+    engine: engine.Engine
+    task: asyncio.Task
+    stop: asyncio.Event
+
+    @property
+    def orders(self):
+        return self.engine.orders
+
+    async def finish(self, timeout: float = 60) -> int:
+        self.stop.set()
+        return await asyncio.wait_for(self.task, timeout)
+
+
+@contextlib.asynccontextmanager
+async def running_engine(ready: dict, market: str = "AVAX", hedge: str = "hyperliquid", overrides: list[str] = (),
+                         credentials=None, summary: Path | None = None) -> AsyncIterator[Running]:
+    s = settings.load(market, [*FAST, f"hedge={hedge}", *overrides])
+    creds = credentials or throwaway_credentials(market, ready)
+    stop = asyncio.Event()
+    eng = engine.Engine(engine.RunOptions(s, creds, endpoints_from_ready(ready), None, summary, sim=True), stop)
+    task = asyncio.create_task(eng.run())
+    running = Running(eng, task, stop)
+    try:
+        yield running
+    finally:
+        if not task.done():
+            stop.set()
+            await asyncio.wait_for(asyncio.shield(task), 60)
+
+
+async def quoting(run: Running, timeout: float = 20) -> None:
+    """Wait until the engine has placed quotes and is not paused."""
+    from tests.helpers import eventually
+
+    await eventually(lambda: run.task.done() or (run.orders is not None and run.orders.last_quotes
+                                                 and run.orders.perf.orders["placed"] > 0),
+                     timeout, "the first quotes")
+    if run.task.done():
+        raise AssertionError(f"engine stopped early: {run.engine.failures}")

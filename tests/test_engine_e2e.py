@@ -1,0 +1,101 @@
+"""The real engine against tools/simnet: hedging, gates, feed failures, with each hedge venue."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import retry
+from tests.engine_harness import quoting, running_engine, start_net
+from tests.helpers import eventually
+
+
+@pytest.fixture
+def sim():
+    net, ready = start_net()
+    yield net, ready
+    net.stop()
+
+
+@pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
+async def test_every_fill_is_hedged_and_net_delta_returns_flat(sim, hedge, tmp_path):
+    net, ready = sim
+    path = tmp_path / "summary.json"
+    async with running_engine(ready, hedge=hedge, summary=path) as run:
+        await quoting(run)
+        perf = run.engine.perf
+        net.control("hubble", "take", market=1, side="sell", size=3)     # hits our bid: we buy 3
+        await eventually(lambda: perf.fills >= 1 and run.orders.hedge_idle.is_set() and perf.hedges >= 1,
+                         what="first fill hedged")
+        net.control("hubble", "take", market=1, side="buy", size=5)      # lifts our asks: we sell 5
+        await eventually(lambda: perf.fill_volume >= 8 and run.orders.hedge_idle.is_set()
+                         and perf.hedge_volume == perf.fill_volume, what="second fill hedged")
+        assert await run.finish() == 0
+    summary = json.loads(path.read_text())
+    assert summary["fills"]["count"] >= 2 and summary["fills"]["base_volume"] == 8
+    assert summary["hedge_coverage"] == 1.0
+    assert abs(summary["final_net_delta"]["base"]) < 1          # within one AVAX lot
+    assert summary["final_net_delta"]["hubble_position"] == -2
+    assert summary["latency"]["fill_to_hedge_confirmed"]["count"] >= 2
+
+
+async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, monkeypatch):
+    net, ready = sim
+    monkeypatch.setattr(retry, "BASE_DELAY", 0.2)
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        feed = run.engine.mid_feed
+        net.control("binance", "refuse", seconds=1.0)
+        await eventually(lambda: not feed.event.is_set(), what="mid-price event cleared")
+        await eventually(lambda: run.orders.pause_reason == "mid-price feed down", what="quoting paused")
+        attempted = run.engine.perf.orders["attempted"]
+        await eventually(feed.event.is_set, 15, "mid-price feed reconnected")
+        await eventually(lambda: run.engine.perf.orders["attempted"] > attempted, what="quoting resumed")
+        assert not run.engine.failures
+
+
+async def test_five_failed_reconnects_stop_the_engine_with_failure(sim, monkeypatch):
+    net, ready = sim
+    monkeypatch.setattr(retry, "BASE_DELAY", 0.05)
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        net.control("binance", "refuse", seconds=120)
+        status = await run.task
+    assert status == 1
+    assert "gave up after 5 reconnect attempts" in run.engine.failures[0]
+
+
+async def test_stale_mid_price_stops_quoting(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        net.control("binance", "stall")
+        await eventually(lambda: run.orders.pause_reason == "mid price stale", what="stale-price pause")
+        attempted, ticks = run.engine.perf.orders["attempted"], run.orders.ticks
+        await eventually(lambda: run.orders.ticks >= ticks + 1, what="another quote tick")
+        assert run.engine.perf.orders["attempted"] == attempted
+        net.control("binance", "unstall")
+        await eventually(lambda: run.engine.perf.orders["attempted"] > attempted, what="quoting resumed")
+
+
+async def test_fill_cooldown_stops_quoting(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderFillCooldown=60"]) as run:
+        await quoting(run)
+        net.control("hubble", "take", market=1, side="sell", size=1)
+        await eventually(lambda: run.engine.perf.fills >= 1, what="a fill")
+        attempted, ticks = run.engine.perf.orders["attempted"], run.orders.ticks
+        await eventually(lambda: run.orders.ticks >= ticks + 2, what="two more quote ticks")
+        assert run.orders.pause_reason == "fill cooldown"
+        assert run.engine.perf.orders["attempted"] == attempted
+
+
+async def test_shutdown_leaves_nothing_resting(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:
+        await quoting(run)
+        trader = run.engine.hubble.trader
+        assert await run.finish() == 0
+        assert not run.orders.live_quotes()
+    account = net.control("hubble", "account", trader=trader)
+    assert float(account.get("reservedMargin", 0)) == 0
