@@ -1,0 +1,98 @@
+"""main.py as users run it (live mode, keys from the environment) against tools/simnet.
+
+One scenario covers two promises: a kill in the middle of a hedge is
+reconciled at the next start, and secret values never reach any output
+(stdout, stderr, log file, performance CSV, summary).
+"""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from eth_account import Account
+
+from sim_launcher import endpoints_from_ready
+from tests.engine_harness import start_net
+from tests.helpers import MAIN, clean_env
+
+HUBBLE_KEY = "0x" + "5e" * 31 + "01"
+HL_KEY = "0x" + "7a" * 31 + "02"
+FAST = ["--set", "orderFrequency=1", "--set", "orderExpiry=2", "--set", "orderFillCooldown=0",
+        "--set", "hubblePositionPollInterval=0.5", "--set", "position_data_expiry=3",
+        "--set", "hubble_orderbook_frequency=200ms", "--set", "hedgeClient_user_state_frequency=1"]
+
+
+def live_env(ready: dict) -> dict[str, str]:
+    return clean_env(**endpoints_from_ready(ready), AVAX_PRIVATE_KEY=HUBBLE_KEY,
+                     HYPERLIQUID_TRADER=Account.from_key(HL_KEY).address, HYPERLIQUID_PRIVATE_KEY=HL_KEY)
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def accepts_connections(url: str) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def hubble_account(net, trader: str) -> dict:
+    return net.control("hubble", "account", trader=trader)
+
+
+def position(account: dict) -> float:
+    return sum(float(p["size"]) for p in account.get("positions") or [] if int(p["market"]) == 1)
+
+
+def test_kill_mid_hedge_then_restart_reconciles_and_no_secret_is_ever_printed(tmp_path):
+    net, ready = start_net()
+    trader = Account.from_key(HUBBLE_KEY).address
+    env = live_env(ready)
+    outputs = []
+    try:
+        first = subprocess.Popen([sys.executable, str(MAIN), "AVAX", *FAST], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: float(hubble_account(net, trader).get("reservedMargin", 0)) > 0, 60, "first quotes")
+            net.control("hyperliquid", "refuse", seconds=4)          # the hedge cannot get through
+            net.control("hubble", "take", market=1, side="sell", size=3)
+            wait_until(lambda: position(hubble_account(net, trader)) == 3, 10, "the fill")
+            first.send_signal(signal.SIGKILL)                        # killed while the hedge retries
+        finally:
+            if first.poll() is None:
+                first.kill()
+            outputs += first.communicate(timeout=30)
+        assert first.returncode == -signal.SIGKILL
+
+        wait_until(lambda: accepts_connections(ready["hyperliquid_url"]), 15, "the hedge venue back")
+        second = subprocess.run([sys.executable, str(MAIN), "AVAX", *FAST, "--duration", "6",
+                                 "--summary-json", "summary.json"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        outputs += [second.stdout, second.stderr]
+        assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+        assert "net delta 3" in second.stdout and "hedging -3" in second.stdout
+        summary = json.loads((tmp_path / "summary.json").read_text())
+        assert summary["final_net_delta"]["hubble_position"] == 3
+        assert summary["final_net_delta"]["base"] == 0
+    finally:
+        net.stop()
+
+    files = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "avax.log" for p in tmp_path.rglob("*")) and any(p.suffix == ".csv" for p in tmp_path.rglob("*"))
+    everything = "\n".join(outputs + files).lower()
+    for secret in (HUBBLE_KEY, HL_KEY):
+        assert secret[2:].lower() not in everything
