@@ -185,7 +185,12 @@ class OrderManager:
                 try:
                     result = await self.hedge.hedge(size)
                 except Exception as exc:
-                    self.pending_hedge += size
+                    # What did fill is booked; the rest stays in the client's carry. Stop the bot:
+                    # quotes are cancelled on the way out and the restart reconciles the position.
+                    partial = getattr(exc, "result", None)
+                    if partial is not None:
+                        self.perf.on_hedge(partial.filled, partial.avg_price, partial.fee, reference)
+                    self.hedge_idle.set()
                     self.fatal(f"hedge of {size} on {self.hedge.venue} failed: {exc}; "
                                "the restart reconciles the position")
                     return

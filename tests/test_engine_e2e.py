@@ -1,6 +1,7 @@
 """The real engine against tools/simnet: hedging, gates, feed failures, with each hedge venue."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -99,3 +100,15 @@ async def test_shutdown_leaves_nothing_resting(sim):
         assert not run.orders.live_quotes()
     account = net.control("hubble", "account", trader=trader)
     assert float(account.get("reservedMargin", 0)) == 0
+
+
+async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        net.control("hyperliquid", "reject_orders", count=50)
+        net.control("hubble", "take", market=1, side="sell", size=3)
+        status = await asyncio.wait_for(run.task, 60)
+    assert status == 1
+    assert "hedge of -3" in run.engine.failures[0]
+    assert not run.orders.live_quotes()
