@@ -192,6 +192,9 @@ class SimNet:
         for role in roles:
             _, runner, site = self._sites[role]
             await site.stop()
+            # a real outage also breaks kept-alive connections, not only new ones
+            for handler in list(runner.server.connections if runner.server else ()):
+                handler.force_close()
         await venue.faults.drop()
 
         async def reopen() -> None:

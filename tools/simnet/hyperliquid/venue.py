@@ -140,21 +140,8 @@ class HyperliquidVenue(Venue):
     async def on_stop(self) -> None:
         await self.hub.close_all()
 
-    def _refusing(self) -> bool:
-        """True while core's ``refuse`` has our listening socket closed.
-
-        Core stops the listener only; kept-alive client connections would go on
-        being served, which no real outage does. Read-only peek at core's sites."""
-        entry = getattr(self.net, "_sites", {}).get("hyperliquid")
-        server = getattr(entry[2], "_server", None) if entry else None
-        return server is not None and not server.is_serving()
-
     async def _prelude(self, request: web.Request) -> web.Response | None:
         """Latency, delay and the request-level faults; a response if the request must fail."""
-        if self._refusing():
-            if request.transport is not None:
-                request.transport.abort()   # connection reset, as for a venue that went away
-            return web.Response(status=503)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         await self.faults.maybe_delay()
