@@ -6,6 +6,9 @@ const path = require("path");
 
 const root = __dirname;
 const python = path.join(root, ".venv", "bin", "python3");
+// Extra main.py arguments for every app, e.g. a trial against the simulator:
+//   MM_EXTRA_ARGS="--sim" pm2 start ecosystem.config.js --only avax
+const extraArgs = (process.env.MM_EXTRA_ARGS || "").split(/\s+/).filter(Boolean);
 
 function app(market) {
   const name = market.toLowerCase();
@@ -13,7 +16,7 @@ function app(market) {
     name,
     cwd: root,
     script: path.join(root, "main.py"),
-    args: [market],
+    args: [market, ...extraArgs],
     interpreter: python,
     interpreter_args: "-u",
     env: { PYTHONUNBUFFERED: "1" },
