@@ -31,3 +31,18 @@ def test_every_pinned_requirement_is_in_the_dependency_table():
         if line and not line.startswith(("#", ".")):
             name, version = line.split("==")
             assert f"{name} {version}" in text or (name in text and version in text), line
+
+
+def test_readme_simulator_snippet_runs(tmp_path):
+    """The README's example of each SDK talking to the simulator actually works."""
+    import re
+    import subprocess
+    import sys
+
+    text = readme()
+    section = text[text.index("## The simulator: tools/simnet"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for venue in ("hyperliquid AVAX book", "binance AVAXUSDT", "hubble markets", "hubble margin"):
+        assert venue in result.stdout
