@@ -156,7 +156,6 @@ class HedgeClient(abc.ABC):
         self.book_ready = _LinkedEvent(self._update_uptime)
         self.account_ready = _LinkedEvent(self._update_uptime)
         self._position_epoch = 0                # bumped by every local fill; guards poll races
-        self._hedge_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
         self._seen_book = asyncio.Event()
         self._seen_account = asyncio.Event()
@@ -257,22 +256,29 @@ class HedgeClient(abc.ABC):
 
     # ---- hedging -------------------------------------------------------------------------
     async def hedge(self, size: Decimal) -> HedgeResult:
-        async with self._hedge_lock:
-            progress = _Progress(total=as_decimal(size) + self.carried)
-            try:
-                await self._hedge_loop(progress)
-            except HedgeError as exc:
-                exc.result = exc.result or self._result(progress)
-                raise
-            finally:
-                self.carried = progress.remaining
-            result = self._result(progress)
-            if not self._below_minimum(progress.remaining):
-                raise HedgeError(f"{self.venue}: hedge of {progress.total} {self.symbol} incomplete after "
-                                 f"{progress.attempts} attempts: filled {progress.filled}, "
-                                 f"{progress.remaining} kept for the next hedge; last error: {progress.last_error}",
-                                 result)
-            return result
+        """Hedge signed `size` plus the carry; calls may run concurrently.
+
+        Each call claims the whole carry when it starts and gives back what it
+        did not fill when it ends, so concurrent calls never count a residual
+        twice nor lose one (no lock: a fill that lands while another hedge is
+        in flight is hedged at once instead of waiting for that answer).
+        """
+        progress = _Progress(total=as_decimal(size) + self.carried)
+        self.carried = hm.ZERO
+        try:
+            await self._hedge_loop(progress)
+        except HedgeError as exc:
+            exc.result = exc.result or self._result(progress)
+            raise
+        finally:
+            self.carried += progress.remaining
+        result = self._result(progress)
+        if not self._below_minimum(progress.remaining):
+            raise HedgeError(f"{self.venue}: hedge of {progress.total} {self.symbol} incomplete after "
+                             f"{progress.attempts} attempts: filled {progress.filled}, "
+                             f"{progress.remaining} kept for the next hedge; last error: {progress.last_error}",
+                             result)
+        return result
 
     async def _hedge_loop(self, progress: _Progress) -> None:
         fresh = not self._book_is_fresh()

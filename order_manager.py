@@ -3,9 +3,10 @@
 Fills. The trader stream's callback never waits: it looks the order's side
 up in the order-data cache (quotes are cached *before* they are sent, so a
 fill that beats the placement reply is still known), records the fill and
-adds its hedge to ``pending_hedge``. A single hedge worker sends whatever is
-pending as one order, so fills that land while a hedge is in flight are
-netted into the next one. Each fill is counted once: duplicate events are
+adds its hedge to ``pending_hedge`` and starts a hedge task, which sends
+whatever is pending as one order (fills of the same loop iteration are
+netted); a fill that lands while a hedge is in flight gets its own order at
+once rather than waiting for that answer. Each fill is counted once: duplicate events are
 dropped by key, a fill removed by a reorg is reversed, a fill for an order
 missing from the cache has its side recovered from the node.
 
@@ -95,13 +96,17 @@ class OrderManager:
         self.last_fill_at = -math.inf
         self.pending_hedge = ZERO
         self._pending_since: deque[float] = deque()
-        self._hedge_wakeup = asyncio.Event()
+        self._hedge_queued = False          # a hedge task is created but has not taken the pending size yet
+        self._hedges_in_flight = 0
+        self._hedge_failed = False
+        self._hedge_tasks: set[asyncio.Task] = set()
         self.hedge_idle = asyncio.Event()
         self.hedge_idle.set()
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.last_quotes: list[quoting.Quote] = []
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
+        self.first_quote_at: float | None = None   # time.monotonic() when the first quotes were written
         self._tasks: list[asyncio.Task] = []
 
     # ---- lifecycle ------------------------------------------------------------
@@ -110,14 +115,13 @@ class OrderManager:
             asyncio.create_task(supervise("Hubble fill stream", self._fill_stream, self.fill_feed_event, self.fatal)),
             asyncio.create_task(supervise("Hubble positions poller", self._poll_positions, self.positions_event,
                                           self.fatal)),
-            asyncio.create_task(self._hedge_worker()),
             asyncio.create_task(self._performance_rows()),
         ]
 
     async def stop_tasks(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._hedge_tasks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._hedge_tasks, return_exceptions=True)
 
     # ---- fills ----------------------------------------------------------------
     async def _fill_stream(self, health: Health) -> None:
@@ -170,39 +174,61 @@ class OrderManager:
             self.pending_hedge -= signed
             self._pending_since.append(received)
             self.hedge_idle.clear()
-            self._hedge_wakeup.set()
+            self._schedule_hedge()
 
-    async def _hedge_worker(self) -> None:
-        while True:
-            await self._hedge_wakeup.wait()
-            self._hedge_wakeup.clear()
-            while self.pending_hedge != 0:
-                size, self.pending_hedge = self.pending_hedge, ZERO
-                received = list(self._pending_since)
-                self._pending_since.clear()
-                bid, ask = self.hedge.best_bid_ask()
-                reference = ask if size > 0 else bid
-                try:
-                    result = await self.hedge.hedge(size)
-                except Exception as exc:
-                    # What did fill is booked; the rest stays in the client's carry. Stop the bot:
-                    # quotes are cancelled on the way out and the restart reconciles the position.
-                    partial = getattr(exc, "result", None)
-                    if partial is not None:
-                        self.perf.on_hedge(partial.filled, partial.avg_price, partial.fee, reference)
-                    self.hedge_idle.set()
-                    self.fatal(f"hedge of {size} on {self.hedge.venue} failed: {exc}; "
-                               "the restart reconciles the position")
-                    return
-                if result.attempts:
-                    for t in received:
-                        self.perf.latency("fill_to_hedge_sent", result.sent_at - t)
-                        self.perf.latency("fill_to_hedge_confirmed", result.confirmed_at - t)
-                self.perf.on_hedge(result.filled, result.avg_price, result.fee, reference)
-                log.info("HEDGE %s %s on %s @ %s (fee %s, carried %s)", "bought" if result.filled > 0 else "sold",
-                         abs(result.filled), self.hedge.venue, result.avg_price, result.fee, result.carried)
-            if self.pending_hedge == 0:
+    def _schedule_hedge(self) -> None:
+        """Start a hedge task unless one is already queued to start.
+
+        The task takes whatever is pending when it first runs, so fills that
+        arrive in the same loop iteration are netted into one order; a fill
+        arriving while earlier hedges are in flight gets its own order at once
+        instead of waiting for their answers (the client's carry is claimed
+        and returned per call, so concurrent hedges never lose a residual).
+        """
+        if not self._hedge_queued:
+            self._hedge_queued = True
+            self._hedges_in_flight += 1
+            task = asyncio.create_task(self._hedge_pending())
+            self._hedge_tasks.add(task)
+            task.add_done_callback(self._hedge_tasks.discard)
+
+    async def _hedge_pending(self) -> None:
+        self._hedge_queued = False
+        try:
+            if self._hedge_failed:      # stopping: the pending size is left for the restart's reconciliation
+                return
+            size, self.pending_hedge = self.pending_hedge, ZERO
+            received = list(self._pending_since)
+            self._pending_since.clear()
+            if size != 0:
+                await self._hedge_once(size, received)
+        finally:
+            self._hedges_in_flight -= 1
+            if self._hedges_in_flight == 0 and (self.pending_hedge == 0 or self._hedge_failed):
                 self.hedge_idle.set()
+
+    async def _hedge_once(self, size: Decimal, received: list[float]) -> None:
+        bid, ask = self.hedge.best_bid_ask()
+        reference = ask if size > 0 else bid
+        try:
+            result = await self.hedge.hedge(size)
+        except Exception as exc:
+            # What did fill is booked; the rest stays in the client's carry. Stop the bot:
+            # quotes are cancelled on the way out and the restart reconciles the position.
+            partial = getattr(exc, "result", None)
+            if partial is not None:
+                self.perf.on_hedge(partial.filled, partial.avg_price, partial.fee, reference)
+            self._hedge_failed = True
+            self.fatal(f"hedge of {size} on {self.hedge.venue} failed: {exc}; "
+                       "the restart reconciles the position")
+            return
+        if result.attempts:
+            for t in received:
+                self.perf.latency("fill_to_hedge_sent", result.sent_at - t)
+                self.perf.latency("fill_to_hedge_confirmed", result.confirmed_at - t)
+        self.perf.on_hedge(result.filled, result.avg_price, result.fee, reference)
+        log.info("HEDGE %s %s on %s @ %s (fee %s, carried %s)", "bought" if result.filled > 0 else "sold",
+                 abs(result.filled), self.hedge.venue, result.avg_price, result.fee, result.carried)
 
     # ---- positions ------------------------------------------------------------
     async def _poll_positions(self, health: Health) -> None:
@@ -237,6 +263,7 @@ class OrderManager:
         return next((reason for ok, reason in checks if not ok), None)
 
     async def quote_loop(self) -> None:
+        await self._first_tick()
         period = self.s.order_frequency
         while self.quoting:
             await asyncio.sleep(period - (time.time() % period))  # ticks on whole multiples of the period
@@ -246,6 +273,21 @@ class OrderManager:
             self.pause_reason = self.gate()
             if self.pause_reason is None:
                 await self.quote_once()
+
+    async def _first_tick(self, poll: float = 0.01) -> None:
+        """Quote as soon as every gate opens at start-up, not at the next whole period.
+
+        Polls the gates for at most two periods; after that (a feed still down)
+        the periodic loop takes over and reports why it waits.
+        """
+        deadline = time.monotonic() + 2 * self.s.order_frequency
+        while self.quoting and time.monotonic() < deadline:
+            self.pause_reason = self.gate()
+            if self.pause_reason is None:
+                self.ticks += 1
+                await self.quote_once()
+                return
+            await asyncio.sleep(poll)
 
     def _resting(self, side: int) -> Decimal:
         now = time.time()
@@ -274,8 +316,7 @@ class OrderManager:
         for quote, order in zip(quotes, orders):   # cached before sending: a fill may beat the reply
             self.order_cache[order.order_id] = CachedQuote(order, quote.level)
         try:
-            results = await self.hubble.place(
-                orders, on_sent=lambda: self.perf.latency("quote_tick_to_orders_sent", time.perf_counter() - tick))
+            results = await self.hubble.place(orders, on_sent=lambda: self._on_quotes_sent(tick))
         except Exception as exc:
             log.warning("placing %d quotes failed: %s: %s", len(orders), type(exc).__name__, exc)
             self.perf.on_orders(len(orders), 0)
@@ -287,6 +328,11 @@ class OrderManager:
             else:
                 log.info("quote %s %s @ %s rejected: %s", order.size, order.order_id[:10], order.price, result["error"])
         self.perf.on_orders(len(orders), placed)
+
+    def _on_quotes_sent(self, tick: float) -> None:
+        self.perf.latency("quote_tick_to_orders_sent", time.perf_counter() - tick)
+        if self.first_quote_at is None:
+            self.first_quote_at = time.monotonic()
 
     # ---- start and stop ---------------------------------------------------------
     async def reconcile(self) -> None:
