@@ -11,6 +11,9 @@ from tests.engine_harness import quoting, running_engine, start_net
 from tests.helpers import eventually
 
 
+VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
+
+
 @pytest.fixture
 def sim():
     net, ready = start_net()
@@ -18,7 +21,7 @@ def sim():
     net.stop()
 
 
-@pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
+@VENUES
 async def test_every_fill_is_hedged_and_net_delta_returns_flat(sim, hedge, tmp_path):
     net, ready = sim
     path = tmp_path / "summary.json"
@@ -40,10 +43,11 @@ async def test_every_fill_is_hedged_and_net_delta_returns_flat(sim, hedge, tmp_p
     assert summary["latency"]["fill_to_hedge_confirmed"]["count"] >= 2
 
 
-async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, monkeypatch):
+@VENUES
+async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, hedge, monkeypatch):
     net, ready = sim
     monkeypatch.setattr(retry, "BASE_DELAY", 0.2)
-    async with running_engine(ready, hedge="hyperliquid") as run:
+    async with running_engine(ready, hedge=hedge) as run:
         await quoting(run)
         feed = run.engine.mid_feed
         net.control("binance", "refuse", seconds=1.0)
@@ -66,11 +70,12 @@ async def test_five_failed_reconnects_stop_the_engine_with_failure(sim, monkeypa
     assert "gave up after 5 reconnect attempts" in run.engine.failures[0]
 
 
-async def test_stale_mid_price_stops_quoting(sim):
+@VENUES
+async def test_stale_mid_price_stops_quoting(sim, hedge):
     net, ready = sim
-    async with running_engine(ready, hedge="hyperliquid") as run:
+    async with running_engine(ready, hedge=hedge) as run:
         await quoting(run)
-        net.control("binance", "stall")
+        net.control("binance", "stall", stream="futures_market")
         await eventually(lambda: run.orders.pause_reason == "mid price stale", what="stale-price pause")
         attempted, ticks = run.engine.perf.orders["attempted"], run.orders.ticks
         await eventually(lambda: run.orders.ticks >= ticks + 1, what="another quote tick")
@@ -79,9 +84,10 @@ async def test_stale_mid_price_stops_quoting(sim):
         await eventually(lambda: run.engine.perf.orders["attempted"] > attempted, what="quoting resumed")
 
 
-async def test_fill_cooldown_stops_quoting(sim):
+@VENUES
+async def test_fill_cooldown_stops_quoting(sim, hedge):
     net, ready = sim
-    async with running_engine(ready, hedge="hyperliquid", overrides=["orderFillCooldown=60"]) as run:
+    async with running_engine(ready, hedge=hedge, overrides=["orderFillCooldown=60"]) as run:
         await quoting(run)
         net.control("hubble", "take", market=1, side="sell", size=1)
         await eventually(lambda: run.engine.perf.fills >= 1, what="a fill")
@@ -102,11 +108,12 @@ async def test_shutdown_leaves_nothing_resting(sim):
     assert float(account.get("reservedMargin", 0)) == 0
 
 
-async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim):
+@VENUES
+async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim, hedge):
     net, ready = sim
-    async with running_engine(ready, hedge="hyperliquid") as run:
+    async with running_engine(ready, hedge=hedge) as run:
         await quoting(run)
-        net.control("hyperliquid", "reject_orders", count=50)
+        net.control(hedge, "reject_orders", count=50)
         net.control("hubble", "take", market=1, side="sell", size=3)
         status = await asyncio.wait_for(run.task, 60)
     assert status == 1
