@@ -153,7 +153,9 @@ class Engine:
             log.warning("final positions unavailable: %s: %s", type(exc).__name__, exc)
         mid = self.mid_feed.mid if self.mid_feed else None
         self.first_quote_at = self.orders.first_quote_at if self.orders is not None else None
-        extra = {"sim": self.opts.sim, "startup": self._startup_figures(), "exit_status": 1 if self.failures else 0, "failures": self.failures,
+        extra = {"sim": self.opts.sim, "startup": self._startup_figures(),
+                 "feed_updates": {"mid": self.mid_feed.updates if self.mid_feed else 0,
+                                  "hubble_book": self.book_feed.updates if self.book_feed else 0}, "exit_status": 1 if self.failures else 0, "failures": self.failures,
                  "run_seconds": round(time.monotonic() - self.started, 3),
                  "carried_hedge_residual": float(self.hedge.carried) if self.hedge else None}
         return self.perf.summary(mid, hubble_position, hedge_position, extra)

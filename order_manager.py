@@ -333,6 +333,7 @@ class OrderManager:
         self.perf.latency("quote_tick_to_orders_sent", time.perf_counter() - tick)
         if self.first_quote_at is None:
             self.first_quote_at = time.monotonic()
+            log.info("first quotes sent")
 
     # ---- start and stop ---------------------------------------------------------
     async def reconcile(self) -> None:

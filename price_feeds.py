@@ -110,6 +110,7 @@ class HubbleBookFeed:
         self.bids: dict[Decimal, Decimal] = {}
         self.asks: dict[Decimal, Decimal] = {}
         self.updated_at = 0.0
+        self.updates = 0
 
     @property
     def best_bid(self) -> Decimal | None:
@@ -144,3 +145,4 @@ class HubbleBookFeed:
                 else:
                     book.pop(price, None)
         self.updated_at = time.monotonic()
+        self.updates += 1

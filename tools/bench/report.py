@@ -1,0 +1,137 @@
+"""Turn run results into the results JSON, a readable table and the scaling plot."""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+from tools.bench.botrun import RunResult
+from tools.bench.plan import TARGETS
+
+LATENCIES = ("fill_to_hedge_sent", "fill_to_hedge_confirmed", "quote_tick_to_orders_sent")
+
+
+def machine() -> dict:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        mem_kb = 0
+    return {"cpu_model": model, "cpus": os.cpu_count(), "memory_gb": round(mem_kb / 1024 ** 2, 1),
+            "os": platform.platform(), "python": sys.version.split()[0]}
+
+
+def run_figures(result: RunResult) -> dict:
+    """The figures of one bot run: latencies, fill rate, feed rates, CPU, RSS, start-up."""
+    s = result.summary
+    seconds = s.get("run_seconds") or 0
+    feeds = s.get("feed_updates", {})
+    return {
+        "name": result.spec.name, "hedge": result.spec.hedge, "exit_status": result.exit_status,
+        "settings": result.spec.settings, "sim_args": result.spec.sim_args,
+        "latency": s.get("latency", {}),
+        "fills": s.get("fills", {}).get("count"), "hedges": s.get("hedges", {}).get("count"),
+        "fills_per_s": round(s.get("fills", {}).get("count", 0) / seconds, 2) if seconds else None,
+        "feed_updates_per_s": {k: round(v / seconds, 1) for k, v in feeds.items()} if seconds else {},
+        "final_net_delta": s.get("final_net_delta", {}).get("base"),
+        "cpu_percent": result.cpu_percent, "cpu_window_s": result.window_seconds,
+        "peak_rss_mb": result.peak_rss_mb, "startup": s.get("startup", {}), "wall_s": result.wall_seconds,
+    }
+
+
+def _p99(run: dict, name: str) -> float | None:
+    return (run.get("latency", {}).get(name) or {}).get("p99_ms")
+
+
+def headline(runs: dict[str, dict], floor: dict, signing: dict) -> dict:
+    """Every target figure of the issue, with its target and whether it is met."""
+    load = runs["load_hyperliquid"]
+    confirmed = {hedge: runs[f"load_{hedge}"]["latency"].get("fill_to_hedge_confirmed", {})
+                 for hedge in ("hyperliquid", "binance")}
+    startups = [r["startup"].get("process_to_first_quote_s") for r in runs.values()]
+    startups = [s for s in startups if s is not None]
+    rss = [r["peak_rss_mb"] for r in runs.values() if r["peak_rss_mb"] is not None]
+    sent = [_p99(runs[f"load_{h}"], "fill_to_hedge_sent") for h in ("hyperliquid", "binance")]
+    figures = {
+        "fill_to_hedge_sent_p99_ms": max((v for v in sent if v is not None), default=None),
+        "fill_to_hedge_confirmed_p99_ms": max((c.get("p99_ms") for c in confirmed.values()
+                                               if c.get("p99_ms") is not None), default=None),
+        "quote_tick_to_orders_sent_p99_ms": _p99(load, "quote_tick_to_orders_sent"),
+        "cpu_idle_percent": runs["idle"]["cpu_percent"],
+        "cpu_load_percent": max((runs[f"load_{h}"]["cpu_percent"] or 0) for h in ("hyperliquid", "binance")),
+        "peak_rss_mb": max(rss, default=None),
+        "startup_to_first_quote_s": max(startups, default=None),
+    }
+    met = {k: (v is not None and v <= TARGETS[k]) for k, v in figures.items()}
+    floor_p50 = floor.get("p50_ms") or None
+    ratios = {hedge: round(c["p50_ms"] / floor_p50, 1) if floor_p50 and c.get("p50_ms") else None
+              for hedge, c in confirmed.items()}
+    return {"figures": figures, "targets": TARGETS, "met": met, "all_met": all(met.values()),
+            "hedge_confirmed_by_venue": confirmed, "confirmed_p50_over_loopback_p50": ratios,
+            "loopback_floor": floor, "signing_us": signing}
+
+
+def _ms(stats: dict | None) -> str:
+    if not stats or stats.get("p50_ms") is None:
+        return "      -/      -/      -"
+    return f"{stats['p50_ms']:7.2f}/{stats['p99_ms']:7.2f}/{stats['max_ms']:7.2f}"
+
+
+def table(result: dict) -> str:
+    h = result["headline"]
+    lines = [f"machine: {result['machine']['cpu_model']}, {result['machine']['cpus']} CPUs, "
+             f"Python {result['machine']['python']} | mode {result['mode']}", "",
+             f"{'target':36} {'figure':>10} {'target':>8}  met"]
+    for key, value in h["figures"].items():
+        lines.append(f"{key:36} {value if value is not None else '-':>10} {h['targets'][key]:>8}  "
+                     f"{'yes' if h['met'][key] else 'NO'}")
+    lines += ["", f"loopback floor (ms p50/p99/max): {_ms(h['loopback_floor'])}",
+              "hedge confirmed p50 / loopback p50: " + ", ".join(f"{k} {v}x" for k, v in
+                                                                 h["confirmed_p50_over_loopback_p50"].items()),
+              "signing per order (us): " + ", ".join(f"{k}: engine {v['engine_us']}, SDK {v['sdk_us']} "
+                                                     f"({v['sdk_over_engine']}x)" for k, v in h["signing_us"].items()),
+              "", f"{'run':18} {'fills/s':>7} {'mid/s':>6} {'book/s':>6} {'cpu%':>6} {'rss MB':>7}  "
+                  f"{'fill->hedge sent':>23}  {'fill->hedge confirmed':>23}  {'quote tick->sent':>23}",
+              f"{'':18} {'':>7} {'':>6} {'':>6} {'':>6} {'':>7}  {'p50/p99/max ms':>23}  "
+              f"{'p50/p99/max ms':>23}  {'p50/p99/max ms':>23}"]
+    for run in result["runs"].values():
+        feeds = run["feed_updates_per_s"]
+        lines.append(f"{run['name']:18} {run['fills_per_s'] or 0:7.1f} {feeds.get('mid', 0):6.1f} "
+                     f"{feeds.get('hubble_book', 0):6.1f} {run['cpu_percent'] if run['cpu_percent'] is not None else '-':>6} "
+                     f"{run['peak_rss_mb'] or '-':>7}  " + "  ".join(_ms(run['latency'].get(n)) for n in LATENCIES))
+    return "\n".join(lines)
+
+
+def plot(result: dict, path: Path) -> None:
+    """Latency p50/p99 against achieved fills/s and against order levels."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    series = (("fill_scaling", "fills per second (achieved)", "fills_per_s"),
+              ("level_scaling", "order levels per side", "levels"))
+    for ax, (key, label, x_key) in zip(axes, series):
+        rows = result["scaling"][key]
+        xs = [row[x_key] for row in rows]
+        for name, colour in (("fill_to_hedge_sent", "tab:blue"), ("quote_tick_to_orders_sent", "tab:orange")):
+            for pct, style in (("p50_ms", "-o"), ("p99_ms", "--^")):
+                ys = [(row["latency"].get(name) or {}).get(pct) for row in rows]
+                pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+                if pts:
+                    ax.plot(*zip(*pts), style, color=colour, label=f"{name} {pct[:3]}")
+        ax.set_xlabel(label)
+        ax.set_ylabel("ms")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_title("latency as fills grow (3 levels)")
+    axes[1].set_title("latency as levels grow (10 fills/s offered)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

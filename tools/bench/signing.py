@@ -1,0 +1,66 @@
+"""Signing cost per order: the engine's paths beside the SDKs' own, measured in the same process."""
+from __future__ import annotations
+
+import random
+import time
+from decimal import Decimal
+from typing import Callable
+
+from eth_account import Account
+
+
+def _per_call_us(fn: Callable[[int], object], count: int) -> float:
+    fn(0)                                             # warm caches and lazy imports
+    start = time.perf_counter()
+    for i in range(count):
+        fn(i)
+    return (time.perf_counter() - start) / count * 1e6
+
+
+def hubble(count: int) -> dict[str, float]:
+    """OrderSigner.sign (engine) vs SignedOrder + get_signed_order_hash + encode_signed_order (SDK)."""
+    from hubble_exchange.eip712 import encode_signed_order, get_signed_order_hash
+    from hubble_exchange.models import SignedOrder
+
+    from hubble_orders import OrderSigner, scale_price, scale_size
+
+    rng = random.Random(5)
+    key = "0x" + rng.randbytes(32).hex()
+    trader = Account.from_key(key).address
+    signer = OrderSigner(key, trader)
+    orders = [(Decimal(rng.randrange(1, 500)) * rng.choice((1, -1)), Decimal(rng.randrange(30_000, 40_000)) / 1000)
+              for _ in range(64)]
+
+    def engine(i: int) -> object:
+        size, price = orders[i % 64]
+        return signer.sign(1, size, price, 1_800_000_000 + i)
+
+    def sdk(i: int) -> object:
+        size, price = orders[i % 64]
+        order = SignedOrder(id=None, amm_index=1, trader=trader, base_asset_quantity=scale_size(size),
+                            price=scale_price(price), salt=signer.new_salt(), reduce_only=False,
+                            expire_at=1_800_000_000 + i, signature=None)
+        order.id = get_signed_order_hash(order)
+        return encode_signed_order(order, key)
+
+    engine_us = _per_call_us(engine, count)
+    sdk_us = _per_call_us(sdk, max(20, count // 10))
+    return {"engine_us": round(engine_us, 1), "sdk_us": round(sdk_us, 1), "sdk_over_engine": round(sdk_us / engine_us, 1)}
+
+
+def hyperliquid(count: int) -> dict[str, float]:
+    """One IOC order action signed as the hedge client does: the SDK's wire helpers and sign_l1_action."""
+    from hyperliquid.utils.signing import order_request_to_order_wire, order_wires_to_order_action, sign_l1_action
+    from hyperliquid.utils.types import Cloid
+
+    wallet = Account.from_key("0x" + random.Random(6).randbytes(32).hex())
+
+    def engine(i: int) -> object:
+        request = {"coin": "AVAX", "is_buy": i % 2 == 0, "sz": 1.0 + i % 7, "limit_px": 35.0 + (i % 50) / 100,
+                   "order_type": {"limit": {"tif": "Ioc"}}, "reduce_only": False, "cloid": Cloid(f"{i + 1:#034x}")}
+        action = order_wires_to_order_action([order_request_to_order_wire(request, 5)])
+        return sign_l1_action(wallet, action, None, 1_800_000_000_000 + i, None, True)
+
+    us = _per_call_us(engine, count)
+    # The hedge client signs through the SDK itself, so its path is the SDK's path.
+    return {"engine_us": round(us, 1), "sdk_us": round(us, 1), "sdk_over_engine": 1.0}
