@@ -105,6 +105,7 @@ class OrderManager:
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.last_quotes: list[quoting.Quote] = []
+        self._recent: deque[CachedQuote] = deque()   # quotes of the last orderExpiry, in placement order
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self.first_quote_at: float | None = None   # time.monotonic() when the first quotes were written
         self._tasks: list[asyncio.Task] = []
@@ -290,21 +291,37 @@ class OrderManager:
             await asyncio.sleep(poll)
 
     def _resting(self, side: int) -> Decimal:
-        now = time.time()
-        return sum((q.order.size * side - q.filled for q in list(self.order_cache.values())
-                    if q.side == side and q.live(now)), ZERO)
+        """Unfilled size of our live quotes on `side` (unsigned).
 
-    def _hedgeable(self, size: Decimal) -> bool:
-        side = -1 if size > 0 else 1   # a hedge that buys covers our asks
-        resting = self._resting(side)
-        return self.hedge.can_open_position(size + (resting if size > 0 else -resting))
+        Reads only the quotes placed within the last orderExpiry (``_recent``),
+        not the whole order cache, which keeps ten minutes of orders for late
+        fills: the quote tick's cost must not grow with uptime.
+        """
+        now = time.time()
+        recent = self._recent
+        while recent and recent[0].order.expire_at <= now:    # expiries are placed in time order
+            recent.popleft()
+        return sum((q.order.size * side - q.filled for q in recent if q.side == side and q.live(now)), ZERO)
+
+    def _hedgeable_check(self) -> Callable[[Decimal], bool]:
+        """can_open_position for a side's cumulative quote size plus what already rests on that side.
+
+        The resting sums are taken once per tick (they cannot change while one tick builds its quotes).
+        """
+        resting = {1: self._resting(1), -1: self._resting(-1)}
+
+        def hedgeable(size: Decimal) -> bool:
+            rest = resting[-1 if size > 0 else 1]   # a hedge that buys covers our asks
+            return self.hedge.can_open_position(size + (rest if size > 0 else -rest))
+
+        return hedgeable
 
     def build(self) -> list[quoting.Quote]:
         budget = quoting.budgets(self.account, self.market, self.s.leverage, self.s.margin_share,
                                  self.s.defensive_skew_pct)
         return quoting.build_quotes(self.mid_feed.mid, self.s.levels, budget, self.s.leverage, self.s.spec.price_tick,
                                     self.s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
-                                    self.s.avoid_crossing, self._hedgeable if self.hedge else None)
+                                    self.s.avoid_crossing, self._hedgeable_check() if self.hedge else None)
 
     async def quote_once(self) -> None:
         tick = time.perf_counter()
@@ -314,7 +331,8 @@ class OrderManager:
             return
         orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
         for quote, order in zip(quotes, orders):   # cached before sending: a fill may beat the reply
-            self.order_cache[order.order_id] = CachedQuote(order, quote.level)
+            cached = self.order_cache[order.order_id] = CachedQuote(order, quote.level)
+            self._recent.append(cached)
         try:
             results = await self.hubble.place(orders, on_sent=lambda: self._on_quotes_sent(tick))
         except Exception as exc:
