@@ -134,8 +134,8 @@ def _duration(market: str, key: str, value: Any) -> str:
     seconds = duration_seconds(value)
     if seconds is None:
         raise ConfigError(market, key, value, 'must be a duration such as "500ms" or "1s"')
-    if not 0.1 <= seconds <= 60:
-        raise ConfigError(market, key, value, "must be between 100ms and 60s")
+    if not 0.02 <= seconds <= 60:
+        raise ConfigError(market, key, value, "must be between 20ms and 60s")
     return value
 
 

@@ -64,6 +64,17 @@ async def test_start_reads_rules_book_account_and_sets_leverage(client):
     account = await client.client.futures_account()
     row = next(p for p in account["positions"] if p["symbol"] == "ETHUSDT")
     assert row["leverage"] == "5" and positions == []
+    assert client.taker_rate == D("0.0005")    # the account's own rate (simnet default 5 bps), read once
+
+
+async def test_fees_cost_no_request_weight_per_hedge(client, monkeypatch):
+    """Fees come from the account's rate read at start: no userTrades call (weight 5) per hedge."""
+    async def forbidden(**params):
+        raise AssertionError("userTrades called during a hedge")
+
+    monkeypatch.setattr(client.client, "futures_account_trades", forbidden)
+    result = await client.hedge(D("0.05"))
+    assert result.fee == result.filled * result.avg_price * D("0.0005")
 
 
 async def test_buy_hedge_for_a_hubble_short_fill(client):
@@ -120,7 +131,7 @@ async def test_server_errors_and_rate_limits_are_retried_without_double_fill(cli
     assert result.filled == D("-0.02") and result.attempts == 2
     assert await client.fetch_position() == 0
     trades = await client.client.futures_account_trades(symbol="ETHUSDT")
-    assert result.fee == sum(D(t["commission"]) for t in trades if t["side"] == "SELL")   # the venue's, not computed
+    assert result.fee == sum(D(t["commission"]) for t in trades if t["side"] == "SELL")   # equals the venue's records
 
 
 async def test_lost_answer_is_resolved_by_client_order_id(net):

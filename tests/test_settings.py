@@ -54,7 +54,7 @@ def test_values_become_exact_decimals():
     ("slippage", 0.5, "(0, 0.1]"),
     ("orderFillCooldown", -1, "[0, 86400] seconds"),
     ("hubble_orderbook_frequency", "fast", "duration"),
-    ("hubble_orderbook_frequency", "10ms", "between 100ms and 60s"),
+    ("hubble_orderbook_frequency", "10ms", "between 20ms and 60s"),
     ("performance_tracking_interval", 0, "(0, 86400] seconds"),
     ("name", "ETH-Perp", "must be 'AVAX-Perp' for market AVAX"),
     ("name", 5, "must be text"),

@@ -10,7 +10,6 @@ from tools.bench.botrun import RunSpec
 ACTIVE = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0", "hubblePositionPollInterval=1",
           "hedgeClient_orderbook_frequency=0.5"]
 FILL_SIZE_USD = 40          # mean simulated taker size: mostly one 1-AVAX fill per taker
-BINANCE_FILLS_PER_S = 4     # within Binance's request-weight limit (see Plan.load)
 LEVEL_QTY = 30              # AVAX per level: enough resting size that takers rarely empty the book
 TARGETS = {"fill_to_hedge_sent_p99_ms": 5.0, "fill_to_hedge_confirmed_p99_ms": 25.0,
            "quote_tick_to_orders_sent_p99_ms": 15.0, "cpu_idle_percent": 3.0, "cpu_load_percent": 30.0,
@@ -53,14 +52,8 @@ class Plan:
         return RunSpec("idle", self.idle_window, sim_args=["--scenario=quiet"])
 
     def load(self, hedge: str) -> RunSpec:
-        """50 mid-price updates/s (20 ms ticks), the fastest Hubble depth stream (100 ms), 20 fills/s.
-
-        Binance gets BINANCE_FILLS_PER_S instead: each hedge costs a userTrades
-        lookup (weight 5) for its fee, and Binance's 2400 weight/minute (which
-        simnet enforces, with the ban) caps sustained hedging near 6/s.
-        """
-        fills = 20 if hedge != "binance" else BINANCE_FILLS_PER_S
-        return active_run(f"load_{hedge}", self.load_window, fills, hedge=hedge, tick_ms=20, book_period="100ms")
+        """50 updates/s on each feed (20 ms price ticks, a 20 ms Hubble depth stream) and 20 fills/s."""
+        return active_run(f"load_{hedge}", self.load_window, 20, hedge=hedge, tick_ms=20, book_period="20ms")
 
     def fill_scaling(self) -> list[RunSpec]:
         return [active_run(f"fills_{rate:g}", self.scale_window, rate) for rate in self.fill_rates]

@@ -67,6 +67,7 @@ class FuturesApi:
             ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5, SIGNED),
             ("POST", "/fapi/v1/leverage", self.leverage, 1, SIGNED),
             ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1, SIGNED),
+            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20, SIGNED),
             ("POST", "/fapi/v1/listenKey", self.listen_key_new, 1, USER_STREAM),
             ("PUT", "/fapi/v1/listenKey", self.listen_key_keepalive, 1, USER_STREAM),
             ("DELETE", "/fapi/v1/listenKey", self.listen_key_close, 1, USER_STREAM),
@@ -344,6 +345,13 @@ class FuturesApi:
         if symbol:
             return leverage_brackets(symbol)
         return [leverage_brackets(s) for s in FUTURES]
+
+    async def commission_rate(self, call: Call) -> Any:
+        """The account's fee rates for a symbol, as fractions in strings (like Binance)."""
+        symbol = self._symbol(call, required=True)
+        engine = self.venue.engine
+        return {"symbol": symbol, "makerCommissionRate": f"{engine.maker_fee.normalize():f}",
+                "takerCommissionRate": f"{engine.taker_fee.normalize():f}"}
 
     # ---- user data stream keys ------------------------------------------------
     async def listen_key_new(self, call: Call) -> Any:
