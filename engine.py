@@ -183,8 +183,7 @@ class Engine:
         o, mid = self.orders, self.mid_feed.mid
         bids = [q.price for q in o.last_quotes if q.side == 1]
         asks = [q.price for q in o.last_quotes if q.side == -1]
-        hubble_pos = o.hubble_position()
-        hedge_pos = self.hedge.position if self.hedge else None
+        hubble_pos, hedge_pos = o.positions_now()
         net = (hubble_pos or 0) + (hedge_pos or 0)
         health = " ".join(f"{name}:{'up' if ev.is_set() else 'DOWN'}" for name, ev in (
             ("mid", self.mid_feed.event), ("book", self.book_feed.event), ("fills", o.fill_feed_event),

@@ -107,6 +107,7 @@ class OrderManager:
         self.last_quotes: list[quoting.Quote] = []
         self._recent: deque[CachedQuote] = deque()   # quotes of the last orderExpiry, in placement order
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
+        self.start_positions: tuple[Decimal, Decimal] | None = None   # (Hubble, hedge) before reconciliation
         self.first_quote_at: float | None = None   # time.monotonic() when the first quotes were written
         self._tasks: list[asyncio.Task] = []
 
@@ -360,6 +361,7 @@ class OrderManager:
             return
         hubble_position = await self.hubble.position(self.market)
         hedge_position = await self.hedge.fetch_position()
+        self.start_positions = (hubble_position, hedge_position)
         net = hubble_position + hedge_position
         log.info("reconciliation: Hubble %s, %s %s, net delta %s", hubble_position, self.hedge.venue,
                  hedge_position, net)
@@ -367,7 +369,16 @@ class OrderManager:
             log.warning("net delta %s at start-up (a crash or kill mid-hedge?): hedging %s on %s",
                         net, -net, self.hedge.venue)
             result = await self.hedge.hedge(-net)
-            self.perf.on_hedge(result.filled, result.avg_price, result.fee, None)
+            self.perf.on_hedge(result.filled, result.avg_price, result.fee, None, reconciliation=True)
+
+    def positions_now(self) -> tuple[Decimal | None, Decimal | None]:
+        """(Hubble, hedge) positions: start-up figures plus this run's fills and hedges, event by event.
+
+        Fresher than the pollers (a poll lags by up to its interval), for the status line."""
+        if self.start_positions is None:
+            return self.hubble_position(), (self.hedge.position if self.hedge else None)
+        hubble, hedge = self.start_positions
+        return hubble + self.perf.hubble_delta, (hedge + self.perf.hedge_delta) if self.hedge else None
 
     def live_quotes(self) -> list[SignedHubbleOrder]:
         now = time.time()

@@ -56,6 +56,7 @@ class Performance:
         self.cash = ZERO                    # -(signed size * price) over both venues
         self.hubble_delta = ZERO            # signed base from our fills (this run)
         self.hedge_delta = ZERO             # signed base from our hedges (this run)
+        self.reconciliation_volume = ZERO   # base hedged at start-up for exposure inherited from an earlier run
         self.maker_fees = ZERO
         self.taker_fees = ZERO
         self.orders = {"attempted": 0, "placed": 0, "failed": 0}
@@ -86,14 +87,22 @@ class Performance:
         p.spread_cash -= signed_size * price
         p.maker_fees += fee
 
-    def on_hedge(self, filled: Decimal, avg_price: Decimal | None, fee: Decimal, reference: Decimal | None) -> None:
+    def on_hedge(self, filled: Decimal, avg_price: Decimal | None, fee: Decimal, reference: Decimal | None,
+                 reconciliation: bool = False) -> None:
+        """A hedge fill. A start-up reconciliation hedge moves cash, delta and fees but is counted
+        apart from the hedges of this run's fills, so coverage stays hedged / filled volume."""
         if not filled or avg_price is None:
             return
-        self.hedges += 1
-        self.hedge_volume += abs(filled)
         self.cash -= filled * avg_price
         self.hedge_delta += filled
         self.taker_fees += fee
+        if reconciliation:
+            self.reconciliation_volume += abs(filled)
+            self.period.spread_cash -= filled * avg_price
+            self.period.taker_fees += fee
+            return
+        self.hedges += 1
+        self.hedge_volume += abs(filled)
         if reference:
             side = 1 if filled > 0 else -1
             self.slippage_bps_sum += (avg_price - reference) / reference * 10_000 * side
@@ -155,6 +164,7 @@ class Performance:
             "hedges": {"count": self.hedges, "volume": float(self.hedge_volume),
                        "avg_slippage_bps": float(self.slippage_bps_sum / self.hedges) if self.hedges else None},
             "hedge_coverage": coverage,
+            "reconciliation_volume": float(self.reconciliation_volume),
             "final_net_delta": {"base": float(net), "usd": float(net * mid) if mid is not None else None,
                                 "hubble_position": _f(hubble_position), "hedge_position": _f(hedge_position)},
             "orders": dict(self.orders),

@@ -88,6 +88,7 @@ def test_kill_mid_hedge_then_restart_reconciles_and_no_secret_is_ever_printed(tm
         summary = json.loads((tmp_path / "summary.json").read_text())
         assert summary["final_net_delta"]["hubble_position"] == 3
         assert summary["final_net_delta"]["base"] == 0
+        assert summary["reconciliation_volume"] == 3 and summary["hedges"]["count"] == 0
     finally:
         net.stop()
 
