@@ -24,7 +24,6 @@ import itertools
 import logging
 import os
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Awaitable, Callable
 
@@ -34,7 +33,8 @@ from binance.exceptions import BinanceAPIException, BinanceRequestException
 
 import hedge_math as hm
 from hedge_client import (
-    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, TransientError, VenueRules,
+    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder, TransientError,
+    VenueRequestError, VenueRules,
 )
 from market_specs import HEDGE_TAKER_FEE_PCT
 
@@ -45,19 +45,6 @@ TIMESTAMP_ERROR = -1021
 ORDER_NOT_FOUND = -2013
 RATE_LIMIT_CODES = (-1003,)
 UNKNOWN_STATUS_CODES = (-1000, -1001, -1006, -1007)    # "execution status unknown" family
-
-
-class VenueRequestError(RuntimeError):
-    """A request Binance refused (4xx with an error code): a bug, a bad key or a bad setting."""
-
-
-@dataclass(frozen=True)
-class PreparedOrder:
-    params: dict[str, Any]
-    client_id: str
-    is_buy: bool
-    size: Decimal
-    limit: Decimal
 
 
 class BinanceHedgeClient(HedgeClient):
@@ -181,7 +168,7 @@ class BinanceHedgeClient(HedgeClient):
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         assert self.client is not None
-        answer = await self._call(self.client.futures_create_order, order=True, **prepared.params)
+        answer = await self._call(self.client.futures_create_order, order=True, **prepared.request)
         return _outcome(answer)
 
     async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:

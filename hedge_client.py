@@ -61,6 +61,20 @@ class HedgeError(RuntimeError):
         self.result = result
 
 
+class VenueRequestError(RuntimeError):
+    """A request the venue refused as malformed (a 4xx other than rate limits): a bug, a bad key or setting."""
+
+
+@dataclass(frozen=True)
+class PreparedOrder:
+    """A signed, ready-to-send hedge order and what identifies it on the venue."""
+    request: dict[str, Any]       # the venue's request body or parameters
+    client_id: str                # our client order id (Hyperliquid cloid, Binance newClientOrderId)
+    is_buy: bool
+    size: Decimal
+    limit: Decimal
+
+
 class HedgeSetupError(RuntimeError):
     """start() refused: unknown symbol, leverage above the venue maximum, no data in time."""
 

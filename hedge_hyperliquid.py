@@ -19,7 +19,6 @@ import itertools
 import json
 import logging
 import os
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -34,8 +33,8 @@ from hyperliquid.utils.types import Cloid
 
 import hedge_math as hm
 from hedge_client import (
-    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected,
-    TransientError, VenueRules,
+    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
+    TransientError, VenueRequestError, VenueRules,
 )
 from hedge_hyperliquid_signing import L1Signer
 from market_specs import HEDGE_TAKER_FEE_PCT
@@ -44,19 +43,6 @@ log = logging.getLogger("hedge.hyperliquid")
 
 MIN_ORDER_VALUE = Decimal(10)      # USD, Hyperliquid's minimum order value
 NO_MATCH = "could not immediately match"
-
-
-class VenueRequestError(RuntimeError):
-    """A request the venue refused as malformed (4xx other than 429): a bug or a bad setting."""
-
-
-@dataclass(frozen=True)
-class PreparedOrder:
-    payload: dict[str, Any]
-    cloid: str
-    is_buy: bool
-    size: Decimal
-    limit: Decimal
 
 
 class HyperliquidHedgeClient(HedgeClient):
@@ -180,7 +166,7 @@ class HyperliquidHedgeClient(HedgeClient):
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         try:
-            answer = await self._post("/exchange", prepared.payload, order=True)
+            answer = await self._post("/exchange", prepared.request, order=True)
         except VenueRequestError as exc:
             raise OrderRejected(str(exc)) from None
         if answer.get("status") != "ok":
@@ -198,7 +184,7 @@ class HyperliquidHedgeClient(HedgeClient):
         raise OrderRejected(error)
 
     async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:
-        answer = await self._info({"type": "orderStatus", "user": self.trader, "oid": prepared.cloid})
+        answer = await self._info({"type": "orderStatus", "user": self.trader, "oid": prepared.client_id})
         if answer.get("status") != "order":
             return None
         oid = answer["order"]["order"]["oid"]
@@ -206,7 +192,7 @@ class HyperliquidHedgeClient(HedgeClient):
         size = sum((Decimal(f["sz"]) for f in fills), hm.ZERO)
         price = hm.vwap([(Decimal(f["px"]), Decimal(f["sz"])) for f in fills])
         fee = sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
-        log.warning("hyperliquid: order %s found after an unknown outcome: filled %s", prepared.cloid, size)
+        log.warning("hyperliquid: order %s found after an unknown outcome: filled %s", prepared.client_id, size)
         return OrderOutcome(size, price, order_id=oid, fee=fee, status=answer["order"].get("status", ""))
 
     async def _fills_of(self, oid: Any) -> list[dict[str, Any]]:

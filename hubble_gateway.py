@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from decimal import Decimal
-from typing import Awaitable, Callable
+from typing import Callable
 
 import websockets
 

@@ -139,7 +139,7 @@ class HubbleNode:
         if tx.nonce < expected:
             raise RpcError(f"nonce too low: address {tx.sender}, tx: {tx.nonce} state: {expected}")
         if tx.hash in self.chain.txs:
-            raise RpcError(f"already known")
+            raise RpcError("already known")
         if tx.nonce > expected:   # future nonce: wait in the pool until the gap closes
             self._queued.setdefault(tx.sender.lower(), {})[tx.nonce] = raw
             return tx.hash

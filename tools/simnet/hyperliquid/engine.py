@@ -120,7 +120,6 @@ class Engine:
         if isinstance(parsed, str):
             return {"error": f"{parsed} asset={asset.asset}"}
         is_buy, limit_px, size, tif, reduce_only, cloid = parsed
-        book = self.books[asset.coin]
         if reduce_only:
             size = min(size, self._reducible(acct, asset, is_buy))
             if size <= 0:
