@@ -106,10 +106,16 @@ def _integer(market: str, key: str, value: Any) -> int:
     return value
 
 
-def _boolean(market: str, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(market, key, value, "must be True or False")
-    return value
+def _of_type(kind: type, rule: str) -> Checker:
+    def check(market: str, key: str, value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise ConfigError(market, key, value, rule)
+        return value
+    return check
+
+
+_boolean = _of_type(bool, "must be True or False")
+_text = _of_type(str, "must be text")
 
 
 def _choice(*choices: str) -> Checker:
@@ -136,12 +142,6 @@ def _duration(market: str, key: str, value: Any) -> str:
         raise ConfigError(market, key, value, 'must be a duration such as "500ms" or "1s"')
     if not 0.02 <= seconds <= 60:
         raise ConfigError(market, key, value, "must be between 20ms and 60s")
-    return value
-
-
-def _text(market: str, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(market, key, value, "must be text")
     return value
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("tools.simnet.binance")
 
 from hedge_client import HedgeError, HedgeSetupError, create  # noqa: E402
 from tools.simnet.core import SimConfig, SimNet  # noqa: E402
+from tests.helpers import eventually as wait_for
 
 
 def make_settings(market: str = "ETH", **overrides):
@@ -193,13 +194,6 @@ async def test_uptime_drops_on_errors_and_fatal_after_five_retries(net):
     finally:
         await c.stop()
 
-
-async def wait_for(condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 def test_min_notional_and_leverage_bracket_parsing():

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("tools.simnet.hyperliqu
 
 from hedge_client import HedgeError, HedgeSetupError, create  # noqa: E402
 from tools.simnet.core import SimConfig, SimNet  # noqa: E402
+from tests.helpers import eventually as wait_for
 
 KEY = "0x" + "4c" * 32
 WALLET = eth_account.Account.from_key(KEY)
@@ -272,10 +273,3 @@ async def test_poller_gives_up_through_fatal(net):
     finally:
         await c.stop()
 
-
-async def wait_for(condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
