@@ -20,7 +20,9 @@ AVAX = {
     "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
     "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
     "orderLevels": {                       # one bid and one ask per level
-        "1": {"spread": 0.08, "qty": 3, "refreshTolerance": 0.0},   # spread % from mid, qty in AVAX, refreshTolerance %
+        # spread: % from mid; qty: AVAX; refreshTolerance: % -- a live quote of the level whose price is
+        # within this of the new one (and that outlives the next tick) is kept instead of re-placed
+        "1": {"spread": 0.08, "qty": 3, "refreshTolerance": 0.0},
         "2": {"spread": 0.12, "qty": 4, "refreshTolerance": 0.0},
         "3": {"spread": 0.20, "qty": 5, "refreshTolerance": 0.0},
     },

@@ -328,6 +328,8 @@ class OrderManager:
         tick = time.perf_counter()
         quotes = self.build()
         self.last_quotes = quotes
+        now = time.time()
+        quotes = [q for q in quotes if not self._still_resting(q, now)]
         if not quotes:
             return
         orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
@@ -345,8 +347,19 @@ class OrderManager:
             if result["success"]:
                 placed += 1
             else:
+                self.order_cache[order.order_id].cancelled = True   # never rested: not part of our exposure
                 log.info("quote %s %s @ %s rejected: %s", order.size, order.order_id[:10], order.price, result["error"])
         self.perf.on_orders(len(orders), placed)
+
+    def _still_resting(self, quote: quoting.Quote, now: float) -> bool:
+        """Keep, rather than re-place, a level whose live quote has the same size, a price within the
+        level's refreshTolerance (percent) of the new one, and outlives the next tick."""
+        tolerance = self.s.levels[quote.level - 1].refresh_tolerance_pct
+        horizon = now + self.s.order_frequency
+        return any(q.side == quote.side and q.level == quote.level and q.live(now) and q.order.expire_at > horizon
+                   and abs(q.order.size) - q.filled == quote.qty
+                   and abs(q.order.price - quote.price) * 100 <= tolerance * quote.price
+                   for q in self._recent)
 
     def _on_quotes_sent(self, tick: float) -> None:
         self.perf.latency("quote_tick_to_orders_sent", time.perf_counter() - tick)

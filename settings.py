@@ -155,7 +155,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "defensiveSkew": (_ranged(0, 10, unit=" %"), "%", "extra spread on the side that would grow the position, times 10 x position margin / free margin"),
     "priceFeed": (_choice(*PRICE_FEEDS), "choice", "mid-price source: binance-futures bookTicker or binance-spot trades"),
     "avoidCrossing": (_boolean, "bool", "never quote through the opposite side of the live Hubble book"),
-    "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %}; spreads non-decreasing'),
+    "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %: a live quote that close to the new price is kept}; spreads non-decreasing'),
     "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
     "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
     "slippage": (_ranged(0, Decimal("0.1"), low_open=True), "fraction (0, 0.1]", "worst hedge price allowed vs the hedge book (IOC limit)"),

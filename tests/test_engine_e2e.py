@@ -119,3 +119,15 @@ async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim, 
     assert status == 1
     assert "hedge of -3" in run.engine.failures[0]
     assert not run.orders.live_quotes()
+
+
+async def test_refresh_tolerance_keeps_live_quotes_instead_of_stacking_new_ones(sim):
+    net, ready = sim
+    tolerant = [f"orderLevels.{n}.refreshTolerance=5" for n in (1, 2, 3)]
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30", *tolerant]) as run:
+        await quoting(run)
+        placed, ticks = run.engine.perf.orders["placed"], run.orders.ticks
+        await eventually(lambda: run.orders.ticks >= ticks + 2, what="two more quote ticks")
+        assert run.engine.perf.orders["placed"] == placed == 6     # the first 6 quotes still stand
+        net.control("hubble", "take", market=1, side="sell", size=3)   # level-1 bid filled: only it is re-placed
+        await eventually(lambda: run.engine.perf.orders["placed"] == 7, what="the filled level re-placed")
