@@ -109,12 +109,9 @@ class HubbleNode:
             return "baseAssetQuantity is zero"
         if market is None:
             return "invalid market"
-        if msg.base_asset_quantity % market.min_size:
-            return "not multiple"
-        if msg.price <= 0:
-            return "invalid price"
-        if msg.price % market.price_multiplier:
-            return "invalid price precision"
+        size_or_price = _size_price_error(market, msg.base_asset_quantity, msg.price)
+        if size_or_price:
+            return size_or_price
         signer = recover_signer(order_hash, msg.signature)
         if signer is None:
             return "invalid signature"
@@ -251,12 +248,9 @@ class HubbleNode:
             return "invalid market"
         if order.qty == 0:
             return "baseAssetQuantity is zero"
-        if order.qty % market.min_size:
-            return "not multiple"
-        if order.price <= 0:
-            return "invalid price"
-        if order.price % market.price_multiplier:
-            return "invalid price precision"
+        size_or_price = _size_price_error(market, order.qty, order.price)
+        if size_or_price:
+            return size_or_price
         if order.id in self.engine.orders:
             return "order already exists"
         if order.reduce_only:
@@ -393,3 +387,14 @@ class HubbleNode:
                 ev.trader, ev.order_id, ev.kind, "OrderCancelRejected", {"timestamp": ts, "err": ev.err},
                 block.number, "", ts, tx_hash)
         return None
+
+
+def _size_price_error(market, qty: int, price: int) -> str | None:
+    """The node's size and price checks shared by signed and on-chain orders (scaled integers)."""
+    if qty % market.min_size:
+        return "not multiple"
+    if price <= 0:
+        return "invalid price"
+    if price % market.price_multiplier:
+        return "invalid price precision"
+    return None
