@@ -38,10 +38,10 @@ def _reexec_in_project_venv() -> None:
 _reexec_in_project_venv()
 
 import config  # noqa: E402  (after the venv check above)
-import credentials  # noqa: E402
-import endpoints  # noqa: E402
-import logs  # noqa: E402
-import settings  # noqa: E402
+from bot import credentials  # noqa: E402
+from bot import endpoints  # noqa: E402
+from bot import logs  # noqa: E402
+from bot import settings  # noqa: E402
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 log = logging.getLogger("main")
@@ -116,12 +116,12 @@ async def _run(args: argparse.Namespace, market_settings: settings.MarketSetting
     """Install the stop signals, start the simulator if asked, and run the engine."""
     stop = asyncio.Event()
     _install_stop_signals(stop)
-    import engine  # heavy SDK imports: only after the configuration is known to be good
+    from bot import engine  # heavy SDK imports: only after the configuration is known to be good
 
     if not args.sim:
         return await engine.run(engine.RunOptions(market_settings, creds, venue_endpoints,
                                                   args.duration, args.summary_json, sim=False), stop)
-    import sim_launcher
+    from bot import sim_launcher
     async with sim_launcher.Simulator(market_settings, seed=args.sim_seed, extra_args=args.sim_arg) as sim:
         for secret in sim.credentials.secrets():
             logs.redact(secret.reveal())

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator
 
-import engine
-import settings
-from sim_launcher import endpoints_from_ready, throwaway_credentials
+from bot import engine
+from bot import settings
+from bot.sim_launcher import endpoints_from_ready, throwaway_credentials
 from tools.simnet.core import SimConfig, SimNet
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "futures_feed_frequency=0.5", "mid_price_expiry=2",

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal as D
 from types import SimpleNamespace
 
-import settings
-from hedge_client import HedgeResult
-from order_manager import CachedQuote, OrderManager
-from performance import Performance
+from bot import settings
+from bot.venues.hedge_base import HedgeResult
+from bot.trading.order_manager import CachedQuote, OrderManager
+from bot.reporting.performance import Performance
 
 
 @dataclass

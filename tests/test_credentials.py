@@ -7,9 +7,9 @@ import pickle
 
 import pytest
 
-import credentials
-import logs
-from credentials import CredentialError, Secret
+from bot import credentials
+from bot import logs
+from bot.credentials import CredentialError, Secret
 
 KEY_A = "0x" + "1b" * 32
 KEY_B = "2c" * 32

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import retry
+from bot import supervision
 from tests.engine_harness import quoting, running_engine, start_net
 from tests.helpers import eventually
 
@@ -46,7 +46,7 @@ async def test_every_fill_is_hedged_and_net_delta_returns_flat(sim, hedge, tmp_p
 @VENUES
 async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, hedge, monkeypatch):
     net, ready = sim
-    monkeypatch.setattr(retry, "BASE_DELAY", 0.2)
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.2)
     async with running_engine(ready, hedge=hedge) as run:
         await quoting(run)
         feed = run.engine.mid_feed
@@ -61,7 +61,7 @@ async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, hedge,
 
 async def test_five_failed_reconnects_stop_the_engine_with_failure(sim, monkeypatch):
     net, ready = sim
-    monkeypatch.setattr(retry, "BASE_DELAY", 0.05)
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.05)
     async with running_engine(ready, hedge="hyperliquid") as run:
         await quoting(run)
         net.control("binance", "refuse", seconds=120)

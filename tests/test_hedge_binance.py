@@ -9,8 +9,8 @@ from decimal import Decimal as D
 import pytest
 
 import config
-import settings as settings_mod
-from credentials import Credentials, Secret
+from bot import settings as settings_mod
+from bot.credentials import Credentials, Secret
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tools.simnet.binance") is None,
                                 reason="simulated Binance venue (tools/simnet/binance) not present")
@@ -197,7 +197,7 @@ async def test_uptime_drops_on_errors_and_fatal_after_five_retries(net):
 
 
 def test_min_notional_and_leverage_bracket_parsing():
-    from hedge_binance import _max_leverage, _min_notional
+    from bot.venues.binance.hedge import _max_leverage, _min_notional
     assert _min_notional({"MIN_NOTIONAL": {"filterType": "MIN_NOTIONAL", "notional": "20"}}) == D("20")
     assert _min_notional({"NOTIONAL": {"filterType": "NOTIONAL", "minNotional": "5"}}) == D("5")
     assert _min_notional({}) == 0

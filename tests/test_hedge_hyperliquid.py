@@ -12,8 +12,8 @@ import eth_account
 import pytest
 
 import config
-import settings as settings_mod
-from credentials import Credentials, Secret
+from bot import settings as settings_mod
+from bot.credentials import Credentials, Secret
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tools.simnet.hyperliquid") is None,
                                 reason="simulated Hyperliquid venue (tools/simnet/hyperliquid) not present")

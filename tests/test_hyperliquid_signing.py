@@ -8,7 +8,7 @@ from hyperliquid.utils.signing import (order_request_to_order_wire, order_wires_
                                        sign_l1_action)
 from hyperliquid.utils.types import Cloid
 
-from hedge_hyperliquid_signing import L1Signer
+from bot.venues.hyperliquid.signing import L1Signer
 
 
 def random_action(rng: random.Random) -> dict:

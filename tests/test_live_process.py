@@ -14,7 +14,7 @@ import time
 
 from eth_account import Account
 
-from sim_launcher import endpoints_from_ready
+from bot.sim_launcher import endpoints_from_ready
 from tests.engine_harness import start_net
 from tests.helpers import MAIN, clean_env
 

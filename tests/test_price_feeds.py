@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-import settings
+from bot import settings
 from price_feeds import HubbleBookFeed, MidPriceFeed
 
 

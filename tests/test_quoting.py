@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from quoting import (ASK, BID, Account, Budget, Position, budgets, build_quotes, free_margin, level_price,
+from bot.maths.quoting import (ASK, BID, Account, Budget, Position, budgets, build_quotes, free_margin, level_price,
                      level_qty, round_to_tick)
-from settings import Level
+from bot.settings import Level
 
 TICK = D("0.001")
 

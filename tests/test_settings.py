@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 import config
-import settings
-from settings import ConfigError
+from bot import settings
+from bot.settings import ConfigError
 
 
 def market_dict(market: str = "AVAX") -> dict:
@@ -169,7 +169,7 @@ def test_fee_warnings_flag_levels_that_lose_money():
 def test_market_specs_match_the_hubble_sdk_mainnet_config():
     from hubble_exchange.config import mainnet
 
-    from market_specs import SPECS
+    from bot.market_specs import SPECS
     for spec in SPECS.values():
         assert spec.min_size == Decimal(str(mainnet.min_quantity[spec.hubble_id]))
         assert spec.price_decimals == mainnet.price_precision[spec.hubble_id]

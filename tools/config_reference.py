@@ -6,7 +6,7 @@ reference cannot drift from the rules the bot enforces.
 from __future__ import annotations
 
 import config
-from settings import FIELDS
+from bot.settings import FIELDS
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 

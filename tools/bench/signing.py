@@ -22,7 +22,7 @@ def hubble(count: int) -> dict[str, float]:
     from hubble_exchange.eip712 import encode_signed_order, get_signed_order_hash
     from hubble_exchange.models import SignedOrder
 
-    from hubble_orders import OrderSigner, scale_price, scale_size
+    from bot.venues.hubble.signing import OrderSigner, scale_price, scale_size
 
     rng = random.Random(5)
     key = "0x" + rng.randbytes(32).hex()
@@ -53,7 +53,7 @@ def hyperliquid(count: int) -> dict[str, float]:
     from hyperliquid.utils.signing import order_request_to_order_wire, order_wires_to_order_action, sign_l1_action
     from hyperliquid.utils.types import Cloid
 
-    from hedge_hyperliquid_signing import L1Signer
+    from bot.venues.hyperliquid.signing import L1Signer
 
     key = "0x" + random.Random(6).randbytes(32).hex()
     wallet, signer = Account.from_key(key), L1Signer(key)

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
 import config
-from market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, PRICE_FEEDS, SPECS, MarketSpec
+from bot.market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, PRICE_FEEDS, SPECS, MarketSpec
 
 MAX_SECONDS = 86_400
 MAX_LEVELS = 25

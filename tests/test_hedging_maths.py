@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-import hedge_math as hm
+from bot.maths import hedging as hm
 
 BOOK = hm.Book(bids=((D("99"), D("1")), (D("98"), D("2")), (D("90"), D("100"))),
                asks=((D("101"), D("1")), (D("102"), D("2")), (D("110"), D("100"))))

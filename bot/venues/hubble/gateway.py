@@ -18,9 +18,9 @@ from typing import Callable
 
 import websockets
 
-from credentials import Secret
-from hubble_orders import OrderSigner, SignedHubbleOrder
-from quoting import Account, parse_account
+from bot.credentials import Secret
+from bot.venues.hubble.signing import OrderSigner, SignedHubbleOrder
+from bot.maths.quoting import Account, parse_account
 
 log = logging.getLogger("hubble")
 
@@ -41,7 +41,7 @@ class HubbleGateway:
 
     @classmethod
     async def connect(cls, private_key: Secret, endpoints: dict[str, str]) -> "HubbleGateway":
-        import endpoints as endpoint_config
+        from bot import endpoints as endpoint_config
 
         endpoint_config.export_for_hubble_sdk(endpoints)
         import hubble_exchange.eth as sdk_eth
@@ -157,7 +157,7 @@ class HubbleGateway:
         from hexbytes import HexBytes
         from hubble_exchange.models import SignedOrder
 
-        from hubble_orders import scale_price, scale_size
+        from bot.venues.hubble.signing import scale_price, scale_size
 
         models = [SignedOrder(id=HexBytes(o.order_id), amm_index=o.market, trader=o.trader,
                               base_asset_quantity=scale_size(o.size), price=scale_price(o.price), salt=o.salt,

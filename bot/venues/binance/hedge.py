@@ -31,12 +31,12 @@ import aiohttp
 from binance import AsyncClient
 from binance.exceptions import BinanceAPIException, BinanceRequestException
 
-import hedge_math as hm
-from hedge_client import (
+from bot.maths import hedging as hm
+from bot.venues.hedge_base import (
     AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder, TransientError,
     VenueRequestError, VenueRules,
 )
-from market_specs import HEDGE_TAKER_FEE_PCT
+from bot.market_specs import HEDGE_TAKER_FEE_PCT
 
 log = logging.getLogger("hedge.binance")
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from credentials import Credentials
-from performance import Performance, write_summary
-from settings import MarketSettings
+from bot.credentials import Credentials
+from bot.reporting.performance import Performance, write_summary
+from bot.settings import MarketSettings
 
 log = logging.getLogger("engine")
 STATUS_PERIOD = 5.0
@@ -67,16 +67,17 @@ class Engine:
         return task
 
     async def start(self) -> None:
-        import hedge_client
-        from hubble_gateway import HubbleGateway
-        from order_manager import OrderManager
-        from price_feeds import HubbleBookFeed, MidPriceFeed
+        from bot.venues import hedge_venues
+        from bot.venues.hubble.gateway import HubbleGateway
+        from bot.trading.order_manager import OrderManager
+        from bot.venues.binance.mid_price_feed import MidPriceFeed
+        from bot.venues.hubble.book_feed import HubbleBookFeed
 
         opts, s = self.opts, self.s
         self.mid_feed = MidPriceFeed(s, opts.endpoints, self.fatal)
         self._spawn(self.mid_feed.run())
         if s.hedge_mode:
-            self.hedge = hedge_client.create(s, opts.credentials, opts.endpoints, self.fatal)
+            self.hedge = hedge_venues.create(s, opts.credentials, opts.endpoints, self.fatal)
             await self.hedge.start()
         self.hubble = await HubbleGateway.connect(opts.credentials.hubble_private_key, opts.endpoints)
         log.info("Hubble trader %s, market %s (%s), hedging on %s", self.hubble.trader, s.spec.hubble_id, s.name,

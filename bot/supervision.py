@@ -18,6 +18,7 @@ from typing import Awaitable, Callable
 
 MAX_RETRIES = 5
 BASE_DELAY = 0.5   # seconds before the first reconnect; doubles each time (tests shorten it)
+MIN_STALL_SECONDS = 5.0
 log = logging.getLogger("retry")
 
 
@@ -43,6 +44,11 @@ class Health:
         if not self.event.is_set():
             self.event.set()
             self.failures = 0
+
+
+def stall_timeout(period: float) -> float:
+    """A stream that normally sends every `period` seconds counts as stalled after this long."""
+    return max(MIN_STALL_SECONDS, 3 * period)
 
 
 def backoff_delay(attempt: int, base: float, cap: float = 8.0) -> float:

@@ -9,7 +9,7 @@ from eth_account import Account
 from hubble_exchange.eip712 import encode_signed_order, get_signed_order_hash
 from hubble_exchange.models import SignedOrder
 
-from hubble_orders import OrderSigner, scale_price, scale_size
+from bot.venues.hubble.signing import OrderSigner, scale_price, scale_size
 
 
 def sdk_bytes(key: str, trader: str, market: int, size_scaled: int, price_scaled: int, salt: int,

@@ -5,12 +5,12 @@ import asyncio
 
 import pytest
 
-import retry
+from bot import supervision
 
 
 @pytest.fixture(autouse=True)
 def fast(monkeypatch):
-    monkeypatch.setattr(retry, "BASE_DELAY", 0.001)
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.001)
 
 
 async def test_gives_up_after_five_consecutive_failures_and_reports_once():
@@ -20,8 +20,8 @@ async def test_gives_up_after_five_consecutive_failures_and_reports_once():
         calls.append(1)
         raise ConnectionError("refused")
 
-    await asyncio.wait_for(retry.supervise("feed", worker, event, reasons.append), 5)
-    assert len(calls) == 1 + retry.MAX_RETRIES
+    await asyncio.wait_for(supervision.supervise("feed", worker, event, reasons.append), 5)
+    assert len(calls) == 1 + supervision.MAX_RETRIES
     assert reasons == ["feed: gave up after 5 reconnect attempts; last error: ConnectionError: refused"]
     assert not event.is_set()
 
@@ -41,7 +41,7 @@ async def test_a_healthy_reconnect_sets_the_event_and_resets_the_count():
             await asyncio.Event().wait()  # finally stays up
         raise ConnectionError("dropped")
 
-    task = asyncio.create_task(retry.supervise("feed", worker, event, reasons.append))
+    task = asyncio.create_task(supervision.supervise("feed", worker, event, reasons.append))
     try:
         await asyncio.wait_for(seen_clear.wait(), 5)
         while len(calls) < 12:
@@ -61,10 +61,10 @@ async def test_an_open_but_silent_stream_counts_as_a_break():
             assert event.is_set()
         await asyncio.Event().wait()
 
-    await asyncio.wait_for(retry.supervise("feed", worker, event, reasons.append, stall_timeout=0.01), 5)
-    assert len(calls) == 1 + retry.MAX_RETRIES
+    await asyncio.wait_for(supervision.supervise("feed", worker, event, reasons.append, stall_timeout=0.01), 5)
+    assert len(calls) == 1 + supervision.MAX_RETRIES
     assert "StalledError" in reasons[0]
 
 
 def test_backoff_doubles_and_is_capped():
-    assert [retry.backoff_delay(n, 0.5) for n in range(1, 7)] == [0.5, 1, 2, 4, 8, 8]
+    assert [supervision.backoff_delay(n, 0.5) for n in range(1, 7)] == [0.5, 1, 2, 4, 8, 8]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Callable, Sequence
 
-from settings import Level
+from bot.settings import Level
 
 BID, ASK = 1, -1
 ZERO = Decimal(0)

@@ -31,13 +31,13 @@ from hyperliquid.utils.signing import (
 )
 from hyperliquid.utils.types import Cloid
 
-import hedge_math as hm
-from hedge_client import (
+from bot.maths import hedging as hm
+from bot.venues.hedge_base import (
     AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
     TransientError, VenueRequestError, VenueRules,
 )
-from hedge_hyperliquid_signing import L1Signer
-from market_specs import HEDGE_TAKER_FEE_PCT
+from bot.venues.hyperliquid.signing import L1Signer
+from bot.market_specs import HEDGE_TAKER_FEE_PCT
 
 log = logging.getLogger("hedge.hyperliquid")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from eth_account import Account
 
-from credentials import Credentials, Secret
-from settings import MarketSettings
+from bot.credentials import Credentials, Secret
+from bot.settings import MarketSettings
 
 log = logging.getLogger("sim")
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]   # the repository root (python -m tools.simnet runs from there)
 READY_TIMEOUT = 60.0
 
 
