@@ -14,6 +14,7 @@ AVAX = {
     "name": "AVAX-Perp",                   # Hubble market name (must match the market)
     "marginShare": 0.5,                    # fraction (0, 1] of Hubble free margin this bot may commit
     "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
+    "hedgeMarginShare": 1.0,               # fraction (0, 1] of the hedge account's free margin this market may use (1/3 if AVAX, ETH and SOL share one account)
     "orderFrequency": 2,                   # s between quote refreshes
     "orderExpiry": 2,                      # s a signed quote lives on Hubble (>= orderFrequency; equal avoids two sets resting at once)
     "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, times 10 x (position margin / free margin) (0 = off)
@@ -44,6 +45,7 @@ ETH = {
     "name": "ETH-Perp",
     "marginShare": 0.5,
     "leverage": 5,
+    "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
     "orderExpiry": 2,
     "defensiveSkew": 0.0,
@@ -72,6 +74,7 @@ SOL = {
     "name": "SOL-Perp",
     "marginShare": 0.5,
     "leverage": 5,
+    "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
     "orderExpiry": 2,
     "defensiveSkew": 0.0,

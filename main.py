@@ -37,11 +37,23 @@ def _reexec_in_project_venv() -> None:
 
 _reexec_in_project_venv()
 
-import config  # noqa: E402  (after the venv check above)
-from bot import credentials  # noqa: E402
-from bot import endpoints  # noqa: E402
-from bot import logs  # noqa: E402
-from bot import settings  # noqa: E402
+
+def _import_config():
+    """config.py is the user's to edit: a syntax error there is one clear line and exit 78, not a traceback."""
+    try:
+        import config
+    except SyntaxError as exc:
+        sys.stderr.write(f"config error: config.py line {exc.lineno}: {exc.msg} (fix the line; the bot did not "
+                         f"start)\n")
+        sys.exit(78)
+    except Exception as exc:  # noqa: BLE001 - any failure to load the user's settings file
+        sys.stderr.write(f"config error: config.py could not be loaded: {type(exc).__name__}: {exc}\n")
+        sys.exit(78)
+    return config
+
+
+config = _import_config()
+from bot import credentials, endpoints, logs, settings  # noqa: E402  (after config.py is known to load)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 log = logging.getLogger("main")

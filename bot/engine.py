@@ -1,10 +1,12 @@
-"""The engine: wires feeds, hedge client and OrderManager on one event loop, runs, stops cleanly.
+"""The engine: wires feeds, hedge client and OrderManager on one event loop, runs, stops within budget.
 
-Start order follows the seed: mid-price feed, hedge client, Hubble book feed,
-OrderManager (fill stream, positions poller), start-up reconciliation, then
-the quote loop. Any component that gives up calls ``fatal``: the engine then
-runs the same clean shutdown as for Ctrl-C and returns exit status 1, so pm2
-restarts the process.
+Start order: mid-price feed, hedge client (rules, account, book), Hubble
+(trader account checked), Hubble book feed, then OrderManager's ordered
+start-up (fill stream confirmed, earlier quotes cleared, positions
+reconciled) and only then the quote loop. Any component that gives up calls
+``fatal``: the engine runs the same clean shutdown as for Ctrl-C and returns
+1 (pm2 restarts), or 78 when the problem is the operator's to fix (a venue
+refused the account or its setup: pm2 does not restart into the same wall).
 """
 from __future__ import annotations
 
@@ -16,13 +18,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from bot import supervision
 from bot.credentials import Credentials
+from bot.errors import ConfigurationProblem
 from bot.reporting.performance import Performance, write_summary
+from bot.reporting.status import status_line
 from bot.settings import MarketSettings
+from bot.tracking.fills import FillLedger
+from bot.tracking.orders import OrderTracker
 
 log = logging.getLogger("engine")
 STATUS_PERIOD = 5.0
-START_TIMEOUT = 60.0
+START_TIMEOUT = 90.0
+STOP_BUDGET = 25.0          # seconds for a clean stop: inside pm2's kill_timeout of 30 s (ecosystem.config.js)
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 78
 
 
 @dataclass
@@ -49,16 +58,19 @@ class Engine:
         self.s = opts.settings
         self.stop = stop
         self.failures: list[str] = []
-        self.perf = Performance(self.s.market, hubble_maker_fee_pct())
+        self.exit_status = EXIT_OK
+        self.ledger = FillLedger(self.s.spec.hubble_id, hubble_maker_fee_pct())
+        self.tracker = OrderTracker(self.s.market, self.s.order_expiry)
+        self.perf = Performance(self.s.market, self.ledger, self.tracker)
         self.started = time.monotonic()
-        self.first_quote_at: float | None = None
         self._tasks: list[asyncio.Task] = []
         self.hubble = self.hedge = self.mid_feed = self.book_feed = self.orders = None
 
-    def fatal(self, message: str) -> None:
+    def fatal(self, message: str, status: int = EXIT_FAILURE) -> None:
         if not self.failures:
             log.error("FATAL: %s", message)
         self.failures.append(message)
+        self.exit_status = max(self.exit_status, status)
         self.stop.set()
 
     def _spawn(self, coro) -> asyncio.Task:
@@ -67,37 +79,38 @@ class Engine:
         return task
 
     async def start(self) -> None:
-        from bot.venues import hedge_venues
-        from bot.venues.hubble.gateway import HubbleGateway
         from bot.trading.order_manager import OrderManager
+        from bot.venues import hedge_venues
         from bot.venues.binance.mid_price_feed import MidPriceFeed
         from bot.venues.hubble.book_feed import HubbleBookFeed
+        from bot.venues.hubble.gateway import HubbleGateway
 
         opts, s = self.opts, self.s
         self.mid_feed = MidPriceFeed(s, opts.endpoints, self.fatal)
         self._spawn(self.mid_feed.run())
         if s.hedge_mode:
             self.hedge = hedge_venues.create(s, opts.credentials, opts.endpoints, self.fatal)
+            self.hedge.order_listener = self.tracker
             await self.hedge.start()
         self.hubble = await HubbleGateway.connect(opts.credentials.hubble_private_key, opts.endpoints)
+        await self.hubble.check_trader()
         log.info("Hubble trader %s, market %s (%s), hedging on %s", self.hubble.trader, s.spec.hubble_id, s.name,
                  s.hedge if s.hedge_mode else "nothing (hedgeMode off)")
         self.book_feed = HubbleBookFeed(s, self.hubble.client, self.fatal)
         self._spawn(self.book_feed.run())
-        self.orders = OrderManager(s, self.hubble, self.hedge, self.mid_feed, self.book_feed, self.perf, self.fatal)
-        self.orders.start()
-        await self.orders.reconcile()
-        self._spawn(self._quote_loop())
-        self._spawn(self._status_line())
-
-    async def _quote_loop(self) -> None:
-        await self.orders.quote_loop()
+        self.orders = OrderManager(s, self.hubble, self.hedge, self.mid_feed, self.book_feed, self.ledger,
+                                   self.tracker, self.perf, self.fatal)
+        await self.orders.start()
+        self._spawn(self.orders.run_quoting())
+        self._spawn(supervision.keep_running("status line", self._status_line, self.fatal))
 
     async def run(self) -> int:
         try:
             await asyncio.wait_for(self._start_or_stop(), START_TIMEOUT)
         except asyncio.TimeoutError:
             self.fatal(f"start-up took longer than {START_TIMEOUT:.0f}s (venues unreachable?)")
+        except ConfigurationProblem as exc:
+            self.fatal(f"{exc}", EXIT_CONFIG)
         except Exception as exc:
             self.fatal(f"start-up failed: {type(exc).__name__}: {exc}")
         if not self.stop.is_set():
@@ -106,7 +119,7 @@ class Engine:
             except asyncio.TimeoutError:
                 log.info("--duration %.0fs reached: stopping", self.opts.duration)
         await self.shutdown()
-        return 1 if self.failures else 0
+        return self.exit_status
 
     async def _start_or_stop(self) -> None:
         start = asyncio.create_task(self.start())
@@ -119,14 +132,17 @@ class Engine:
             stopped.cancel()
             start.result()
 
-    async def shutdown(self) -> None:
-        log.info("stopping: no new quotes; finishing hedges; cancelling resting quotes")
+    async def shutdown(self, budget: float = STOP_BUDGET) -> None:
+        """Everything inside `budget` seconds: quotes cancelled and confirmed, hedges finished, the
+        venues' final positions read, CSV row and summary written."""
+        deadline = time.monotonic() + budget
+        log.info("stopping: no new quotes; cancelling resting quotes; finishing hedges (within %.0fs)", budget)
         if self.orders is not None:
             try:
-                await self.orders.shutdown()
+                await self.orders.shutdown(max(1.0, deadline - time.monotonic() - 6.0))
             except Exception as exc:
                 log.error("clean stop incomplete: %s: %s", type(exc).__name__, exc)
-        summary = await self._summary()
+        summary = await self._summary(max(1.0, deadline - time.monotonic() - 1.0))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -135,7 +151,7 @@ class Engine:
         for closer in (self.hedge and self.hedge.stop, self.hubble and self.hubble.close):
             if closer:
                 try:
-                    await closer()
+                    await asyncio.wait_for(closer(), 2.0)
                 except Exception as exc:
                     log.warning("closing a client: %s", exc)
         if self.opts.summary_json:
@@ -143,32 +159,46 @@ class Engine:
             log.info("summary written to %s", self.opts.summary_json)
         self._log_summary(summary)
 
-    async def _summary(self) -> dict:
-        hubble_position = hedge_position = None
+    async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
+        """The venues' own answers (never the bot's books)."""
+        reads = [self.hubble.position(self.s.spec.hubble_id) if self.hubble else _none(),
+                 self.hedge.fetch_position() if self.hedge else _none()]
+        results = await asyncio.gather(*reads, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("final position unavailable: %s: %s", type(result).__name__, result)
+        return tuple(None if isinstance(r, Exception) else r for r in results)  # type: ignore[return-value]
+
+    async def _summary(self, timeout: float) -> dict:
         try:
-            if self.hubble is not None:
-                hubble_position = await asyncio.wait_for(self.hubble.position(self.s.spec.hubble_id), 10)
-            if self.hedge is not None:
-                hedge_position = await asyncio.wait_for(self.hedge.fetch_position(), 10)
-        except Exception as exc:
-            log.warning("final positions unavailable: %s: %s", type(exc).__name__, exc)
+            hubble_position, hedge_position = await asyncio.wait_for(self._final_positions(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("final positions unavailable: the venues did not answer in %.0fs", timeout)
+            hubble_position = hedge_position = None
         mid = self.mid_feed.mid if self.mid_feed else None
-        self.first_quote_at = self.orders.first_quote_at if self.orders is not None else None
+        reconciler = self.orders.reconciler if self.orders else None
         extra = {"sim": self.opts.sim, "startup": self._startup_figures(),
                  "feed_updates": {"mid": self.mid_feed.updates if self.mid_feed else 0,
-                                  "hubble_book": self.book_feed.updates if self.book_feed else 0}, "exit_status": 1 if self.failures else 0, "failures": self.failures,
+                                  "hubble_book": self.book_feed.updates if self.book_feed else 0},
+                 "exit_status": self.exit_status, "failures": self.failures,
                  "run_seconds": round(time.monotonic() - self.started, 3),
-                 "carried_hedge_residual": float(self.hedge.carried) if self.hedge else None}
+                 "carried_hedge_residual": float(self.hedge.carried) if self.hedge else None,
+                 "reconciler_hedged": float(reconciler.hedged_total) if reconciler else None}
         return self.perf.summary(mid, hubble_position, hedge_position, extra)
+
+    @property
+    def first_quote_at(self) -> float | None:
+        return self.orders.quoter.first_quote_at if self.orders is not None else None
 
     def _startup_figures(self) -> dict:
         """Seconds to the first quotes, from process start (incl. imports, --sim's simulator) and from engine start."""
-        if self.first_quote_at is None:
+        first = self.first_quote_at
+        if first is None:
             return {"process_to_first_quote_s": None, "engine_to_first_quote_s": None}
         age_now = process_age()
-        since = time.monotonic() - self.first_quote_at
+        since = time.monotonic() - first
         return {"process_to_first_quote_s": round(age_now - since, 3) if age_now is not None else None,
-                "engine_to_first_quote_s": round(self.first_quote_at - self.started, 3)}
+                "engine_to_first_quote_s": round(first - self.started, 3)}
 
     def _log_summary(self, summary: dict) -> None:
         log.info("run summary: %d fills (%.6g base), %d hedges, coverage %s, net delta %s, net PnL %.4f USD",
@@ -181,19 +211,11 @@ class Engine:
             log.info(self.status())
 
     def status(self) -> str:
-        o, mid = self.orders, self.mid_feed.mid
-        bids = [q.price for q in o.last_quotes if q.side == 1]
-        asks = [q.price for q in o.last_quotes if q.side == -1]
-        hubble_pos, hedge_pos = o.positions_now()
-        net = (hubble_pos or 0) + (hedge_pos or 0)
-        health = " ".join(f"{name}:{'up' if ev.is_set() else 'DOWN'}" for name, ev in (
-            ("mid", self.mid_feed.event), ("book", self.book_feed.event), ("fills", o.fill_feed_event),
-            ("positions", o.positions_event)) + ((("hedge", self.hedge.uptime),) if self.hedge else ()))
-        return (f"mid {mid} | hubble {self.book_feed.best_bid}/{self.book_feed.best_ask} | "
-                f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | "
-                f"pos hubble {hubble_pos} {self.s.hedge} {hedge_pos} net {net} | "
-                f"pnl {self.perf.spread_pnl(mid) - self.perf.maker_fees - self.perf.taker_fees:.4f} | "
-                f"{health} | {'quoting' if o.pause_reason is None else 'paused: ' + o.pause_reason}")
+        return status_line(self)
+
+
+async def _none() -> None:
+    return None
 
 
 def process_age() -> float | None:

@@ -45,6 +45,7 @@ class MarketSettings:
     name: str
     margin_share: Decimal
     leverage: int
+    hedge_margin_share: Decimal
     order_frequency: float
     order_expiry: float
     defensive_skew_pct: Decimal
@@ -150,6 +151,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "name": (_text, "text", "Hubble market name; must match the market (AVAX-Perp, ETH-Perp, SOL-Perp)"),
     "marginShare": (_ranged(0, 1, low_open=True), "fraction (0, 1]", "share of Hubble free margin this bot may commit to quotes"),
     "leverage": (_integer, "x, whole number", "leverage set on the hedge venue; 1 to the venue's maximum for the asset"),
+    "hedgeMarginShare": (_ranged(0, 1, low_open=True), "fraction (0, 1]", "share of the hedge account's free margin this market may use; 1/n when n market processes share one hedge account"),
     "orderFrequency": (_seconds(), "seconds", "time between quote refreshes"),
     "orderExpiry": (_seconds(), "seconds", "lifetime of each signed quote on Hubble; at least orderFrequency"),
     "defensiveSkew": (_ranged(0, 10, unit=" %"), "%", "extra spread on the side that would grow the position, times 10 x position margin / free margin"),
@@ -250,6 +252,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
     _cross_checks(market, v, spec)
     return MarketSettings(
         market=market, spec=spec, name=v["name"], margin_share=v["marginShare"], leverage=v["leverage"],
+        hedge_margin_share=v["hedgeMarginShare"],
         order_frequency=v["orderFrequency"], order_expiry=v["orderExpiry"],
         defensive_skew_pct=v["defensiveSkew"], price_feed=v["priceFeed"], avoid_crossing=v["avoidCrossing"],
         levels=_levels(market, raw["orderLevels"], spec), hedge=v["hedge"], hedge_mode=v["hedgeMode"],

@@ -106,3 +106,28 @@ async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], even
         delay = backoff_delay(health.failures, BASE_DELAY if base_delay is None else base_delay)
         log.warning("%s broke (%s); reconnect %d/%d in %.1fs", name, error, health.failures, max_retries, delay)
         await asyncio.sleep(delay)
+
+
+async def keep_running(name: str, work: Callable[[], Awaitable[None]], fatal: Callable[[str], None], *,
+                       max_failures: int = MAX_RETRIES, base_delay: float | None = None) -> None:
+    """Run a task that must never end (quote loop, status line, CSV rows): an exception is logged with
+    its traceback and the task restarted after a backoff; after `max_failures` in a row, fatal.
+
+    Without this, an exception would end quoting while the process looks healthy. A run that lasts
+    longer than a minute resets the count. Returning normally ends it (a loop told to stop).
+    """
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            await work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of the task is reported and retried
+            failures = 1 if time.monotonic() - started > 60 else failures + 1
+            log.exception("%s failed (%s/%s): %s: %s", name, failures, max_failures, type(exc).__name__, exc)
+            if failures >= max_failures:
+                fatal(f"{name} failed {failures} times in a row; last error: {type(exc).__name__}: {exc}")
+                return
+            await asyncio.sleep(backoff_delay(failures, BASE_DELAY if base_delay is None else base_delay))

@@ -27,10 +27,28 @@ class Running:
     engine: engine.Engine
     task: asyncio.Task
     stop: asyncio.Event
+    credentials: object
+    hedge: str
 
     @property
     def orders(self):
         return self.engine.orders
+
+    @property
+    def placed(self) -> int:
+        return self.engine.tracker.quote_counts["placed"]
+
+    @property
+    def attempted(self) -> int:
+        return self.engine.tracker.quote_counts["attempted"]
+
+    @property
+    def ticks(self) -> int:
+        return self.engine.orders.quoter.ticks if self.engine.orders else 0
+
+    def hedged(self) -> bool:
+        """No hedge pending or in flight (the bot's own state: use the venues for money checks)."""
+        return self.engine.orders is not None and self.engine.orders.hedger.idle.is_set()
 
     async def finish(self, timeout: float = 60) -> int:
         self.stop.set()
@@ -45,7 +63,7 @@ async def running_engine(ready: dict, market: str = "AVAX", hedge: str = "hyperl
     stop = asyncio.Event()
     eng = engine.Engine(engine.RunOptions(s, creds, endpoints_from_ready(ready), None, summary, sim=True), stop)
     task = asyncio.create_task(eng.run())
-    running = Running(eng, task, stop)
+    running = Running(eng, task, stop, creds, hedge)
     try:
         yield running
     finally:
@@ -58,8 +76,24 @@ async def quoting(run: Running, timeout: float = 20) -> None:
     """Wait until the engine has placed quotes and is not paused."""
     from tests.helpers import eventually
 
-    await eventually(lambda: run.task.done() or (run.orders is not None and run.orders.last_quotes
-                                                 and run.orders.perf.orders["placed"] > 0),
+    await eventually(lambda: run.task.done() or (run.orders is not None and run.orders.quoter.last_quotes
+                                                 and run.placed > 0),
                      timeout, "the first quotes")
     if run.task.done():
         raise AssertionError(f"engine stopped early: {run.engine.failures}")
+
+
+async def venue_net(net: SimNet, ready: dict, run: Running, market: str = "AVAX"):
+    """Hubble + hedge position as the two venues report them (the evidence, not the bot's books)."""
+    from tests.venue_positions import net_exposure
+
+    return await asyncio.to_thread(net_exposure, net, ready, run.hedge, run.credentials,
+                                   run.engine.hubble.trader, market)
+
+
+async def venue_positions(net: SimNet, ready: dict, run: Running, market: str = "AVAX"):
+    from tests.venue_positions import hedge_position, hubble_position
+
+    hubble = await asyncio.to_thread(hubble_position, net, run.engine.hubble.trader, market)
+    hedge = await asyncio.to_thread(hedge_position, ready, run.hedge, run.credentials, market)
+    return hubble, hedge

@@ -2,24 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from decimal import Decimal as D
 from types import SimpleNamespace
 
 from bot import settings
-from bot.venues.hedge_base import HedgeResult
-from bot.trading.order_manager import CachedQuote, OrderManager
 from bot.reporting.performance import Performance
-
-
-@dataclass
-class FakeOrder:
-    size: D
-    expire_at: int = 2**40
-
-    @property
-    def side(self) -> int:
-        return 1 if self.size > 0 else -1
+from bot.tracking.fills import FillLedger
+from bot.tracking.orders import OrderTracker, TrackedOrder
+from bot.trading.order_manager import OrderManager
+from bot.venues.hedge_base import HedgeResult
 
 
 class GatedHedge:
@@ -30,6 +21,11 @@ class GatedHedge:
         self.calls: list[D] = []
         self.gates: list[asyncio.Event] = []
         self.started = asyncio.Condition()
+
+    carried = D(0)
+
+    async def fetch_position(self) -> D:
+        return D(0)
 
     def best_bid_ask(self):
         return D("34.9"), D("35.1")
@@ -44,13 +40,17 @@ class GatedHedge:
         return HedgeResult(size, size, D("35"), D("0.01"), D(0), 1, 0.0, 0.0)
 
 
-def manager(hedge: GatedHedge, perf: Performance) -> OrderManager:
+def manager(hedge: GatedHedge, tmp_path) -> OrderManager:
     s = settings.load("AVAX", ["orderFillCooldown=0"])
-    return OrderManager(s, None, hedge, None, None, perf, lambda message: None)
+    tracker, ledger = OrderTracker("AVAX", s.order_expiry), FillLedger(s.spec.hubble_id, D(0))
+    perf = Performance("AVAX", ledger, tracker, tmp_path)
+    return OrderManager(s, SimpleNamespace(trader="0x" + "11" * 20), hedge, None, None, ledger, tracker, perf,
+                        lambda message, status=1: None)
 
 
 def fill(om: OrderManager, order_id: str, size: D, qty: str) -> None:
-    om.order_cache.setdefault(order_id, CachedQuote(FakeOrder(size), 1))
+    if om.tracker.get(order_id) is None:
+        om.tracker.add(TrackedOrder(order_id, "hubble", "AVAX", 1 if size > 0 else -1, abs(size), D(35), 2.0**40))
     om.on_order_matched(SimpleNamespace(OrderId=order_id, Removed=False, TransactionHash="0x" + order_id[2:] * 2,
                                         BlockNumber=1, Args={"fillAmount": qty, "price": "35"}), 0.0)
 
@@ -61,29 +61,29 @@ async def wait_calls(hedge: GatedHedge, count: int) -> None:
 
 
 async def test_fill_during_an_inflight_hedge_is_sent_without_waiting(tmp_path):
-    hedge, perf = GatedHedge(), Performance("AVAX", D(0), tmp_path)
-    om = manager(hedge, perf)
+    hedge = GatedHedge()
+    om = manager(hedge, tmp_path)
     fill(om, "0xa1", D(3), "3")               # our bid filled: hedge sells 3
     await wait_calls(hedge, 1)
     fill(om, "0xa2", D(-4), "4")              # our ask filled while the first hedge is in flight
     await wait_calls(hedge, 2)                # sent before the first answer
     assert hedge.calls == [D(-3), D(4)]
-    assert not om.hedge_idle.is_set()
+    assert not om.hedger.idle.is_set()
     for gate in hedge.gates:
         gate.set()
-    await asyncio.wait_for(om.hedge_idle.wait(), 5)
-    assert om.pending_hedge == 0 and perf.hedges == 2 and perf.hedge_delta == D(1)
+    await asyncio.wait_for(om.hedger.idle.wait(), 5)
+    assert om.hedger.pending == 0 and om.ledger.hedge.count == 2 and om.ledger.hedge.delta == D(1)
 
 
 async def test_fills_of_one_loop_iteration_are_netted_into_one_hedge(tmp_path):
-    hedge, perf = GatedHedge(), Performance("AVAX", D(0), tmp_path)
-    om = manager(hedge, perf)
+    hedge = GatedHedge()
+    om = manager(hedge, tmp_path)
     fill(om, "0xb1", D(3), "3")
     fill(om, "0xb2", D(4), "4")
     fill(om, "0xb3", D(4), "4")
     fill(om, "0xb3", D(4), "4")               # a duplicate event is ignored
     await wait_calls(hedge, 1)
     hedge.gates[0].set()
-    await asyncio.wait_for(om.hedge_idle.wait(), 5)
+    await asyncio.wait_for(om.hedger.idle.wait(), 5)
     assert hedge.calls == [D(-11)]
-    assert len(perf.latencies["fill_to_hedge_sent"]) == 3
+    assert len(om.perf.latencies.samples["fill_to_hedge_sent"]) == 3

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot import supervision
-from tests.engine_harness import quoting, running_engine, start_net
+from tests.engine_harness import quoting, running_engine, start_net, venue_net, venue_positions
 from tests.helpers import eventually
 
 
@@ -27,13 +27,14 @@ async def test_every_fill_is_hedged_and_net_delta_returns_flat(sim, hedge, tmp_p
     path = tmp_path / "summary.json"
     async with running_engine(ready, hedge=hedge, summary=path) as run:
         await quoting(run)
-        perf = run.engine.perf
+        ledger = run.engine.ledger
         net.control("hubble", "take", market=1, side="sell", size=3)     # hits our bid: we buy 3
-        await eventually(lambda: perf.fills >= 1 and run.orders.hedge_idle.is_set() and perf.hedges >= 1,
+        await eventually(lambda: ledger.hubble.count >= 1 and run.hedged() and ledger.hedge.count >= 1,
                          what="first fill hedged")
+        assert await venue_positions(net, ready, run) == (3, -3)       # asked of the venues themselves
         net.control("hubble", "take", market=1, side="buy", size=5)      # lifts our asks: we sell 5
-        await eventually(lambda: perf.fill_volume >= 8 and run.orders.hedge_idle.is_set()
-                         and perf.hedge_volume == perf.fill_volume, what="second fill hedged")
+        await eventually(lambda: ledger.hubble.volume >= 8 and run.hedged(), what="second fill hedged")
+        assert await venue_positions(net, ready, run) == (-2, 2)
         assert await run.finish() == 0
     summary = json.loads(path.read_text())
     assert summary["fills"]["count"] >= 2 and summary["fills"]["base_volume"] == 8
@@ -53,9 +54,9 @@ async def test_dropped_price_feed_pauses_quoting_until_it_reconnects(sim, hedge,
         net.control("binance", "refuse", seconds=1.0)
         await eventually(lambda: not feed.event.is_set(), what="mid-price event cleared")
         await eventually(lambda: run.orders.pause_reason == "mid-price feed down", what="quoting paused")
-        attempted = run.engine.perf.orders["attempted"]
+        attempted = run.attempted
         await eventually(feed.event.is_set, 15, "mid-price feed reconnected")
-        await eventually(lambda: run.engine.perf.orders["attempted"] > attempted, what="quoting resumed")
+        await eventually(lambda: run.attempted > attempted, what="quoting resumed")
         assert not run.engine.failures
 
 
@@ -77,11 +78,11 @@ async def test_stale_mid_price_stops_quoting(sim, hedge):
         await quoting(run)
         net.control("binance", "stall", stream="futures_market")
         await eventually(lambda: run.orders.pause_reason == "mid price stale", what="stale-price pause")
-        attempted, ticks = run.engine.perf.orders["attempted"], run.orders.ticks
-        await eventually(lambda: run.orders.ticks >= ticks + 1, what="another quote tick")
-        assert run.engine.perf.orders["attempted"] == attempted
+        attempted, ticks = run.attempted, run.ticks
+        await eventually(lambda: run.ticks >= ticks + 1, what="another quote tick")
+        assert run.attempted == attempted
         net.control("binance", "unstall")
-        await eventually(lambda: run.engine.perf.orders["attempted"] > attempted, what="quoting resumed")
+        await eventually(lambda: run.attempted > attempted, what="quoting resumed")
 
 
 @VENUES
@@ -90,11 +91,11 @@ async def test_fill_cooldown_stops_quoting(sim, hedge):
     async with running_engine(ready, hedge=hedge, overrides=["orderFillCooldown=60"]) as run:
         await quoting(run)
         net.control("hubble", "take", market=1, side="sell", size=1)
-        await eventually(lambda: run.engine.perf.fills >= 1, what="a fill")
-        attempted, ticks = run.engine.perf.orders["attempted"], run.orders.ticks
-        await eventually(lambda: run.orders.ticks >= ticks + 2, what="two more quote ticks")
+        await eventually(lambda: run.engine.ledger.hubble.count >= 1, what="a fill")
+        attempted, ticks = run.attempted, run.ticks
+        await eventually(lambda: run.ticks >= ticks + 2, what="two more quote ticks")
         assert run.orders.pause_reason == "fill cooldown"
-        assert run.engine.perf.orders["attempted"] == attempted
+        assert run.attempted == attempted
 
 
 async def test_shutdown_leaves_nothing_resting(sim):
@@ -103,7 +104,7 @@ async def test_shutdown_leaves_nothing_resting(sim):
         await quoting(run)
         trader = run.engine.hubble.trader
         assert await run.finish() == 0
-        assert not run.orders.live_quotes()
+        assert not run.engine.tracker.live_quotes()
     account = net.control("hubble", "account", trader=trader)
     assert float(account.get("reservedMargin", 0)) == 0
 
@@ -118,7 +119,7 @@ async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim, 
         status = await asyncio.wait_for(run.task, 60)
     assert status == 1
     assert "hedge of -3" in run.engine.failures[0]
-    assert not run.orders.live_quotes()
+    assert not run.engine.tracker.live_quotes()
 
 
 async def test_refresh_tolerance_keeps_live_quotes_instead_of_stacking_new_ones(sim):
@@ -126,8 +127,8 @@ async def test_refresh_tolerance_keeps_live_quotes_instead_of_stacking_new_ones(
     tolerant = [f"orderLevels.{n}.refreshTolerance=5" for n in (1, 2, 3)]
     async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30", *tolerant]) as run:
         await quoting(run)
-        placed, ticks = run.engine.perf.orders["placed"], run.orders.ticks
-        await eventually(lambda: run.orders.ticks >= ticks + 2, what="two more quote ticks")
-        assert run.engine.perf.orders["placed"] == placed == 6     # the first 6 quotes still stand
+        placed, ticks = run.placed, run.ticks
+        await eventually(lambda: run.ticks >= ticks + 2, what="two more quote ticks")
+        assert run.placed == placed == 6     # the first 6 quotes still stand
         net.control("hubble", "take", market=1, side="sell", size=3)   # level-1 bid filled: only it is re-placed
-        await eventually(lambda: run.engine.perf.orders["placed"] == 7, what="the filled level re-placed")
+        await eventually(lambda: run.placed == 7, what="the filled level re-placed")

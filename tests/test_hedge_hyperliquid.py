@@ -89,7 +89,9 @@ async def test_buy_hedge_for_a_hubble_short_fill(client, net):
     assert result.fee > 0
     assert result.sent_at <= result.confirmed_at
     fills = await asyncio.to_thread(info, net, {"type": "userFills", "user": WALLET.address})
-    assert sum(D(f["fee"]) for f in fills) == result.fee
+    rate = D((await asyncio.to_thread(info, net, {"type": "userFees", "user": WALLET.address}))["userCrossRate"])
+    assert result.fee == D("3") * result.avg_price * rate      # the account's taker rate, no userFills per hedge
+    assert abs(sum(D(f["fee"]) for f in fills) - result.fee) < D("0.000001")   # the venue rounds to 6 places
     assert client.position == D("3")
     assert await client.fetch_position() == D("3")
     state = await venue_state(net)
@@ -104,16 +106,19 @@ async def test_sell_hedge_for_a_hubble_long_fill(client):
     assert await client.fetch_position() == D("-2.5")
 
 
-async def test_small_fills_are_carried_and_netted_exactly(client):
-    # $10 minimum: 0.1 AVAX (~$3.5) is carried, never dropped
-    r1 = await client.hedge(D("0.1"))
-    assert r1.attempts == 0 and r1.filled == 0 and r1.carried == D("0.1")
-    r2 = await client.hedge(D("0.1"))
-    assert r2.filled == 0 and r2.carried == D("0.2") and client.carried == D("0.2")
-    r3 = await client.hedge(D("0.157"))          # 0.357 total: 0.35 sent, 0.007 below the step carried
-    assert r3.requested == D("0.357")
-    assert r3.filled == D("0.35") and r3.carried == D("0.007")
-    assert r3.filled + r3.carried == D("0.1") + D("0.1") + D("0.157")
+async def test_a_hedge_below_the_minimum_is_done_by_overshooting_and_closing(client):
+    # $10 minimum: 0.1 AVAX (~$3.5) alone cannot be sent; buying 0.1 + k then selling k hedges it exactly
+    result = await client.hedge(D("0.1"))
+    assert result.attempts == 2 and result.filled == D("0.1") and result.carried == 0
+    assert await client.fetch_position() == D("0.1")
+
+
+async def test_dust_below_one_step_is_carried_and_netted_exactly(client):
+    r1 = await client.hedge(D("0.007"))            # below the 0.01 step: nothing can be sent
+    assert r1.attempts == 0 and r1.filled == 0 and r1.carried == D("0.007")
+    r2 = await client.hedge(D("0.35"))             # 0.357 total: 0.35 sent, 0.007 below the step carried
+    assert r2.requested == D("0.357")
+    assert r2.filled == D("0.35") and r2.carried == D("0.007") and client.carried == D("0.007")
     assert await client.fetch_position() == D("0.35")
 
 

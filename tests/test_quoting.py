@@ -18,24 +18,24 @@ def account(size="0", notional="0", margin="1000", reserved="0", upnl="0", fundi
 def test_free_margin_is_margin_minus_used_plus_upnl_minus_funding_minus_reserved():
     acct = Account(D("1000"), D("50"), (Position(1, D("10"), D("350"), D("12"), D("2")),
                                          Position(0, D("-1"), D("3000"), D("-30"), D("0"))))
-    # used = (350 + 3000) / 5 = 670
-    assert free_margin(acct, 5) == D("1000") - D("670") + D("-18") - D("2") - D("50")
+    # used = (350 + 3000) x 0.2 (the chain's minAllowableMargin) = 670
+    assert free_margin(acct, D("0.2")) == D("1000") - D("670") + D("-18") - D("2") - D("50")
 
 
 def test_flat_position_splits_the_same_budget_to_both_sides_without_skew():
-    b = budgets(account(), 1, 5, D("0.5"), D("1"))
+    b = budgets(account(), 1, D("0.2"), D("0.5"), D("1"))
     assert b == Budget(D("500"), D("500"), D(0), D(0))
 
 
 def test_long_position_frees_the_ask_budget_and_skews_the_bid():
-    # long 10 AVAX, notional 350 at 5x: position margin 70, free = 1000 - 70 = 930
-    b = budgets(account(size="10", notional="350"), 1, 5, D("0.5"), D("0.1"))
+    # long 10 AVAX, notional 350 at a 0.2 margin requirement: position margin 70, free = 1000 - 70 = 930
+    b = budgets(account(size="10", notional="350"), 1, D("0.2"), D("0.5"), D("0.1"))
     assert b.bid == D("465") and b.ask == D("500")
     assert b.skew_bid == D("70") / D("930") * 10 * D("0.1") / 100 and b.skew_ask == 0
 
 
 def test_short_position_mirrors():
-    b = budgets(account(size="-10", notional="350"), 1, 5, D("0.5"), D("0.1"))
+    b = budgets(account(size="-10", notional="350"), 1, D("0.2"), D("0.5"), D("0.1"))
     assert b.bid == D("500") and b.ask == D("465") and b.skew_ask > 0 and b.skew_bid == 0
 
 
@@ -74,11 +74,11 @@ def test_avoid_crossing_with_tiny_spread_still_leaves_one_tick():
 
 
 def test_level_qty_caps_by_budget_and_rounds_down_to_min_size():
-    assert level_qty(D("3"), D("100"), 5, D("35"), D("1")) == D("3")
-    assert level_qty(D("30"), D("100"), 5, D("35"), D("1")) == D("14")      # 500/35 = 14.28
-    assert level_qty(D("3"), D("5"), 5, D("35"), D("1")) == D("0")          # 25/35 < 1
-    assert level_qty(D("3"), D("-5"), 5, D("35"), D("1")) == D("0")
-    assert level_qty(D("0.5"), D("10"), 5, D("3000"), D("0.01")) == D("0.01")
+    assert level_qty(D("3"), D("100"), D("0.2"), D("35"), D("1")) == D("3")
+    assert level_qty(D("30"), D("100"), D("0.2"), D("35"), D("1")) == D("14")      # 500/35 = 14.28
+    assert level_qty(D("3"), D("5"), D("0.2"), D("35"), D("1")) == D("0")          # 25/35 < 1
+    assert level_qty(D("3"), D("-5"), D("0.2"), D("35"), D("1")) == D("0")
+    assert level_qty(D("0.5"), D("10"), D("0.2"), D("3000"), D("0.01")) == D("0.01")
 
 
 def levels(*specs):
@@ -87,11 +87,11 @@ def levels(*specs):
 
 def test_build_quotes_spends_the_budget_level_by_level():
     quotes = build_quotes(D("35"), levels(("0.1", "3"), ("0.2", "4"), ("0.3", "5")),
-                          Budget(D("30"), D("1000"), D(0), D(0)), 5, TICK, D("1"), None, None, True, None)
+                          Budget(D("30"), D("1000"), D(0), D(0)), D("0.2"), TICK, D("1"), None, None, True, None)
     bids = [q for q in quotes if q.side == BID]
     asks = [q for q in quotes if q.side == ASK]
     assert [q.qty for q in asks] == [D("3"), D("4"), D("5")]
-    # bid budget 30 USD * 5x = 150 USD: 3 @ 34.965 (~104.9) then 1 @ 34.930
+    # bid budget 30 USD / 0.2 = 150 USD: 3 @ 34.965 (~104.9) then 1 @ 34.930
     assert [(q.level, q.qty) for q in bids] == [(1, D("3")), (2, D("1"))]
     assert all(q.signed_size == -q.qty for q in asks)
 
@@ -104,6 +104,14 @@ def test_unhedgeable_levels_are_skipped_using_cumulative_opposite_size():
         return abs(size) <= 5
 
     quotes = build_quotes(D("35"), levels(("0.1", "3"), ("0.2", "4"), ("0.3", "2")),
-                          Budget(D("1000"), D("1000"), D(0), D(0)), 5, TICK, D("1"), None, None, True, hedgeable)
+                          Budget(D("1000"), D("1000"), D(0), D(0)), D("0.2"), TICK, D("1"), None, None, True, hedgeable)
     assert asked[:3] == [D("-3"), D("-7"), D("-5")]   # bids are hedged by sells
     assert [(q.side, q.level) for q in quotes] == [(BID, 1), (BID, 3), (ASK, 1), (ASK, 3)]
+
+
+def test_hubble_sizes_follow_the_chains_margin_requirement_not_the_hedge_leverage():
+    # the same 100 USD budget: a 0.1 requirement (10x on Hubble) affords twice the size of 0.2 (5x)
+    assert level_qty(D("100"), D("100"), D("0.2"), D("35"), D("1")) == D("14")
+    assert level_qty(D("100"), D("100"), D("0.1"), D("35"), D("1")) == D("28")
+    acct = account(size="10", notional="350")
+    assert free_margin(acct, D("0.1")) == D("1000") - D("35")

@@ -124,6 +124,28 @@ def split_order(total: Decimal, step: Decimal, min_size: Decimal, min_notional: 
     return Split(order, total - order)
 
 
+def minimum_round_trip(total: Decimal, step: Decimal, min_size: Decimal, min_notional: Decimal,
+                       open_limit: Decimal, close_limit: Decimal) -> Decimal:
+    """An order that hedges a `total` too small for the venue's minimum, by overshooting it.
+
+    Sending |total| + k and then closing k leaves exactly |total| hedged, and
+    each of the two orders meets the minimum: k is the smallest multiple of
+    the step with k >= min_size and k x close_limit >= min_notional (the
+    closing order is checked at its own limit price). Returns the signed first
+    order, or 0 when |total| rounded down to the step is 0 (a residual below
+    the step cannot be hedged at all: it stays carried).
+    """
+    stepped = round_to_step(abs(total), step, ROUND_DOWN)
+    if stepped == 0 or close_limit <= 0:
+        return ZERO
+    k = max(round_to_step(max(min_size, step), step, ROUND_CEILING),
+            round_to_step(min_notional / close_limit, step, ROUND_CEILING))
+    order = stepped + k
+    while order * open_limit < min_notional:     # only if open_limit is far below close_limit
+        order += step
+    return sign(total) * order
+
+
 def opening_size(position: Decimal, size: Decimal) -> Decimal:
     """Unsigned part of a trade of signed `size` that grows |position| (needs new margin)."""
     if position == 0 or sign(position) == sign(size):

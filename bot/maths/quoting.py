@@ -5,10 +5,13 @@ Conventions: side +1 is a bid (we buy on Hubble), -1 an ask. Sizes are
 positive base units here; the signed Hubble size is side * qty. The hedge of
 a filled bid is a sell on the hedge venue, so its hedge size is -qty.
 
-Free margin follows the seed: margin - used margin + unrealised PnL - pending
-funding - reserved margin, with used margin = total position notional /
-leverage. The side that reduces an existing position also gets that
-position's margin back in its budget.
+Free margin follows the node's available margin (hubbleutils
+GetAvailableMargin): margin - used margin + unrealised PnL - pending funding
+- reserved margin, with used margin = total position notional x the chain's
+``minAllowableMargin`` (the Hubble margin requirement, a fraction: 0.2 is 5x).
+The hedge venue's ``leverage`` setting has nothing to do with it. The side
+that reduces an existing position also gets that position's margin back in
+its budget.
 """
 from __future__ import annotations
 
@@ -61,23 +64,23 @@ class Quote:
         return self.qty * self.side
 
 
-def free_margin(account: Account, leverage: int) -> Decimal:
-    used = sum((p.notional for p in account.positions), ZERO) / leverage
+def free_margin(account: Account, margin_fraction: Decimal) -> Decimal:
+    used = sum((p.notional for p in account.positions), ZERO) * margin_fraction
     upnl = sum((p.unrealised_pnl for p in account.positions), ZERO)
     funding = sum((p.unrealised_funding for p in account.positions), ZERO)
     return account.margin - used + upnl - funding - account.reserved_margin
 
 
-def budgets(account: Account, market: int, leverage: int, margin_share: Decimal,
+def budgets(account: Account, market: int, margin_fraction: Decimal, margin_share: Decimal,
             defensive_skew_pct: Decimal) -> Budget:
     """Margin per side and the defensive skew, given the position in `market`."""
-    free = free_margin(account, leverage)
+    free = free_margin(account, margin_fraction)
     base = free * margin_share
     bid = ask = base
     skew_bid = skew_ask = ZERO
     position = account.position(market)
     if position is not None and position.size != 0:
-        position_margin = position.notional / leverage
+        position_margin = position.notional * margin_fraction
         reducing_budget = (free + position_margin) * margin_share
         skew = position_margin / free * 10 * defensive_skew_pct / 100 if free > 0 else ZERO
         if position.size > 0:
@@ -106,17 +109,18 @@ def level_price(mid: Decimal, spread_pct: Decimal, skew: Decimal, side: int, tic
     return price
 
 
-def level_qty(wanted: Decimal, budget: Decimal, leverage: int, price: Decimal, min_size: Decimal) -> Decimal:
+def level_qty(wanted: Decimal, budget: Decimal, margin_fraction: Decimal, price: Decimal,
+              min_size: Decimal) -> Decimal:
     """The level's qty, or what the budget allows rounded down to the minimum size (0 if nothing)."""
     if budget <= 0 or price <= 0:
         return ZERO
-    affordable = budget * leverage / price
+    affordable = budget / (price * margin_fraction)
     if wanted <= affordable:
         return wanted
     return (affordable / min_size).to_integral_value(rounding=ROUND_FLOOR) * min_size
 
 
-def build_quotes(mid: Decimal, levels: Sequence[Level], budget: Budget, leverage: int, tick: Decimal,
+def build_quotes(mid: Decimal, levels: Sequence[Level], budget: Budget, margin_fraction: Decimal, tick: Decimal,
                  min_size: Decimal, best_bid: Decimal | None, best_ask: Decimal | None, avoid_crossing: bool,
                  hedgeable: Callable[[Decimal], bool] | None) -> list[Quote]:
     """One bid and one ask per level, budgets spent level by level.
@@ -130,25 +134,12 @@ def build_quotes(mid: Decimal, levels: Sequence[Level], budget: Budget, leverage
         cumulative = ZERO
         for level in levels:
             price = level_price(mid, level.spread_pct, skew, side, tick, best_bid, best_ask, avoid_crossing)
-            qty = level_qty(level.qty, remaining, leverage, price, min_size)
+            qty = level_qty(level.qty, remaining, margin_fraction, price, min_size)
             if qty <= 0:
                 continue
             if hedgeable is not None and not hedgeable(-side * (cumulative + qty)):
                 continue
             cumulative += qty
-            remaining -= qty * price / leverage
+            remaining -= qty * price * margin_fraction
             quotes.append(Quote(side, level.number, price, qty))
     return quotes
-
-
-def parse_account(response) -> Account:
-    """Account from the SDK's GetPositionsResponse (strings/floats -> Decimal, exactly as sent)."""
-    def dec(value) -> Decimal:
-        return Decimal(str(value)) if value not in (None, "") else ZERO
-
-    positions = []
-    for raw in response.positions:
-        get = raw.get if hasattr(raw, "get") else (lambda k, r=raw: getattr(r, k, None))
-        positions.append(Position(int(get("market")), dec(get("size")), dec(get("notionalPosition")),
-                                  dec(get("unrealisedProfit")), dec(get("unrealisedFunding"))))
-    return Account(dec(response.margin), dec(response.reservedMargin), tuple(positions))

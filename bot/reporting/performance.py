@@ -1,24 +1,28 @@
-"""Performance accounting: counters, PnL, latencies, the CSV rows and the run summary.
+"""Reporting: latencies, the performance CSV rows and the run summary, all derived from the fill ledger.
 
 PnL is cash-flow based so that it holds whatever the order of fills and
-hedges: spread PnL = -(sum of signed size * price over every Hubble fill and
-every hedge fill) + net delta * mid, i.e. what the combined book would
-realise if the unhedged remainder were closed at mid. Fees are kept apart:
-net PnL = spread PnL - maker fees - taker fees (a negative fee is a rebate).
-Latencies are perf_counter() differences recorded in bounded buffers; cheap
-enough to stay on in production.
+hedges: spread PnL = -(sum of signed size x price over every Hubble fill and
+every hedge fill) + the unhedged residual x mid. Fees are kept apart: net PnL
+= spread PnL - maker fees - taker fees (a negative fee is a rebate). A CSV
+row is the difference of two ledger snapshots, so the period is cut on the
+event loop and no fill can fall between two rows. Latencies are
+perf_counter() differences in bounded buffers; cheap enough to stay on in
+production.
 """
 from __future__ import annotations
 
 import json
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from bot.tracking.fills import FillLedger, LedgerSnapshot
+from bot.tracking.orders import OrderTracker
 
 ZERO = Decimal(0)
 LATENCY_NAMES = ("fill_to_hedge_sent", "fill_to_hedge_confirmed", "quote_tick_to_orders_sent")
@@ -27,151 +31,92 @@ CSV_COLUMNS = ("start_time", "end_time", "cumulative_trade_volume", "trade_volum
                "maker_fees", "taker_fees", "net_pnl")
 
 
-@dataclass
-class Period:
-    started: float = field(default_factory=time.time)
-    volume: Decimal = ZERO
-    orders_attempted: int = 0
-    orders_placed: int = 0
-    orders_filled: int = 0
-    orders_failed: int = 0
-    orders_hedged: int = 0
-    spread_cash: Decimal = ZERO
-    maker_fees: Decimal = ZERO
-    taker_fees: Decimal = ZERO
+class Latencies:
+    def __init__(self, maxlen: int = 100_000):
+        self.samples = {name: deque(maxlen=maxlen) for name in LATENCY_NAMES}
 
-
-class Performance:
-    def __init__(self, market: str, maker_fee_pct: Decimal, directory: Path = Path("performance")):
-        self.market = market
-        self.maker_fee_pct = maker_fee_pct
-        self.path = directory / f"{market.lower()}.csv"
-        self.period = Period()
-        self.fills = 0
-        self.fill_volume = ZERO             # base units, absolute
-        self.fill_notional = ZERO           # USD
-        self.hedges = 0
-        self.hedge_volume = ZERO            # base units, absolute
-        self.slippage_bps_sum = ZERO
-        self.cash = ZERO                    # -(signed size * price) over both venues
-        self.hubble_delta = ZERO            # signed base from our fills (this run)
-        self.hedge_delta = ZERO             # signed base from our hedges (this run)
-        self.reconciliation_volume = ZERO   # base hedged at start-up for exposure inherited from an earlier run
-        self.maker_fees = ZERO
-        self.taker_fees = ZERO
-        self.orders = {"attempted": 0, "placed": 0, "failed": 0}
-        self.latencies = {name: deque(maxlen=100_000) for name in LATENCY_NAMES}
-
-    # ---- events ---------------------------------------------------------------
-    def on_orders(self, attempted: int, placed: int) -> None:
-        failed = attempted - placed
-        self.orders["attempted"] += attempted
-        self.orders["placed"] += placed
-        self.orders["failed"] += failed
-        self.period.orders_attempted += attempted
-        self.period.orders_placed += placed
-        self.period.orders_failed += failed
-
-    def on_fill(self, signed_size: Decimal, price: Decimal) -> None:
-        notional = abs(signed_size) * price
-        fee = notional * self.maker_fee_pct / 100
-        self.fills += 1
-        self.fill_volume += abs(signed_size)
-        self.fill_notional += notional
-        self.cash -= signed_size * price
-        self.hubble_delta += signed_size
-        self.maker_fees += fee
-        p = self.period
-        p.orders_filled += 1
-        p.volume += abs(signed_size)
-        p.spread_cash -= signed_size * price
-        p.maker_fees += fee
-
-    def on_hedge(self, filled: Decimal, avg_price: Decimal | None, fee: Decimal, reference: Decimal | None,
-                 reconciliation: bool = False) -> None:
-        """A hedge fill. A start-up reconciliation hedge moves cash, delta and fees but is counted
-        apart from the hedges of this run's fills, so coverage stays hedged / filled volume."""
-        if not filled or avg_price is None:
-            return
-        self.cash -= filled * avg_price
-        self.hedge_delta += filled
-        self.taker_fees += fee
-        if reconciliation:
-            self.reconciliation_volume += abs(filled)
-            self.period.spread_cash -= filled * avg_price
-            self.period.taker_fees += fee
-            return
-        self.hedges += 1
-        self.hedge_volume += abs(filled)
-        if reference:
-            side = 1 if filled > 0 else -1
-            self.slippage_bps_sum += (avg_price - reference) / reference * 10_000 * side
-        p = self.period
-        p.orders_hedged += 1
-        p.spread_cash -= filled * avg_price
-        p.taker_fees += fee
-
-    def latency(self, name: str, seconds: float) -> None:
-        self.latencies[name].append(seconds)
-
-    # ---- derived ----------------------------------------------------------------
-    def spread_pnl(self, mid: Decimal | None) -> Decimal:
-        residual = self.hubble_delta + self.hedge_delta
-        return self.cash + (residual * mid if mid is not None else ZERO)
+    def add(self, name: str, seconds: float) -> None:
+        self.samples[name].append(seconds)
 
     def percentiles(self, name: str) -> dict[str, float | int | None]:
-        values = np.fromiter(self.latencies[name], dtype=float)
+        values = np.fromiter(self.samples[name], dtype=float)
         if values.size == 0:
             return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
         p50, p99 = np.percentile(values, [50, 99]) * 1000
         return {"count": int(values.size), "p50_ms": round(float(p50), 3), "p99_ms": round(float(p99), 3),
                 "max_ms": round(float(values.max()) * 1000, 3)}
 
-    # ---- output -----------------------------------------------------------------
-    def csv_row(self) -> dict[str, object]:
-        """The current period. Its spread PnL is the period's cash flow on both venues: with every
-        fill hedged that is the realised spread; an unhedged remainder is valued in the summary."""
-        p = self.period
-        spread = p.spread_cash
+
+class Performance:
+    """The CSV periods and the summary of one run."""
+
+    def __init__(self, market: str, ledger: FillLedger, tracker: OrderTracker, directory: Path = Path("performance")):
+        self.market = market
+        self.ledger = ledger
+        self.tracker = tracker
+        self.latencies = Latencies()
+        self.path = directory / f"{market.lower()}.csv"
+        self._period = self._period_start()
+
+    def _period_start(self) -> tuple[float, LedgerSnapshot, dict[str, int]]:
+        return time.time(), self.ledger.snapshot(), dict(self.tracker.quote_counts)
+
+    # ---- CSV ------------------------------------------------------------------------------------
+    def cut_row(self) -> dict[str, object]:
+        """The current period as a CSV row, and start a new period (call on the event loop)."""
+        started, base, base_counts = self._period
+        now = self.ledger.snapshot()
+        period = now.minus(base)
+        counts = {k: v - base_counts[k] for k, v in self.tracker.quote_counts.items()}
+        self._period = (time.time(), now, dict(self.tracker.quote_counts))
+        spread = period.cash
+        maker, taker = period.hubble.fees, period.hedge.fees + period.reconciliation.fees
         return {
-            "start_time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(p.started)),
+            "start_time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
             "end_time": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "cumulative_trade_volume": str(self.fill_volume), "trade_volume_in_period": str(p.volume),
-            "orders_attempted": p.orders_attempted, "orders_placed": p.orders_placed,
-            "orders_filled": p.orders_filled, "orders_failed": p.orders_failed, "orders_hedged": p.orders_hedged,
-            "hedge_spread_pnl": str(spread), "maker_fees": str(p.maker_fees), "taker_fees": str(p.taker_fees),
-            "net_pnl": str(spread - p.maker_fees - p.taker_fees),
+            "cumulative_trade_volume": str(now.hubble.volume), "trade_volume_in_period": str(period.hubble.volume),
+            "orders_attempted": counts["attempted"], "orders_placed": counts["placed"],
+            "orders_filled": period.hubble.count, "orders_failed": counts["failed"],
+            "orders_hedged": period.hedge.count,
+            "hedge_spread_pnl": str(spread), "maker_fees": str(maker), "taker_fees": str(taker),
+            "net_pnl": str(spread - maker - taker),
         }
 
-    def write_csv_row(self) -> Path:
-        """Append the current period as a row (header on a new file) and start a new period."""
+    def append_row(self, row: dict[str, object]) -> Path:
+        """Append a row (header on a new file): file I/O only, safe in a worker thread."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        row = self.csv_row()
         pd.DataFrame([row], columns=list(CSV_COLUMNS)).to_csv(
             self.path, mode="a", header=not self.path.exists() or self.path.stat().st_size == 0, index=False)
-        self.period = Period()
         return self.path
 
+    # ---- figures --------------------------------------------------------------------------------
+    def net_pnl(self, mid: Decimal | None) -> Decimal:
+        snap = self.ledger.snapshot()
+        return snap.spread_pnl(mid) - snap.fees
+
     def summary(self, mid: Decimal | None, hubble_position: Decimal | None, hedge_position: Decimal | None,
-                extra: dict | None = None) -> dict:
+                extra: dict | None = None) -> dict[str, Any]:
+        """Positions are the venues' own answers; every other money figure comes from the ledger."""
+        snap = self.ledger.snapshot()
         net = (hubble_position or ZERO) + (hedge_position or ZERO)
-        spread = self.spread_pnl(mid)
-        coverage = float(self.hedge_volume / self.fill_volume) if self.fill_volume else None
+        spread = snap.spread_pnl(mid)
+        hedges = snap.hedge.count
         result = {
             "market": self.market,
-            "fills": {"count": self.fills, "base_volume": float(self.fill_volume),
-                      "notional_usd": float(self.fill_notional)},
-            "hedges": {"count": self.hedges, "volume": float(self.hedge_volume),
-                       "avg_slippage_bps": float(self.slippage_bps_sum / self.hedges) if self.hedges else None},
-            "hedge_coverage": coverage,
-            "reconciliation_volume": float(self.reconciliation_volume),
+            "fills": {"count": snap.hubble.count, "base_volume": float(snap.hubble.volume),
+                      "notional_usd": float(snap.hubble.notional), "other_markets_ignored": snap.other_market_fills},
+            "hedges": {"count": hedges, "volume": float(snap.hedge.volume),
+                       "avg_slippage_bps": float(snap.slippage_bps_sum / hedges) if hedges else None},
+            "hedge_coverage": self.ledger.coverage,
+            "reconciliation_volume": float(snap.reconciliation.volume),
             "final_net_delta": {"base": float(net), "usd": float(net * mid) if mid is not None else None,
                                 "hubble_position": _f(hubble_position), "hedge_position": _f(hedge_position)},
-            "orders": dict(self.orders),
-            "fees": {"maker_usd": float(self.maker_fees), "taker_usd": float(self.taker_fees)},
+            "orders": dict(self.tracker.quote_counts),
+            "fees": {"maker_usd": float(snap.hubble.fees),
+                     "taker_usd": float(snap.hedge.fees + snap.reconciliation.fees)},
             "spread_pnl_usd": float(spread),
-            "net_pnl_usd": float(spread - self.maker_fees - self.taker_fees),
-            "latency": {name: self.percentiles(name) for name in LATENCY_NAMES},
+            "net_pnl_usd": float(spread - snap.fees),
+            "latency": {name: self.latencies.percentiles(name) for name in LATENCY_NAMES},
         }
         result.update(extra or {})
         return result

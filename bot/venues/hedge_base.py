@@ -1,20 +1,29 @@
-"""Hedge venues: the interface the engine uses, the shared hedging logic, and the factory.
+"""The hedging logic every hedge venue shares; the venue subclasses implement the primitives at the bottom.
 
 A ``HedgeClient`` keeps a polled copy of the hedge venue's order book and of
 the account (position, free margin), and turns every Hubble fill into an IOC
 limit order on the hedge venue (``hedge``). The venue-specific subclasses
-(``hedge_hyperliquid``, ``hedge_binance``) only implement the primitives at
-the bottom of the class: rules, book, account, leverage, prepare/submit an
-order, look an order up by its client id, and the fees of a fill.
+(``bot.venues.hyperliquid.hedge``, ``bot.venues.binance.hedge``) implement:
+rules, book, account, leverage, prepare/submit an order, look an order up by
+its client id, and the fees of a fill.
 
 Safety rules built in here:
-  * sizes are rounded DOWN to the venue's step; what is left (or a total
-    below the venue minimum) is carried to the next hedge, never dropped;
+  * sizes are rounded DOWN to the venue's step; the venue minimum is checked
+    at the price the venue checks it at (``min_notional_at``). A hedge whose
+    whole size is below the minimum (a small reconciliation difference, a
+    venue that raised its minimum) is done by overshooting it and closing the
+    overshoot: two orders that each meet the minimum. What a partial fill
+    leaves below the minimum, and anything below one step, is carried to the
+    next hedge, never dropped;
   * the limit price is the touch price x (1 +/- slippage), rounded toward the
     touch, so no fill is ever worse than the slippage cap;
-  * an order whose outcome is unknown (timeout, connection reset, 5xx after
-    the request went out) is looked up by its client order id before anything
-    is resent, so a network error can never double a hedge.
+  * an order whose outcome is unknown (timeout, connection reset, 5xx after the
+    request went out) is resolved only by the venue's answer about it, or by
+    its provable death: every order carries a venue-side deadline after which
+    it can no longer execute, and "not found" counts only after that deadline.
+    So a network error can never double a hedge;
+  * an account poll that overlapped an order is discarded (its position may
+    or may not include that order's fill).
 """
 from __future__ import annotations
 
@@ -23,99 +32,27 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import Any, Callable
 
-from bot.maths import hedging as hm
 from bot import supervision
+from bot.maths import hedging as hm
+from bot.tracking.orders import OrderState, TrackedOrder
+from bot.venues.hedge_types import (  # noqa: F401  (re-exported: the venue clients import them from here)
+    AccountState, HedgeError, HedgeResult, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
+    TransientError, VenueRequestError, VenueRules,
+)
 
 log = logging.getLogger("hedge")
 
 MAX_ORDER_ATTEMPTS = 5          # order requests per hedge() call
-MAX_LOOKUPS = 3                 # client-order-id lookups after an ambiguous failure
+MAX_LOOKUP_FAILURES = 5         # failed lookups (venue unreachable) before an unknown outcome is reported
 RETRY_BASE_DELAY = 0.1          # seconds; doubles per retry
 RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
 REQUEST_TIMEOUT = 10.0          # seconds per HTTP request
-
-
-# ---- results and errors --------------------------------------------------------
-@dataclass(frozen=True)
-class HedgeResult:
-    requested: Decimal        # signed base size asked for (+ = buy on the hedge venue), incl. netted carry
-    filled: Decimal           # signed base size actually filled (sum over attempts)
-    avg_price: Decimal | None  # volume-weighted average fill price, None if nothing filled
-    fee: Decimal              # fees paid in USD (negative = rebate)
-    carried: Decimal          # signed residual below the venue minimum, carried to the next hedge
-    attempts: int
-    sent_at: float            # time.perf_counter() when the first order request was written
-    confirmed_at: float       # time.perf_counter() when the venue's answer to the last order arrived
-
-
-class HedgeError(RuntimeError):
-    """A hedge could not be completed. ``result`` holds what did fill; the unfilled
-    remainder stays in ``client.carried`` so the next hedge (or ``hedge(0)``) retries it."""
-
-    def __init__(self, message: str, result: HedgeResult | None = None):
-        super().__init__(message)
-        self.result = result
-
-
-class VenueRequestError(RuntimeError):
-    """A request the venue refused as malformed (a 4xx other than rate limits): a bug, a bad key or setting."""
-
-
-@dataclass(frozen=True)
-class PreparedOrder:
-    """A signed, ready-to-send hedge order and what identifies it on the venue."""
-    request: dict[str, Any]       # the venue's request body or parameters
-    client_id: str                # our client order id (Hyperliquid cloid, Binance newClientOrderId)
-    is_buy: bool
-    size: Decimal
-    limit: Decimal
-
-
-class HedgeSetupError(RuntimeError):
-    """start() refused: unknown symbol, leverage above the venue maximum, no data in time."""
-
-
-class TransientError(Exception):
-    """A retryable failure (network, 5xx, 429). ``ambiguous``: an order may have reached the venue."""
-
-    def __init__(self, message: str, *, ambiguous: bool = False, retry_after: float | None = None):
-        super().__init__(message)
-        self.ambiguous = ambiguous
-        self.retry_after = retry_after
-
-
-class OrderRejected(Exception):
-    """The venue refused the order (it did not execute)."""
-
-
-# ---- venue facts -----------------------------------------------------------------
-@dataclass(frozen=True)
-class VenueRules:
-    size_step: Decimal
-    min_size: Decimal
-    min_notional: Decimal
-    max_leverage: int
-    price_rounder: Callable[[Decimal, bool], Decimal]   # (raw limit, is_buy) -> valid limit
-
-
-@dataclass(frozen=True)
-class AccountState:
-    position: Decimal             # signed, base units
-    free_margin: Decimal          # USD available for new positions
-    leverage: int | None = None   # the venue's current setting for the symbol, if reported
-
-
-@dataclass
-class OrderOutcome:
-    filled: Decimal               # unsigned base units
-    avg_price: Decimal | None
-    order_id: Any = None
-    fee: Decimal | None = None    # None: not in the order answer, look it up with _fees()
-    status: str = ""
+RULES_REFRESH_SECONDS = 300.0   # venue rules (minimums, steps) are re-read this often
+MIN_BOOK_AGE_LIMIT = 2.0        # seconds: a polled book older than max(this, 2 polls) is stale
 
 
 @dataclass
@@ -151,9 +88,18 @@ class _LinkedEvent(asyncio.Event):
         self._on_change()
 
 
+class _NoListener:
+    def add(self, order: TrackedOrder) -> TrackedOrder:
+        return order
+
+    def mark(self, order_id: str, state: OrderState, evidence: str) -> None:
+        return None
+
+
 # ---- the client --------------------------------------------------------------------
 class HedgeClient(abc.ABC):
     venue: str = "?"
+    min_notional_at: str = "limit"               # "limit": the order's limit price; "touch": the best price
     request_timeout: float = REQUEST_TIMEOUT     # seconds per HTTP request
     poll_retry_delay: float = 0.5                # supervise's first backoff (doubles per failure)
 
@@ -165,11 +111,15 @@ class HedgeClient(abc.ABC):
         self.carried: Decimal = hm.ZERO
         self.free_margin: Decimal = hm.ZERO
         self.rules: VenueRules | None = None
+        self.rules_at = 0.0
         self.book = hm.Book()
         self.book_at = 0.0                      # time.monotonic() of the last book
         self.book_ready = _LinkedEvent(self._update_uptime)
         self.account_ready = _LinkedEvent(self._update_uptime)
-        self._position_epoch = 0                # bumped by every local fill; guards poll races
+        self.order_listener: Any = _NoListener()   # the order tracker, set by the engine
+        self._position_epoch = 0                # bumped by every local fill
+        self._orders_sent = 0                   # bumped when an order is written (guards account polls)
+        self._orders_in_flight = 0
         self._tasks: list[asyncio.Task] = []
         self._seen_book = asyncio.Event()
         self._seen_account = asyncio.Event()
@@ -184,13 +134,14 @@ class HedgeClient(abc.ABC):
             raise
 
     async def _start_checked(self) -> None:
-        self.rules = await self._retrying("load rules", self._load_rules)
+        await self._check_account_setup()
+        await self._refresh_rules()
         leverage = self.settings.leverage
         if self.rules.max_leverage < leverage:
             raise HedgeSetupError(f"{self.venue}: leverage {leverage}x is above the venue's maximum "
                                   f"{self.rules.max_leverage}x for {self.symbol}; lower 'leverage' in config.py")
         state = await self._retrying("read account", self._fetch_account)
-        self._apply_account(state, self._position_epoch)
+        self._apply_account(state)
         if state.position == 0:
             await self._retrying("set leverage", lambda: self._set_leverage(leverage))
             log.info("%s: leverage set to %dx on %s", self.venue, leverage, self.symbol)
@@ -208,8 +159,8 @@ class HedgeClient(abc.ABC):
 
     def _supervised(self, what: str, worker: Callable[[supervision.Health], Any], event: asyncio.Event) -> asyncio.Task:
         name = f"{self.venue} {what}"
-        return asyncio.create_task(supervision.supervise(name, worker, event, self.fatal, base_delay=self.poll_retry_delay),
-                                   name=name)
+        return asyncio.create_task(supervision.supervise(name, worker, event, self.fatal,
+                                                         base_delay=self.poll_retry_delay), name=name)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -236,26 +187,59 @@ class HedgeClient(abc.ABC):
 
     async def _account_worker(self, health: supervision.Health) -> None:
         while True:
-            epoch = self._position_epoch
-            self._apply_account(await self._fetch_account(), epoch)
+            await self._poll_account()
             self._seen_account.set()
             health.ok()
+            if time.monotonic() - self.rules_at > RULES_REFRESH_SECONDS:
+                await self._refresh_rules()
             await asyncio.sleep(self.settings.hedge_user_state_frequency)
 
-    def _apply_account(self, state: AccountState, epoch: int) -> None:
-        if epoch == self._position_epoch:   # no local fill raced this answer (else it predates the fill)
-            self.position = state.position
-            self.free_margin = state.free_margin
+    async def _poll_account(self) -> AccountState:
+        """Read the account; apply it only if no order was in flight or sent while it was read (its
+        position might or might not include that order's fill)."""
+        epoch, sent, idle = self._position_epoch, self._orders_sent, self._orders_in_flight == 0
+        state = await self._fetch_account()
+        if idle and self._orders_in_flight == 0 and sent == self._orders_sent and epoch == self._position_epoch:
+            self._apply_account(state)
+        return state
+
+    def _apply_account(self, state: AccountState) -> None:
+        self.position = state.position
+        self.free_margin = state.free_margin * self.settings.hedge_margin_share
 
     async def fetch_position(self) -> Decimal:
-        epoch = self._position_epoch
-        state = await self._retrying("read position", self._fetch_account)
-        self._apply_account(state, epoch)
+        """The venue's own answer about the position (for the reconciler and the summary)."""
+        state = await self._retrying("read position", self._poll_account)
         return state.position
+
+    async def _refresh_rules(self) -> None:
+        rules = await self._retrying("load rules", self._load_rules)
+        if self.rules is not None and (rules.min_notional, rules.min_size, rules.size_step) != (
+                self.rules.min_notional, self.rules.min_size, self.rules.size_step):
+            log.warning("%s: %s rules changed: minimum notional %s -> %s, minimum size %s -> %s, step %s -> %s",
+                        self.venue, self.symbol, self.rules.min_notional, rules.min_notional, self.rules.min_size,
+                        rules.min_size, self.rules.size_step, rules.size_step)
+        self.rules, self.rules_at = rules, time.monotonic()
 
     # ---- queries -----------------------------------------------------------------------
     def best_bid_ask(self) -> tuple[Decimal | None, Decimal | None]:
         return self.book.best_bid(), self.book.best_ask()
+
+    def book_age(self) -> float:
+        return time.monotonic() - self.book_at
+
+    def max_book_age(self) -> float:
+        """A book older than this is stale: quoting pauses rather than price hedges from it."""
+        return max(MIN_BOOK_AGE_LIMIT, 2.5 * self.settings.hedge_orderbook_frequency)
+
+    def lot(self) -> Decimal | None:
+        """The smallest order the venue takes now, in base units (its minimum size, or its minimum
+        notional at the touch, on the step grid); a residual smaller than this may be carried."""
+        if self.rules is None:
+            return None
+        r, touch = self.rules, self.book.best_bid() or self.book.best_ask()
+        by_notional = r.min_notional / touch if touch else hm.ZERO
+        return hm.round_to_step(max(r.min_size, r.size_step, by_notional), r.size_step, ROUND_CEILING)
 
     def can_open_position(self, size: Decimal) -> bool:
         """Can a hedge of signed `size` (plus the carry it would net with) fill now, within
@@ -287,7 +271,7 @@ class HedgeClient(abc.ABC):
         finally:
             self.carried += progress.remaining
         result = self._result(progress)
-        if not self._below_minimum(progress.remaining):
+        if self._next_order(progress.remaining) is not None:
             raise HedgeError(f"{self.venue}: hedge of {progress.total} {self.symbol} incomplete after "
                              f"{progress.attempts} attempts: filled {progress.filled}, "
                              f"{progress.remaining} kept for the next hedge; last error: {progress.last_error}",
@@ -301,63 +285,133 @@ class HedgeClient(abc.ABC):
                 await self._refresh_book(progress)
             fresh = True                      # every retry re-prices from a fresh book
             remaining = progress.remaining
-            if self._below_minimum(remaining):
+            if remaining == 0:
                 return
-            reference = self._reference(remaining)
-            if reference is None:
+            if self._reference(remaining) is None:
                 progress.attempts += 1
                 progress.last_error = "the hedge book has no liquidity on the side needed"
                 await asyncio.sleep(supervision.backoff_delay(progress.attempts, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
                 continue
-            order = self._split(remaining, reference).order
-            assert self.rules is not None
-            is_buy = order > 0
-            limit = self.rules.price_rounder(hm.slippage_limit(reference, is_buy, self.settings.slippage), is_buy)
+            planned = self._next_order(remaining, overshoot=progress.attempts == 0)
+            if planned is None:
+                return                        # below one step: carried
+            order, limit = planned
             progress.attempts += 1
-            outcome = await self._place(progress, is_buy, abs(order), limit)
+            outcome = await self._place(progress, order > 0, abs(order), limit)
             if outcome is not None and outcome.filled > 0:
-                await self._record_fill(progress, is_buy, outcome)
+                await self._record_fill(progress, order > 0, outcome)
+
+    def _limit(self, is_buy: bool) -> Decimal | None:
+        """The IOC limit for a trade: the touch on the side it takes, capped by the slippage setting."""
+        levels = self.book.asks if is_buy else self.book.bids
+        if not levels:
+            return None
+        assert self.rules is not None
+        return self.rules.price_rounder(hm.slippage_limit(levels[0][0], is_buy, self.settings.slippage), is_buy)
+
+    def _next_order(self, remaining: Decimal, overshoot: bool = False) -> tuple[Decimal, Decimal] | None:
+        """(signed size, limit) of the next order for `remaining`, or None when nothing can be sent.
+
+        The minimum is checked at the price the venue checks it at. With `overshoot`, a remainder
+        below the minimum but of at least one step is overshot (``minimum_round_trip``)."""
+        if remaining == 0:
+            return None
+        assert self.rules is not None
+        r, is_buy = self.rules, remaining > 0
+        limit = self._limit(is_buy)
+        if limit is None:   # no price: decide on the size rules alone
+            stepped = hm.round_to_step(abs(remaining), r.size_step, ROUND_DOWN)
+            return (remaining, hm.ZERO) if stepped >= max(r.min_size, r.size_step) else None
+        valued_at = limit if self.min_notional_at == "limit" else self._reference(remaining)
+        order = hm.split_order(remaining, r.size_step, r.min_size, r.min_notional, valued_at).order
+        if order == 0 and overshoot:
+            close_limit = self._limit(not is_buy)
+            close_at = close_limit if self.min_notional_at == "limit" else self._reference(-remaining)
+            order = hm.minimum_round_trip(remaining, r.size_step, r.min_size, r.min_notional, valued_at,
+                                          close_at) if close_at is not None else hm.ZERO
+            if order != 0:
+                log.info("%s: %s %s is below the venue minimum (%s %s, %s USD): sending %s and closing the "
+                         "overshoot", self.venue, remaining, self.symbol, r.min_size, self.symbol, r.min_notional,
+                         order)
+        return (order, limit) if order != 0 else None
 
     async def _place(self, progress: _Progress, is_buy: bool, size: Decimal,
                      limit: Decimal) -> OrderOutcome | None:
         """One order attempt; None when it did not execute (after any needed backoff)."""
         prepared = await self._prepare_order(is_buy, size, limit)
+        tracked = self.order_listener.add(TrackedOrder(prepared.client_id, self.venue, self.settings.market,
+                                                       1 if is_buy else -1, size, limit, prepared.dead_after))
         sent_at = time.perf_counter()
         if progress.sent_at is None:
             progress.sent_at = sent_at
+        self._orders_sent += 1
+        self._orders_in_flight += 1
         try:
             outcome = await self._submit_order(prepared)
         except OrderRejected as exc:
             progress.confirmed_at = time.perf_counter()
             progress.last_error = f"rejected: {exc}"
+            self.order_listener.mark(tracked.order_id, OrderState.REJECTED, f"venue refused it: {exc}")
             log.warning("%s: order rejected (%s); attempt %d/%d", self.venue, exc, progress.attempts,
                         MAX_ORDER_ATTEMPTS)
+            self.rules_at = 0.0               # the rules may have changed: re-read them at the next poll
             return None
         except TransientError as exc:
             progress.confirmed_at = time.perf_counter()
             progress.last_error = str(exc)
             log.warning("%s: order failed (%s); attempt %d/%d", self.venue, exc, progress.attempts,
                         MAX_ORDER_ATTEMPTS)
-            outcome = await self._resolve_ambiguous(prepared) if exc.ambiguous else None
+            if not exc.ambiguous:
+                self.order_listener.mark(tracked.order_id, OrderState.REJECTED, f"not executed: {exc}")
+                await asyncio.sleep(exc.retry_after or supervision.backoff_delay(
+                    progress.attempts, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
+                return None
+            self.order_listener.mark(tracked.order_id, OrderState.UNKNOWN, f"no answer: {exc}")
+            outcome = await self._resolve_unknown(prepared)
             if outcome is None:
-                await asyncio.sleep(exc.retry_after or supervision.backoff_delay(progress.attempts, RETRY_BASE_DELAY,
-                                                                           RETRY_MAX_DELAY))
-            return outcome
+                self.order_listener.mark(tracked.order_id, OrderState.EXPIRED,
+                                         "not found after its venue-side deadline: it never executed")
+                return None
+        finally:
+            self._orders_in_flight -= 1
         progress.confirmed_at = time.perf_counter()
+        filled = outcome.filled >= size
+        self.order_listener.mark(tracked.order_id, OrderState.FILLED if filled else OrderState.CANCELLED,
+                                 f"venue answer: filled {outcome.filled} of {size} ({outcome.status})")
         if outcome.filled == 0:
             progress.last_error = f"IOC order at {limit} did not fill ({outcome.status or 'no match'})"
         return outcome
 
-    async def _resolve_ambiguous(self, prepared: Any) -> OrderOutcome | None:
-        """After an unknown outcome: the order as the venue knows it, or None if it never arrived."""
-        for attempt in range(1, MAX_LOOKUPS + 1):
+    async def _resolve_unknown(self, prepared: PreparedOrder) -> OrderOutcome | None:
+        """After an unknown outcome: the order as the venue knows it, or None once it provably never
+        executed (not found after its venue-side deadline). One "not found" before the deadline
+        proves nothing (the order may still be on its way), so the venue is asked again."""
+        failures = attempt = 0
+        while True:
+            attempt += 1
+            checked_at = time.time()
             try:
-                return await self._lookup_order(prepared)
+                outcome = await self._lookup_order(prepared)
             except TransientError as exc:
-                log.warning("%s: order lookup failed (%s), %d/%d", self.venue, exc, attempt, MAX_LOOKUPS)
-                await asyncio.sleep(supervision.backoff_delay(attempt, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
-        raise HedgeError(f"{self.venue}: an order's outcome is unknown and the venue could not be asked; "
-                         "not resending (it may have filled). Check the position on the venue.")
+                failures += 1
+                log.warning("%s: order lookup failed (%s), %d/%d", self.venue, exc, failures, MAX_LOOKUP_FAILURES)
+                if failures >= MAX_LOOKUP_FAILURES:
+                    raise HedgeError(f"{self.venue}: order {prepared.client_id}'s outcome is unknown and the venue "
+                                     "could not be asked; not resending (it may have filled)") from None
+            else:
+                if outcome is not None:
+                    return outcome
+                if prepared.dead_after is None:
+                    raise HedgeError(f"{self.venue}: order {prepared.client_id} not found, and nothing proves it "
+                                     "cannot still execute; not resending (it may fill)")
+                if checked_at > prepared.dead_after:
+                    log.info("%s: order %s not found after its deadline: it never executed", self.venue,
+                             prepared.client_id)
+                    return None
+            wait = supervision.backoff_delay(attempt, RETRY_BASE_DELAY, RETRY_MAX_DELAY)
+            if prepared.dead_after is not None:
+                wait = min(wait, max(0.05, prepared.dead_after - time.time() + 0.05))
+            await asyncio.sleep(wait)
 
     async def _record_fill(self, progress: _Progress, is_buy: bool, outcome: OrderOutcome) -> None:
         signed = outcome.filled if is_buy else -outcome.filled
@@ -390,22 +444,6 @@ class HedgeClient(abc.ABC):
         levels = self.book.side_for(size)
         return levels[0][0] if levels else None
 
-    def _below_minimum(self, remaining: Decimal) -> bool:
-        """Nothing sendable is left: zero, or below the step / minimum size / minimum notional."""
-        if remaining == 0:
-            return True
-        reference = self._reference(remaining)
-        if reference is None:   # no price: decide on the size rules alone
-            assert self.rules is not None
-            step_units = hm.round_to_step(abs(remaining), self.rules.size_step, ROUND_DOWN)
-            return step_units < max(self.rules.min_size, self.rules.size_step)
-        return self._split(remaining, reference).order == 0
-
-    def _split(self, total: Decimal, price: Decimal | None) -> hm.Split:
-        assert self.rules is not None
-        r = self.rules
-        return hm.split_order(total, r.size_step, r.min_size, r.min_notional, price)
-
     def _result(self, progress: _Progress) -> HedgeResult:
         now = time.perf_counter()
         return HedgeResult(requested=progress.total, filled=progress.filled, avg_price=hm.vwap(progress.fills),
@@ -422,7 +460,7 @@ class HedgeClient(abc.ABC):
                 if attempt == MAX_ORDER_ATTEMPTS:
                     raise HedgeSetupError(f"{self.venue}: {what} failed {attempt} times; last error: {exc}") from None
                 await asyncio.sleep(exc.retry_after or supervision.backoff_delay(attempt, RETRY_BASE_DELAY,
-                                                                           RETRY_MAX_DELAY))
+                                                                                 RETRY_MAX_DELAY))
 
     # ---- venue primitives ------------------------------------------------------------
     @property
@@ -435,6 +473,9 @@ class HedgeClient(abc.ABC):
 
     async def _close(self) -> None:
         """Close sessions/clients."""
+
+    async def _check_account_setup(self) -> None:
+        """Refuse (ConfigurationProblem) credentials or account modes the venue would refuse to trade with."""
 
     @abc.abstractmethod
     async def _load_rules(self) -> VenueRules: ...
@@ -449,16 +490,16 @@ class HedgeClient(abc.ABC):
     async def _set_leverage(self, leverage: int) -> None: ...
 
     @abc.abstractmethod
-    async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> Any:
-        """Everything up to the network write (ids, signatures)."""
+    async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:
+        """Everything up to the network write (ids, signatures, the venue-side deadline)."""
 
     @abc.abstractmethod
-    async def _submit_order(self, prepared: Any) -> OrderOutcome:
+    async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         """Send; raise OrderRejected or TransientError(ambiguous=...)."""
 
     @abc.abstractmethod
-    async def _lookup_order(self, prepared: Any) -> OrderOutcome | None:
-        """The order by its client id; None if the venue never received it."""
+    async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:
+        """The order by its client id; None if the venue does not know it (yet)."""
 
     @abc.abstractmethod
     async def _fees(self, outcome: OrderOutcome) -> Decimal:

@@ -9,6 +9,12 @@ BINANCE_SPOT_REST. ``AsyncClient.create`` is not used because it pings the
 SPOT API; the clock offset is taken from ``/fapi/v1/time`` instead and
 resynced whenever the venue answers -1021.
 
+Every order carries ``recvWindow``: the venue refuses a request it receives
+later than timestamp + recvWindow (Binance USDS-M "Timing security"), which
+bounds when an order whose answer was lost could still arrive. How long an
+order the venue did receive can wait before it executes is not documented;
+``EXECUTION_GRACE`` is our allowance for that, not a venue figure.
+
 Fees: the order answer (newOrderRespType=RESULT) has no commission. Rather
 than one ``userTrades`` call per hedge (weight 5: at 2400 weight a minute
 that alone caps hedging near 6 a second, then 429 and a ban), the account's
@@ -31,6 +37,7 @@ import aiohttp
 from binance import AsyncClient
 from binance.exceptions import BinanceAPIException, BinanceRequestException
 
+from bot.errors import ConfigurationProblem
 from bot.maths import hedging as hm
 from bot.venues.hedge_base import (
     AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder, TransientError,
@@ -45,6 +52,10 @@ TIMESTAMP_ERROR = -1021
 ORDER_NOT_FOUND = -2013
 RATE_LIMIT_CODES = (-1003,)
 UNKNOWN_STATUS_CODES = (-1000, -1001, -1006, -1007)    # "execution status unknown" family
+CREDENTIAL_CODES = (-1022, -2008, -2014, -2015)    # bad signature, unknown key, malformed key, key/IP/permissions
+POSITION_SIDE_MISMATCH = -4061                     # an order without positionSide on a Hedge Mode account
+RECV_WINDOW_MS = 3000
+EXECUTION_GRACE = 5.0       # seconds after recvWindow before "not found" is taken as "never executed" (ours)
 
 
 class BinanceHedgeClient(HedgeClient):
@@ -111,11 +122,28 @@ class BinanceHedgeClient(HedgeClient):
             except TransientError as sync_error:
                 log.warning("binance: clock resync failed: %s", sync_error)
             return TransientError(f"{text} (clock resynced)", retry_after=0.001)
+        if exc.code in CREDENTIAL_CODES or exc.code == POSITION_SIDE_MISMATCH:
+            return ConfigurationProblem(f"binance refuses this account: {text}. Check BINANCE_API_KEY, "
+                                        "BINANCE_SECRET_KEY, the key's futures permission and IP list, and "
+                                        "that the account is in One-way Mode")
         if exc.status_code in (429, 418) or exc.code in RATE_LIMIT_CODES:
-            return TransientError(text)
+            return TransientError(text, retry_after=_retry_after(exc))
         if exc.status_code >= 500 or exc.code in UNKNOWN_STATUS_CODES:
             return TransientError(text, ambiguous=order)
         return OrderRejected(text) if order else VenueRequestError(f"binance {text}")
+
+    async def _check_account_setup(self) -> None:
+        """A Hedge Mode (dual side) account rejects every order without positionSide (-4061)."""
+        assert self.client is not None
+        try:
+            mode = await self._call(self.client.futures_get_position_mode)
+        except VenueRequestError as exc:
+            log.warning("binance: could not read the position mode (%s)", exc)
+            return
+        if mode.get("dualSidePosition") in (True, "true"):
+            raise ConfigurationProblem("binance: the futures account is in Hedge Mode (dualSidePosition); the bot "
+                                       "hedges in One-way Mode: switch it in Binance's futures settings "
+                                       "(Position Mode: One-way) with no open position")
 
     # ---- rules, book, account ----------------------------------------------------------------
     async def _load_rules(self) -> VenueRules:
@@ -163,13 +191,25 @@ class BinanceHedgeClient(HedgeClient):
         client_id = f"{self._id_prefix}-{next(self._ids)}"
         params = {"symbol": self.symbol, "side": "BUY" if is_buy else "SELL", "type": "LIMIT",
                   "timeInForce": "IOC", "quantity": f"{size:f}", "price": f"{limit:f}",
-                  "newClientOrderId": client_id, "newOrderRespType": "RESULT"}
-        return PreparedOrder(params, client_id, is_buy, size, limit)
+                  "newClientOrderId": client_id, "newOrderRespType": "RESULT", "recvWindow": RECV_WINDOW_MS}
+        dead_after = time.time() + RECV_WINDOW_MS / 1000 + EXECUTION_GRACE
+        return PreparedOrder(params, client_id, is_buy, size, limit, dead_after)
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         assert self.client is not None
         answer = await self._call(self.client.futures_create_order, order=True, **prepared.request)
-        return _outcome(answer)
+        outcome = _outcome(answer)
+        if outcome.filled and outcome.avg_price is None:    # an answer without the average price: ask for it
+            found = await self._resolve_price(prepared)
+            outcome = found or outcome
+        return outcome
+
+    async def _resolve_price(self, prepared: PreparedOrder) -> OrderOutcome | None:
+        try:
+            return await self._lookup_order(prepared)
+        except TransientError as exc:
+            log.warning("binance: average price of %s unavailable (%s)", prepared.client_id, exc)
+            return None
 
     async def _lookup_order(self, prepared: PreparedOrder) -> OrderOutcome | None:
         assert self.client is not None
@@ -200,9 +240,24 @@ class BinanceHedgeClient(HedgeClient):
         return outcome.filled * (outcome.avg_price or hm.ZERO) * self.taker_rate
 
 
+def _retry_after(exc: BinanceAPIException) -> float | None:
+    """Seconds from the answer's Retry-After header (sent with 429 and 418), if any."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    try:
+        return float(headers["Retry-After"]) if headers and headers.get("Retry-After") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _outcome(answer: dict[str, Any]) -> OrderOutcome:
+    """An order answer. ``avgPrice`` is used when present and non-zero, else cumQuote / executedQty
+    (a client must not depend on a field an answer may omit)."""
     filled = Decimal(answer.get("executedQty") or "0")
-    avg = Decimal(answer["avgPrice"]) if filled and answer.get("avgPrice") else None
+    avg = None
+    if filled and answer.get("avgPrice") and Decimal(answer["avgPrice"]) != 0:
+        avg = Decimal(answer["avgPrice"])
+    elif filled and answer.get("cumQuote"):
+        avg = Decimal(answer["cumQuote"]) / filled
     return OrderOutcome(filled=filled, avg_price=avg, order_id=answer.get("orderId"),
                         status=str(answer.get("status", "")))
 

@@ -1,9 +1,11 @@
 """Everything the engine asks of Hubble, on top of the hubble_exchange SDK.
 
-Reads and streams go through the SDK's HubbleClient. Quotes are signed with
-``hubble_orders.OrderSigner`` (byte-identical to the SDK, much faster) and
-sent as the SDK does, ``order_placeSignedOrders`` over a websocket that is
-kept open. The SDK reads its endpoints from the environment, so
+Reads and streams go through the SDK's HubbleClient where it has them. Quotes
+are signed with ``signing.OrderSigner`` (byte-identical to the SDK, much
+faster) and sent as the SDK does, ``order_placeSignedOrders`` over a
+websocket that is kept open. Chain reads the SDK lacks (head block, fill
+logs, receipts, order status) are plain JSON-RPC calls on one aiohttp
+session. The SDK reads its endpoints from the environment, so
 ``endpoints.export_for_hubble_sdk`` runs before it is imported.
 """
 from __future__ import annotations
@@ -14,30 +16,54 @@ import json
 import logging
 import time
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable
 
+import aiohttp
 import websockets
 
 from bot.credentials import Secret
-from bot.venues.hubble.signing import OrderSigner, SignedHubbleOrder
-from bot.maths.quoting import Account, parse_account
+from bot.errors import ConfigurationProblem
+from bot.maths.quoting import Account, Position
+from bot.venues.hubble import chain_logs
+from bot.venues.hubble.signing import OrderSigner, SignedHubbleOrder, scale_price, scale_size
 
 log = logging.getLogger("hubble")
+LOG_CHUNK_BLOCKS = 1000          # blocks per eth_getLogs call when replaying a gap
+RPC_TIMEOUT = 10.0
 
 
 async def _identity(response):
     return response
 
 
+class RpcError(RuntimeError):
+    """The node answered a JSON-RPC call with an error."""
+
+
+def parse_account(response) -> Account:
+    """Account from the SDK's GetPositionsResponse (strings/floats -> Decimal, exactly as sent)."""
+    def dec(value) -> Decimal:
+        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+    positions = []
+    for raw in response.positions:
+        get = raw.get if hasattr(raw, "get") else (lambda k, r=raw: getattr(r, k, None))
+        positions.append(Position(int(get("market")), dec(get("size")), dec(get("notionalPosition")),
+                                  dec(get("unrealisedProfit")), dec(get("unrealisedFunding"))))
+    return Account(dec(response.margin), dec(response.reservedMargin), tuple(positions))
+
+
 class HubbleGateway:
-    def __init__(self, client, signer: OrderSigner, ws_url: str):
+    def __init__(self, client, signer: OrderSigner, ws_url: str, rpc_url: str):
         self.client = client
         self.signer = signer
         self.trader = signer.trader
         self._ws_url = ws_url
+        self._rpc_url = rpc_url
         self._ws = None
         self._ws_lock = asyncio.Lock()
         self._ids = itertools.count(1)
+        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     async def connect(cls, private_key: Secret, endpoints: dict[str, str]) -> "HubbleGateway":
@@ -53,39 +79,86 @@ class HubbleGateway:
         # HubbleClient.__init__ makes a blocking HTTP call: keep it off the event loop.
         client = await asyncio.to_thread(HubbleClient, private_key.reveal())
         signer = OrderSigner(private_key.reveal(), client.trader_address)
-        return cls(client, signer, endpoints["HUBBLE_WS_RPC"])
+        return cls(client, signer, endpoints["HUBBLE_WS_RPC"], endpoints["HUBBLE_RPC"])
 
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
             self._ws = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
         await self.client.close_websocket()
 
-    # ---- reads ------------------------------------------------------------------
+    # ---- JSON-RPC ---------------------------------------------------------------------------
+    async def rpc(self, method: str, params: list[Any]) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=RPC_TIMEOUT))
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        async with self._session.post(self._rpc_url, json=body) as resp:
+            answer = await resp.json(content_type=None)
+        if "error" in answer:
+            error = answer["error"]
+            raise RpcError(f"{method}: {error.get('message', error) if isinstance(error, dict) else error}")
+        return answer.get("result")
+
+    async def head_block(self) -> int:
+        return int(await self.rpc("eth_blockNumber", []), 16)
+
+    async def matched_logs(self, from_block: int, to_block: int) -> list[chain_logs.MatchedLog]:
+        """This trader's OrderMatched logs in [from_block, to_block], oldest first (chunked)."""
+        found: list[chain_logs.MatchedLog] = []
+        for start in range(max(0, from_block), to_block + 1, LOG_CHUNK_BLOCKS):
+            end = min(to_block, start + LOG_CHUNK_BLOCKS - 1)
+            logs = await self.rpc("eth_getLogs", [chain_logs.matched_logs_filter(self.trader, start, end)])
+            found += [chain_logs.parse_matched(item) for item in logs or ()]
+        return found
+
+    async def position_changes(self, tx_hash: str) -> list[chain_logs.PositionChange]:
+        """This trader's position changes in a transaction (market and side of a fill on an unknown order)."""
+        receipt = await self.rpc("eth_getTransactionReceipt", [tx_hash])
+        return chain_logs.position_changes(receipt or {}, self.trader)
+
+    async def order_status(self, order_id: str) -> dict | None:
+        """The node's view of an open order (trading_getOrderStatus); None when the node does not hold
+        it open (filled, cancelled, expired, or never received)."""
+        try:
+            return await self.rpc("trading_getOrderStatus", [order_id])
+        except RpcError as exc:
+            if "not found" in str(exc):
+                return None
+            raise
+
+    # ---- reads ------------------------------------------------------------------------------------
     async def account(self) -> Account:
         return parse_account(await self.client.get_margin_and_positions(_identity))
+
+    async def check_trader(self) -> Account:
+        """The trader's margin account; a missing one is the operator's to fix (deposit margin first)."""
+        from hubble_exchange.errors import TraderNotFound
+
+        try:
+            return await self.account()
+        except TraderNotFound:
+            raise ConfigurationProblem(
+                f"Hubble: trader {self.trader} has no margin account (the node says 'trader not found'): "
+                "deposit margin on Hubble for this key before starting the bot") from None
+
+    async def margin_requirement(self) -> Decimal:
+        """The chain's minAllowableMargin as a fraction (0.2 = 5x): the margin Hubble reserves for an
+        order and charges a position (hubblenet bibliophile VariablesReadFromClearingHouseSlots,
+        ``min_allowable_margin``, 1e6-scaled, read through testing_getClearingHouseVars as the SDK does)."""
+        answer = await self.rpc("testing_getClearingHouseVars", [self.trader])
+        fraction = Decimal(str(answer["min_allowable_margin"])) / Decimal(10) ** 6
+        if not 0 < fraction <= 1:
+            raise RpcError(f"testing_getClearingHouseVars: min_allowable_margin {fraction} is not in (0, 1]")
+        return fraction
 
     async def position(self, market: int) -> Decimal:
         position = (await self.account()).position(market)
         return position.size if position else Decimal(0)
 
-    async def open_orders(self, market: int) -> list:
-        return await self.client.get_open_orders(market, _identity)
-
-    async def order_side(self, order_id: str) -> int | None:
-        """+1/-1 for an order the node knows (used when a fill's order is not in our cache)."""
-        from hexbytes import HexBytes
-
-        status = await self.client.get_limit_order_details(HexBytes(order_id), _identity)
-        side = str(getattr(status, "positionSide", "")).upper()
-        if side in ("LONG", "BUY"):
-            return 1
-        if side in ("SHORT", "SELL"):
-            return -1
-        qty = Decimal(str(getattr(status, "origQty", "0") or "0"))
-        return (qty > 0) - (qty < 0) or None
-
-    # ---- streams ------------------------------------------------------------------
+    # ---- streams ------------------------------------------------------------------------------------
     async def stream_trader_updates(self, on_subscribed: Callable[[], None],
                                     on_update: Callable[[object, float], None]) -> None:
         """Read the trader stream (head confirmations) until it breaks.
@@ -111,9 +184,11 @@ class HubbleGateway:
                 if message.get("method") == "trading_subscription":
                     on_update(TraderFeedUpdate(**message["params"]["result"]), received)
 
-    # ---- orders -------------------------------------------------------------------
+    # ---- orders ---------------------------------------------------------------------------------------
     def sign(self, market: int, size: Decimal, price: Decimal, expiry_seconds: float) -> SignedHubbleOrder:
-        expire_at = int(time.time() + expiry_seconds)
+        """A quote that lives at least `expiry_seconds`: the node's expireAt is whole seconds, so it is
+        rounded up (truncating would give a fractional expiry an order born expired)."""
+        expire_at = -int(-(time.time() + expiry_seconds) // 1)
         return self.signer.sign(market, size, price, expire_at)
 
     async def place(self, orders: list[SignedHubbleOrder], on_sent: Callable[[], None] | None = None) -> list[dict]:
@@ -153,11 +228,9 @@ class HubbleGateway:
         return await asyncio.wait_for(matching(), timeout)
 
     async def cancel(self, orders: list[SignedHubbleOrder]) -> list[dict]:
-        """Cancel signed orders on chain (one transaction) and wait for the result per order."""
+        """Cancel signed orders on chain (one transaction per 100) and wait for the result per order."""
         from hexbytes import HexBytes
         from hubble_exchange.models import SignedOrder
-
-        from bot.venues.hubble.signing import scale_price, scale_size
 
         models = [SignedOrder(id=HexBytes(o.order_id), amm_index=o.market, trader=o.trader,
                               base_asset_quantity=scale_size(o.size), price=scale_price(o.price), salt=o.salt,

@@ -8,9 +8,18 @@ from ``hedge_hyperliquid_signing`` (byte-identical to the SDK's
 with aiohttp so the event loop never blocks. ``is_mainnet`` follows the SDK:
 True only when the base URL is the real ``https://api.hyperliquid.xyz``.
 
-Fees: the order answer carries no fee; each fill's ``fee`` is read from
-``userFills`` (matched by oid). If that lookup fails, the fee is computed from
-the published base taker rate (market_specs.HEDGE_TAKER_FEE_PCT) and logged.
+Fees: the order answer carries no fee. Rather than download ``userFills``
+after every hedge (info weight 20 plus 1 per 20 fills returned, against 1200
+per minute per IP shared by every market process: under load the hedges
+themselves would get 429), the account's taker rate (``userCrossRate``) is
+read once at start from ``userFees`` and each hedge's fee is filled notional
+x that rate; without it, the published base taker rate
+(market_specs.HEDGE_TAKER_FEE_PCT) is used and logged.
+
+Every order action carries ``expiresAfter`` (docs: exchange endpoint,
+"expiresAfter": the action is rejected once that time has passed), so an
+order whose answer was lost can provably no longer execute after that time:
+only then does "not found" mean it never executed.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import aiohttp
+from eth_account import Account as EthAccount
 from hyperliquid.utils.constants import MAINNET_API_URL
 from hyperliquid.utils.signing import (
     get_timestamp_ms,
@@ -31,6 +41,7 @@ from hyperliquid.utils.signing import (
 )
 from hyperliquid.utils.types import Cloid
 
+from bot.errors import ConfigurationProblem
 from bot.maths import hedging as hm
 from bot.venues.hedge_base import (
     AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
@@ -43,10 +54,16 @@ log = logging.getLogger("hedge.hyperliquid")
 
 MIN_ORDER_VALUE = Decimal(10)      # USD, Hyperliquid's minimum order value
 NO_MATCH = "could not immediately match"
+ORDER_TTL_MS = 3000                # expiresAfter = nonce + this: the venue refuses the order after that
+CLOCK_MARGIN = 2.0                 # seconds allowed for clock skew before "not found" proves anything
+UNKNOWN_SIGNER = "does not exist"  # "User or API Wallet 0x... does not exist." (a key the venue does not know)
 
 
 class HyperliquidHedgeClient(HedgeClient):
     venue = "hyperliquid"
+    # The $10 minimum is valued at the price the order would first execute at, not its limit: measured on
+    # the venue by a third party (riftresearch, testnet spot); no Hyperliquid document states it.
+    min_notional_at = "touch"
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str],
                  fatal: Callable[[str], None]):
@@ -63,6 +80,7 @@ class HyperliquidHedgeClient(HedgeClient):
         self._asset: int | None = None
         self._sz_decimals = 0
         self._last_nonce = 0
+        self.taker_rate = HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100   # replaced by the account's rate at start
         self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
 
     @property
@@ -89,7 +107,8 @@ class HyperliquidHedgeClient(HedgeClient):
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise TransientError(f"{what}: {type(exc).__name__}: {exc}", ambiguous=order) from None
         if status == 429:
-            raise TransientError(f"{what}: HTTP 429 rate limited")
+            raise TransientError(f"{what}: HTTP 429 rate limited: {text[:200]}",
+                                 retry_after=_retry_after(resp.headers))
         if status >= 500:
             raise TransientError(f"{what}: HTTP {status}: {text[:200]}", ambiguous=order)
         if status >= 400:
@@ -107,11 +126,34 @@ class HyperliquidHedgeClient(HedgeClient):
         self._last_nonce = max(get_timestamp_ms(), self._last_nonce + 1)
         return self._last_nonce
 
-    def _signed(self, action: dict[str, Any]) -> dict[str, Any]:
+    def _signed(self, action: dict[str, Any], ttl_ms: int | None = None) -> dict[str, Any]:
         nonce = self._next_nonce()
-        signature = self._signer.sign(action, None, nonce, None, self.is_mainnet)   # = the SDK's sign_l1_action
+        expires_after = nonce + ttl_ms if ttl_ms is not None else None
+        signature = self._signer.sign(action, None, nonce, expires_after, self.is_mainnet)   # = sign_l1_action
         return {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": None,
-                "expiresAfter": None}
+                "expiresAfter": expires_after}
+
+    # ---- account setup -----------------------------------------------------------------------
+    async def _check_account_setup(self) -> None:
+        await self._check_signer()
+        await self._load_taker_rate()
+
+    async def _check_signer(self) -> None:
+        """The key must be HYPERLIQUID_TRADER's own or an API wallet (agent) it approved."""
+        signer = EthAccount.from_key(self._key.reveal()).address
+        if signer.lower() == self.trader.lower():
+            return
+        try:
+            role = await self._info({"type": "userRole", "user": signer})
+        except (TransientError, VenueRequestError) as exc:
+            log.warning("hyperliquid: could not check that %s is an API wallet of %s (%s)", signer, self.trader, exc)
+            return
+        master = str((role.get("data") or {}).get("user", "")) if isinstance(role, dict) else ""
+        if not isinstance(role, dict) or role.get("role") != "agent" or master.lower() != self.trader.lower():
+            raise ConfigurationProblem(
+                f"hyperliquid: HYPERLIQUID_PRIVATE_KEY belongs to {signer}, which is not an API wallet approved by "
+                f"HYPERLIQUID_TRADER {self.trader} (the venue says {role}): approve it in Hyperliquid's API page "
+                "or put the trader's own key")
 
     # ---- rules, book, account ------------------------------------------------------------
     async def _load_rules(self) -> VenueRules:
@@ -150,7 +192,11 @@ class HyperliquidHedgeClient(HedgeClient):
         action = {"type": "updateLeverage", "asset": self._asset, "isCross": True, "leverage": leverage}
         answer = await self._post("/exchange", self._signed(action))
         if answer.get("status") != "ok":
-            raise HedgeSetupError(f"hyperliquid: setting leverage {leverage}x refused: {answer.get('response')}")
+            refusal = str(answer.get("response"))
+            if UNKNOWN_SIGNER in refusal:
+                raise ConfigurationProblem(f"hyperliquid: the venue does not accept HYPERLIQUID_PRIVATE_KEY for "
+                                           f"{self.trader} ({refusal}): check both credentials")
+            raise HedgeSetupError(f"hyperliquid: setting leverage {leverage}x refused: {refusal}")
 
     # ---- orders ------------------------------------------------------------------------------
     async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:
@@ -161,8 +207,9 @@ class HyperliquidHedgeClient(HedgeClient):
         if Decimal(wire["s"]) != size or Decimal(wire["p"]) != limit:   # float round trip must be exact
             raise OrderRejected(f"size {size} / price {limit} do not survive the wire format "
                                 f"({wire['s']} / {wire['p']})")
-        payload = self._signed(order_wires_to_order_action([wire]))
-        return PreparedOrder(payload, cloid, is_buy, size, limit)
+        payload = self._signed(order_wires_to_order_action([wire]), ORDER_TTL_MS)
+        dead_after = payload["expiresAfter"] / 1000 + CLOCK_MARGIN
+        return PreparedOrder(payload, cloid, is_buy, size, limit, dead_after)
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         try:
@@ -170,7 +217,10 @@ class HyperliquidHedgeClient(HedgeClient):
         except VenueRequestError as exc:
             raise OrderRejected(str(exc)) from None
         if answer.get("status") != "ok":
-            raise OrderRejected(str(answer.get("response")))
+            refusal = str(answer.get("response"))
+            if UNKNOWN_SIGNER in refusal:
+                self.fatal(f"hyperliquid refuses the API key: {refusal}")
+            raise OrderRejected(refusal)
         status = answer["response"]["data"]["statuses"][0]
         if "filled" in status:
             f = status["filled"]
@@ -187,28 +237,39 @@ class HyperliquidHedgeClient(HedgeClient):
         answer = await self._info({"type": "orderStatus", "user": self.trader, "oid": prepared.client_id})
         if answer.get("status") != "order":
             return None
-        oid = answer["order"]["order"]["oid"]
-        fills = await self._fills_of(oid)
+        order = answer["order"]
+        oid = order["order"]["oid"]
+        if order.get("status") in ("open", "triggered"):   # still being processed: ask again
+            raise TransientError(f"order {prepared.client_id} is still {order.get('status')}")
+        fills = await self._fills_of(oid, order["order"].get("timestamp"))
         size = sum((Decimal(f["sz"]) for f in fills), hm.ZERO)
         price = hm.vwap([(Decimal(f["px"]), Decimal(f["sz"])) for f in fills])
         fee = sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
-        log.warning("hyperliquid: order %s found after an unknown outcome: filled %s", prepared.client_id, size)
-        return OrderOutcome(size, price, order_id=oid, fee=fee, status=answer["order"].get("status", ""))
+        log.warning("hyperliquid: order %s found after an unknown outcome: %s, filled %s", prepared.client_id,
+                    order.get("status"), size)
+        return OrderOutcome(size, price, order_id=oid, fee=fee, status=order.get("status", ""))
 
-    async def _fills_of(self, oid: Any) -> list[dict[str, Any]]:
-        fills = await self._info({"type": "userFills", "user": self.trader})
+    async def _fills_of(self, oid: Any, since_ms: Any) -> list[dict[str, Any]]:
+        """Fills of one order, from a short ``userFillsByTime`` window (few items: little weight)."""
+        start = int(since_ms or 0) - 1000
+        fills = await self._info({"type": "userFillsByTime", "user": self.trader, "startTime": max(0, start)})
         return [f for f in fills if f.get("oid") == oid]
 
-    async def _fees(self, outcome: OrderOutcome) -> Decimal:
+    async def _load_taker_rate(self) -> None:
         try:
-            fills = await self._fills_of(outcome.order_id)
-        except (TransientError, VenueRequestError) as exc:
-            fills, reason = [], str(exc)
-        else:
-            reason = "fills not listed yet"
-        if fills and sum((Decimal(f["sz"]) for f in fills), hm.ZERO) == outcome.filled:
-            return sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
-        fee = outcome.filled * (outcome.avg_price or hm.ZERO) * HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100
-        log.warning("hyperliquid: fee of order %s computed at the base taker rate (%s)", outcome.order_id, reason)
-        return fee
+            answer = await self._info({"type": "userFees", "user": self.trader})
+            self.taker_rate = Decimal(str(answer["userCrossRate"]))
+        except (TransientError, VenueRequestError, KeyError, TypeError, ArithmeticError) as exc:
+            log.warning("hyperliquid: fee rate unavailable (%s); fees use the base taker rate %s%%",
+                        exc, HEDGE_TAKER_FEE_PCT["hyperliquid"])
 
+    async def _fees(self, outcome: OrderOutcome) -> Decimal:
+        return outcome.filled * (outcome.avg_price or hm.ZERO) * self.taker_rate
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from a Retry-After header, if the venue sent one."""
+    try:
+        return float(headers.get("Retry-After")) if headers and headers.get("Retry-After") else None
+    except (TypeError, ValueError):
+        return None

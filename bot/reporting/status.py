@@ -1,0 +1,37 @@
+"""The status line: prices, quotes, the venues' own positions, PnL, feed health and why quoting waits.
+
+Positions are the latest answers of the venues themselves (the reconciler's
+last comparison), with their age, never the bot's own books: a fill the bot
+did not see shows up here as net exposure.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def _positions(engine: Any) -> str:
+    orders = engine.orders
+    reconciler = orders.reconciler
+    if reconciler is None or reconciler.last is None:
+        return f"pos hubble {orders.hubble_position()} (no hedge venue)"
+    c = reconciler.last
+    age = time.monotonic() - c.at
+    text = f"pos hubble {c.hubble} {engine.s.hedge} {c.hedge} net {c.net} ({age:.0f}s ago)"
+    if c.outstanding:
+        text += f" hedging {c.outstanding}"
+    return text
+
+
+def status_line(engine: Any) -> str:
+    orders, mid, book = engine.orders, engine.mid_feed.mid, engine.book_feed
+    quotes = orders.quoter.last_quotes
+    bids = [q.price for q in quotes if q.side == 1]
+    asks = [q.price for q in quotes if q.side == -1]
+    feeds = (("mid", engine.mid_feed.event), ("book", book.event), ("fills", orders.fill_feed_event),
+             ("positions", orders.positions_event)) + ((("hedge", engine.hedge.uptime),) if engine.hedge else ())
+    health = " ".join(f"{name}:{'up' if event.is_set() else 'DOWN'}" for name, event in feeds)
+    pause = orders.pause_reason
+    return (f"mid {mid} | hubble {book.best_bid}/{book.best_ask} | "
+            f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | {_positions(engine)} | "
+            f"pnl {engine.perf.net_pnl(mid):.4f} | {health} | {'quoting' if pause is None else 'paused: ' + pause}")

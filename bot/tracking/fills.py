@@ -1,0 +1,139 @@
+"""The fill ledger: every fill of this run on both venues, counted once, the source of every money figure.
+
+Hubble fills arrive from the trader stream, from a replay of the chain's logs
+after a reconnect, or twice (a duplicate event). Each is identified by its
+order and transaction: the node sends one ``executeMatchedOrders``
+transaction per matched pair (hubblenet tx_processor.go,
+ExecuteMatchedOrdersTx), so an order fills at most once per transaction. The
+ledger keeps, per identity, whether the fill currently stands: a reorg's
+removal (``Removed``) takes a standing fill back, and the same fill mined
+again (even at the same height) stands again. Duplicates of the current
+state change nothing. Fills of other markets (one key trading several
+markets, or a trade by hand) are counted apart and never hedged here.
+
+Positions, coverage and PnL figures are derived from these totals; the
+positions the venues report are the reconciler's business, and the status
+line shows those.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from cachetools import TTLCache
+
+log = logging.getLogger("ledger")
+ZERO = Decimal(0)
+FILL_MEMORY_SECONDS = 6 * 3600      # how long a fill's identity is remembered (reorgs and duplicates come within minutes)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Cumulative figures of one kind of fill. Sizes are base units; cash is -(signed size x price)."""
+    count: int = 0
+    volume: Decimal = ZERO          # sum of |size|
+    notional: Decimal = ZERO        # sum of |size| x price
+    delta: Decimal = ZERO           # signed position change
+    cash: Decimal = ZERO
+    fees: Decimal = ZERO            # paid (negative: rebate)
+
+    def add(self, signed: Decimal, price: Decimal, fee: Decimal, count: int = 1) -> "Totals":
+        return Totals(self.count + count, self.volume + abs(signed), self.notional + abs(signed) * price,
+                      self.delta + signed, self.cash - signed * price, self.fees + fee)
+
+
+@dataclass(frozen=True)
+class LedgerSnapshot:
+    hubble: Totals
+    hedge: Totals
+    reconciliation: Totals
+    slippage_bps_sum: Decimal
+    other_market_fills: int
+
+    def minus(self, earlier: "LedgerSnapshot") -> "LedgerSnapshot":
+        """What happened between `earlier` and this snapshot (for one CSV period)."""
+        def diff(a: Totals, b: Totals) -> Totals:
+            return Totals(a.count - b.count, a.volume - b.volume, a.notional - b.notional, a.delta - b.delta,
+                          a.cash - b.cash, a.fees - b.fees)
+        return LedgerSnapshot(diff(self.hubble, earlier.hubble), diff(self.hedge, earlier.hedge),
+                              diff(self.reconciliation, earlier.reconciliation),
+                              self.slippage_bps_sum - earlier.slippage_bps_sum,
+                              self.other_market_fills - earlier.other_market_fills)
+
+    @property
+    def cash(self) -> Decimal:
+        return self.hubble.cash + self.hedge.cash + self.reconciliation.cash
+
+    @property
+    def residual(self) -> Decimal:
+        """Net base position this run's fills left open on the two venues together."""
+        return self.hubble.delta + self.hedge.delta + self.reconciliation.delta
+
+    def spread_pnl(self, mid: Decimal | None) -> Decimal:
+        """Cash on both venues plus the unhedged residual valued at mid (0 without a mid)."""
+        return self.cash + (self.residual * mid if mid is not None else ZERO)
+
+    @property
+    def fees(self) -> Decimal:
+        return self.hubble.fees + self.hedge.fees + self.reconciliation.fees
+
+
+@dataclass
+class FillLedger:
+    market_id: int                   # the Hubble market this bot trades
+    maker_fee_pct: Decimal           # Hubble maker fee, percent (the trader stream carries no fee)
+    hubble: Totals = field(default_factory=Totals)
+    hedge: Totals = field(default_factory=Totals)
+    reconciliation: Totals = field(default_factory=Totals)
+    slippage_bps_sum: Decimal = ZERO
+    other_market_fills: int = 0
+    epoch: int = 0                   # bumped on every booking (lets a reader see that nothing moved meanwhile)
+    _standing: TTLCache = field(default_factory=lambda: TTLCache(maxsize=500_000, ttl=FILL_MEMORY_SECONDS))
+
+    # ---- Hubble ------------------------------------------------------------------------------
+    def record_hubble(self, order_id: str, tx_hash: str, market: int, side: int, qty: Decimal, price: Decimal,
+                      removed: bool) -> Decimal:
+        """Book one fill event; returns the signed change of the Hubble position it makes (0 when the
+        event changes nothing: a duplicate, a removal of a fill never booked, another market)."""
+        if market != self.market_id:
+            self.other_market_fills += 1
+            log.info("fill of %s on order %s in market %s ignored: this bot trades market %s", qty,
+                     order_id[:12], market, self.market_id)
+            return ZERO
+        key = (order_id.lower(), tx_hash.lower())
+        if self._standing.get(key, False) == (not removed):
+            return ZERO     # already so: a duplicate event, or the removal of a fill this run never booked
+        self._standing[key] = not removed
+        signed = side * qty * (-1 if removed else 1)
+        fee = abs(signed) * price * self.maker_fee_pct / 100 * (-1 if removed else 1)
+        self.hubble = self.hubble.add(signed, price, fee, count=-1 if removed else 1)
+        self.epoch += 1
+        return signed
+
+    # ---- hedge venue ---------------------------------------------------------------------------
+    def record_hedge(self, filled: Decimal, avg_price: Decimal | None, fee: Decimal, reference: Decimal | None,
+                     reconciliation: bool = False) -> None:
+        """A hedge order's fills (signed: + bought on the hedge venue). Reconciliation hedges (exposure
+        found on the venues rather than from a fill of this run) are kept apart, so coverage stays
+        hedged / filled volume."""
+        if not filled or avg_price is None:
+            return
+        if reconciliation:
+            self.reconciliation = self.reconciliation.add(filled, avg_price, fee)
+        else:
+            self.hedge = self.hedge.add(filled, avg_price, fee)
+            if reference:
+                side = 1 if filled > 0 else -1
+                self.slippage_bps_sum += (avg_price - reference) / reference * 10_000 * side
+        self.epoch += 1
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def snapshot(self) -> LedgerSnapshot:
+        return LedgerSnapshot(replace(self.hubble), replace(self.hedge), replace(self.reconciliation),
+                              self.slippage_bps_sum, self.other_market_fills)
+
+    @property
+    def coverage(self) -> float | None:
+        """Hedged volume / filled volume over this run (reconciliation hedges excluded)."""
+        return float(self.hedge.volume / self.hubble.volume) if self.hubble.volume else None

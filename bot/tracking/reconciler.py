@@ -1,0 +1,154 @@
+"""The reconciler: the venues' own positions against the hedge work the bot knows of, all the time.
+
+The bot's invariant is Hubble position + hedge position + outstanding hedge
+work = 0, where the outstanding work is what the hedger has decided but not
+yet put on the hedge venue (pending fills and the carried residual below the
+venue's minimum). The reconciler asks both venues for their positions and
+checks it. A difference means exposure the bot did not see: a fill missed
+while the trader stream reconnected, a hedge that executed after its answer
+was lost, a trade by hand.
+
+A comparison counts only when nothing moved while it was taken (no hedge in
+flight, no new fill booked, no fill received just before), because a fill or
+a hedge that is on the venue but not yet in the bot's books looks like a
+difference for a moment. At start-up one clean comparison is enough (nothing
+is trading yet); while running, the same difference must be seen twice, at
+least ``confirm_seconds`` apart, before it is hedged. A difference that the
+hedge venue cannot absorb stops quoting with a loud error until it is gone.
+
+This assumes the hedge account's position in the coin belongs to this bot
+alone (one process per coin on the hedge account).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Awaitable, Callable
+
+from bot.tracking.fills import FillLedger
+
+log = logging.getLogger("reconciler")
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    at: float                      # time.monotonic() when the reads finished
+    hubble: Decimal                # Hubble's answer, signed base units
+    hedge: Decimal                 # the hedge venue's answer
+    outstanding: Decimal           # hedge work decided but not on the venue (signed, hedge-venue size)
+    clean: bool                    # nothing moved while it was taken
+
+    @property
+    def net(self) -> Decimal:
+        """The venues' net exposure (what a status line should show)."""
+        return self.hubble + self.hedge
+
+    @property
+    def drift(self) -> Decimal:
+        return self.hubble + self.hedge + self.outstanding
+
+
+class Reconciler:
+    def __init__(self, read_hubble: Callable[[], Awaitable[Decimal]], read_hedge: Callable[[], Awaitable[Decimal]],
+                 hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float):
+        self.read_hubble = read_hubble
+        self.read_hedge = read_hedge
+        self.hedger = hedger
+        self.ledger = ledger
+        self.quiet = quiet                    # True when no Hubble fill arrived in the last moment
+        self.confirm_seconds = confirm_seconds
+        self.last: Comparison | None = None         # the latest comparison, clean or not
+        self.last_clean: Comparison | None = None
+        self._suspect: Comparison | None = None     # a difference seen once, waiting for confirmation
+        self._fresh_after = 0.0                     # comparisons must finish after this to reopen quoting
+        self.problem: str | None = None             # a difference that could not be hedged
+        self.hedged_total = ZERO
+
+    # ---- gates ---------------------------------------------------------------------------------
+    def require_fresh(self, why: str) -> None:
+        """Quoting waits until a clean comparison taken from now on (e.g. after a fill-stream reconnect)."""
+        self._fresh_after = time.monotonic()
+        log.info("reconciler: quoting waits for a fresh comparison of the venues' positions (%s)", why)
+
+    def gate(self) -> str | None:
+        if self.problem:
+            return self.problem
+        if self.last_clean is None or self.last_clean.at < self._fresh_after:
+            return "reconciling positions"
+        return None
+
+    # ---- comparing ---------------------------------------------------------------------------------
+    async def compare(self) -> Comparison:
+        hedger, ledger = self.hedger, self.ledger
+        idle_before, sends, epoch = hedger.idle.is_set(), hedger.sends, ledger.epoch
+        quiet_before = self.quiet()
+        hubble, hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
+        clean = (idle_before and hedger.idle.is_set() and sends == hedger.sends and epoch == ledger.epoch
+                 and quiet_before)
+        comparison = Comparison(time.monotonic(), hubble, hedge, hedger.outstanding(), clean)
+        self.last = comparison
+        if clean:
+            self.last_clean = comparison
+        return comparison
+
+    async def check(self, startup: bool = False) -> Comparison:
+        """One comparison; hedge a difference once it is confirmed (at once at start-up)."""
+        comparison = await self.compare()
+        if not comparison.clean:
+            return comparison
+        drift = comparison.drift
+        if drift == 0:
+            if self._suspect is not None:
+                log.info("reconciler: the difference of %s resolved itself", self._suspect.drift)
+            self._suspect = None
+            self.problem = None
+            return comparison
+        suspect = self._suspect
+        confirmed = startup or (suspect is not None and suspect.drift == drift
+                                and comparison.at - suspect.at >= self.confirm_seconds)
+        if not confirmed:
+            if suspect is None or suspect.drift != drift:
+                self._suspect = comparison
+            return comparison
+        self._suspect = None
+        self._hedge_difference(comparison)
+        return comparison
+
+    def _hedge_difference(self, c: Comparison) -> None:
+        ledger = self.ledger
+        log.warning("RECONCILER: the venues hold Hubble %s and %s %s (outstanding hedge work %s): %s of exposure "
+                    "the bot did not see (this run's fills moved Hubble by %s); hedging %s", c.hubble,
+                    self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift)
+        self.hedged_total += -c.drift
+        self.hedger.add_reconciliation(-c.drift)
+
+    async def settle(self, timeout: float, attempts: int = 5) -> Comparison:
+        """Start-up: compare, hedge any difference, repeat until the venues agree (or give up loudly)."""
+        deadline = time.monotonic() + timeout
+        comparison = None
+        for _ in range(attempts):
+            if not await self.hedger.wait_idle(deadline - time.monotonic()):
+                break
+            comparison = await self.check(startup=True)
+            if comparison.clean and comparison.drift == 0:
+                return comparison
+            if comparison.clean:
+                await self.hedger.wait_idle(deadline - time.monotonic())
+            else:
+                await asyncio.sleep(0.2)
+        drift = comparison.drift if comparison else "unknown"
+        raise ReconciliationError(f"positions did not reconcile at start-up (difference {drift}); "
+                                  "check both venues' positions by hand")
+
+    def flag_unhedgeable(self, message: str | None) -> None:
+        if message and message != self.problem:
+            log.error("RECONCILER: %s; quoting stays paused until this is fixed", message)
+        self.problem = message
+
+
+class ReconciliationError(RuntimeError):
+    """The venues' positions could not be brought back in line."""

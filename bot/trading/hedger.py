@@ -1,0 +1,130 @@
+"""The hedge worker: turns Hubble position changes into hedge orders, at once, exactly once.
+
+``add`` is called synchronously by the fill handler (it never waits). A task
+takes whatever is pending when it first runs, so the fills of one loop
+iteration are netted into one order; a fill that lands while hedges are in
+flight gets its own order at once instead of waiting for their answers (the
+client claims and returns its carry per call, so concurrent hedges never
+count a residual twice nor lose one). Differences the reconciler finds on
+the venues are hedged by orders of their own, booked apart in the ledger.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from decimal import Decimal
+from typing import Callable
+
+from bot.errors import ConfigurationProblem
+from bot.reporting.performance import Latencies
+from bot.tracking.fills import FillLedger
+
+log = logging.getLogger("hedger")
+ZERO = Decimal(0)
+
+
+class Hedger:
+    def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None]):
+        self.client = client
+        self.ledger = ledger
+        self.latencies = latencies
+        self.fatal = fatal
+        self.pending = ZERO                  # signed hedge-venue size not yet handed to an order
+        self._pending_since: deque[float] = deque()
+        self._queued = False                 # a task is created but has not taken the pending size yet
+        self.in_flight = 0
+        self.sends = 0                       # hedge calls started (the reconciler checks nothing moved)
+        self.failed = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self._tasks: set[asyncio.Task] = set()
+
+    # ---- intake (synchronous) ----------------------------------------------------------------------
+    def add(self, size: Decimal, received: float) -> None:
+        """Hedge signed hedge-venue `size` (a filled Hubble bid is hedged by a sell: negative)."""
+        if size == 0:
+            return
+        self.pending += size
+        self._pending_since.append(received)
+        self.idle.clear()
+        if not self._queued:
+            self._queued = True
+            self._start(self._hedge_pending())
+
+    def add_reconciliation(self, size: Decimal) -> None:
+        """Hedge a difference found on the venues, in an order of its own (booked as reconciliation)."""
+        if size == 0:
+            return
+        self.idle.clear()
+        self._start(self._hedge_once(size, [], reconciliation=True))
+
+    def _start(self, coro) -> None:
+        self.in_flight += 1
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self.in_flight -= 1
+        if self.in_flight == 0 and (self.pending == 0 or self.failed):
+            self.idle.set()
+
+    # ---- reading --------------------------------------------------------------------------------------
+    def outstanding(self) -> Decimal:
+        """Signed hedge-venue size decided but not on the venue: pending plus the client's carry.
+        Exact only while idle (an order in flight may already have executed)."""
+        return self.pending + self.client.carried
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self.idle.wait(), max(0.0, timeout))
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    # ---- work ---------------------------------------------------------------------------------------------
+    async def _hedge_pending(self) -> None:
+        self._queued = False
+        if self.failed:      # stopping: the pending size is left for the restart's reconciliation
+            return
+        size, self.pending = self.pending, ZERO
+        received = list(self._pending_since)
+        self._pending_since.clear()
+        if size != 0:
+            await self._hedge_once(size, received)
+
+    async def _hedge_once(self, size: Decimal, received: list[float], reconciliation: bool = False) -> None:
+        bid, ask = self.client.best_bid_ask()
+        reference = ask if size > 0 else bid
+        self.sends += 1
+        try:
+            result = await self.client.hedge(size)
+        except Exception as exc:
+            # What did fill is booked; the rest stays in the client's carry. Stop the bot: quotes are
+            # cancelled on the way out and the restart reconciles the position.
+            partial = getattr(exc, "result", None)
+            if partial is not None:
+                self.ledger.record_hedge(partial.filled, partial.avg_price, partial.fee, reference, reconciliation)
+            self.failed = True
+            message = f"hedge of {size} on {self.client.venue} failed: {exc}; the restart reconciles the position"
+            if isinstance(exc, ConfigurationProblem):
+                self.fatal(message, 78)      # the operator must fix the account first: pm2 does not restart
+            else:
+                self.fatal(message)
+            return
+        if result.attempts:
+            for t in received:
+                self.latencies.add("fill_to_hedge_sent", result.sent_at - t)
+                self.latencies.add("fill_to_hedge_confirmed", result.confirmed_at - t)
+        self.ledger.record_hedge(result.filled, result.avg_price, result.fee, reference, reconciliation)
+        if result.filled:
+            log.info("HEDGE%s %s %s on %s @ %s (fee %s, carried %s)", " (reconciliation)" if reconciliation else "",
+                     "bought" if result.filled > 0 else "sold", abs(result.filled), self.client.venue,
+                     result.avg_price, result.fee, result.carried)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

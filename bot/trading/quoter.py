@@ -1,0 +1,184 @@
+"""The quote loop: every ``orderFrequency``, when every gate is open, one bid and one ask per level on Hubble.
+
+Quotes are built by ``maths.quoting`` from the mid price, the Hubble book and
+the account, recorded in the order tracker and the quote journal *before*
+they are sent (a fill may beat the placement reply; a crash may follow the
+send), and sent in one batch. When a gate closes for a reason that makes
+resting quotes dangerous (a feed or venue down, stale data, a fill cooldown,
+an unreconciled position), quotes that would still live more than a moment
+are cancelled rather than left to fill.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from decimal import Decimal
+from typing import Callable
+
+from bot.maths import quoting
+from bot.settings import MarketSettings
+from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
+from bot.venues.hubble.chain_logs import hex_id
+from bot.venues.hubble.quote_journal import QuoteJournal
+
+log = logging.getLogger("quoter")
+CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
+HARMLESS_PAUSES = ("hedge in flight", "starting")   # pauses that do not make resting quotes dangerous
+
+
+class Quoter:
+    def __init__(self, settings: MarketSettings, hubble, tracker: OrderTracker, journal: QuoteJournal,
+                 mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
+                 account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal]):
+        self.s = settings
+        self.market = settings.spec.hubble_id
+        self.hubble = hubble
+        self.tracker = tracker
+        self.journal = journal
+        self.mid_feed = mid_feed
+        self.book_feed = book_feed
+        self.hedge = hedge
+        self.latencies = latencies
+        self.gate = gate
+        self.account = account
+        self.margin_fraction = margin_fraction
+        self.quoting = True
+        self.pause_reason: str | None = "starting"
+        self.last_quotes: list[quoting.Quote] = []
+        self.ticks = 0                          # quote-loop iterations (tests wait on it)
+        self.first_quote_at: float | None = None
+        self._cancel_task: asyncio.Task | None = None
+
+    # ---- the loop ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        await self._first_tick()
+        period = self.s.order_frequency
+        while self.quoting:
+            await asyncio.sleep(period - (time.time() % period))  # ticks on whole multiples of the period
+            if not self.quoting:
+                return
+            await self.tick()
+
+    async def tick(self) -> None:
+        self.ticks += 1
+        self.pause_reason = self.gate()
+        if self.pause_reason is None:
+            await self.quote_once()
+        elif not self.pause_reason.startswith(HARMLESS_PAUSES):
+            self.cancel_long_lived(self.pause_reason)
+        else:
+            self.tracker.live_quotes()          # keeps the tracker's window of recent quotes trimmed
+
+    async def _first_tick(self, poll: float = 0.01) -> None:
+        """Quote as soon as every gate opens at start-up, not at the next whole period.
+
+        Polls the gates for at most two periods; after that (a feed still down)
+        the periodic loop takes over and reports why it waits.
+        """
+        deadline = time.monotonic() + 2 * self.s.order_frequency
+        while self.quoting and time.monotonic() < deadline:
+            self.pause_reason = self.gate()
+            if self.pause_reason is None:
+                self.ticks += 1
+                await self.quote_once()
+                return
+            await asyncio.sleep(poll)
+
+    # ---- building and sending ---------------------------------------------------------------------
+    def _hedgeable_check(self, live: list[TrackedOrder]) -> Callable[[Decimal], bool]:
+        """can_open_position for a side's cumulative quote size plus what already rests on that side
+        (taken once per tick: they cannot change while one tick builds its quotes)."""
+        resting = {side: sum((q.unfilled for q in live if q.side == side), Decimal(0)) for side in (1, -1)}
+
+        def hedgeable(size: Decimal) -> bool:
+            rest = resting[-1 if size > 0 else 1]   # a hedge that buys covers our asks
+            return self.hedge.can_open_position(size + (rest if size > 0 else -rest))
+
+        return hedgeable
+
+    def build(self, live: list[TrackedOrder]) -> list[quoting.Quote]:
+        s, fraction = self.s, self.margin_fraction()
+        budget = quoting.budgets(self.account(), self.market, fraction, s.margin_share, s.defensive_skew_pct)
+        return quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, s.spec.price_tick,
+                                    s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
+                                    s.avoid_crossing, self._hedgeable_check(live) if self.hedge else None)
+
+    async def quote_once(self) -> None:
+        tick = time.perf_counter()
+        now = time.time()
+        live = self.tracker.live_quotes(now)
+        quotes = self.build(live)
+        self.last_quotes = quotes
+        quotes = [q for q in quotes if not self._still_resting(q, live, now)]
+        if not quotes:
+            return
+        orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
+        for quote, order in zip(quotes, orders):   # recorded before sending: a fill may beat the reply
+            self.tracker.add_quote(order, quote.level)
+        self.journal.record([q.signed for q in live] + orders)
+        try:
+            results = await self.hubble.place(orders, on_sent=lambda: self._on_sent(orders, tick))
+        except Exception as exc:
+            for order in orders:     # they may have reached the node: counted as resting until they expire
+                self.tracker.mark(order.order_id, OrderState.UNKNOWN, f"no answer to the placement ({exc})")
+            log.warning("placing %d quotes failed: %s: %s", len(orders), type(exc).__name__, exc)
+            self.tracker.count_quotes(len(orders), 0)
+            return
+        self.tracker.on_quotes_answer(orders, results)
+
+    def _still_resting(self, quote: quoting.Quote, live: list[TrackedOrder], now: float) -> bool:
+        """Keep, rather than re-place, a level whose live quote has the same size, a price within the
+        level's refreshTolerance (percent) of the new one, and outlives the next tick."""
+        tolerance = self.s.levels[quote.level - 1].refresh_tolerance_pct
+        horizon = now + self.s.order_frequency
+        return any(q.side == quote.side and q.level == quote.level and (q.expire_at or 0) > horizon
+                   and q.state is not OrderState.UNKNOWN and q.unfilled == quote.qty
+                   and abs(q.price - quote.price) * 100 <= tolerance * quote.price
+                   for q in live)
+
+    def _on_sent(self, orders, tick: float) -> None:
+        for order in orders:
+            self.tracker.mark(order.order_id, OrderState.SENT, "written to the node")
+        self.latencies.add("quote_tick_to_orders_sent", time.perf_counter() - tick)
+        if self.first_quote_at is None:
+            self.first_quote_at = time.monotonic()
+            log.info("first quotes sent")
+
+    # ---- cancelling ------------------------------------------------------------------------------------
+    def cancel_long_lived(self, reason: str) -> None:
+        """Quoting paused for `reason`: cancel quotes that would otherwise live on (in the background)."""
+        if self._cancel_task is not None and not self._cancel_task.done():
+            return
+        horizon = time.time() + CANCEL_IF_LIVES_LONGER
+        doomed = [q for q in self.tracker.live_quotes() if (q.expire_at or 0) > horizon]
+        if doomed:
+            log.info("quoting paused (%s): cancelling %d resting quotes rather than leaving them to fill",
+                     reason, len(doomed))
+            self._cancel_task = asyncio.create_task(self.cancel(doomed, timeout=10.0))
+
+    async def cancel(self, quotes: list[TrackedOrder], timeout: float) -> int:
+        """Cancel quotes on chain; returns how many the node confirmed cancelled."""
+        if not quotes or timeout <= 0:
+            return 0
+        confirmed = 0
+        try:
+            results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in quotes]), timeout)
+        except Exception as exc:
+            log.warning("cancelling %d quotes failed (%s: %s); they are left to expire", len(quotes),
+                        type(exc).__name__, exc)
+            return 0
+        for result in results:
+            order_id = hex_id(result.get("order_id", ""))
+            if result.get("success"):
+                confirmed += 1
+                self.tracker.mark(order_id, OrderState.CANCELLED, "cancel confirmed by the node")
+            else:
+                log.info("cancel of %s refused: %s", order_id[:12], result.get("error"))
+        return confirmed
+
+    async def stop(self) -> None:
+        self.quoting = False
+        if self._cancel_task is not None:
+            self._cancel_task.cancel()
+            await asyncio.gather(self._cancel_task, return_exceptions=True)
