@@ -21,8 +21,13 @@ ADDR_B = Account.from_key(KEY_B).address
 
 @contextmanager
 def hubble_net(seed: int = 7, scenario: str = "quiet", **options: Any) -> Iterator[tuple[SimNet, dict[str, Any]]]:
-    """A SimNet running only the Hubble venue, stepped by hand (autotick off)."""
-    opts = {"depth_interval_s": 0.05, **options}
+    """A SimNet running only the Hubble venue, stepped by hand (autotick off), with fast blocks.
+
+    Blocks are still built by the block builder (every 50 ms when something is pending) and
+    accepted 50 ms later; tests that need the mainnet pacing pass block_time_s / accept_delay_s.
+    """
+    opts = {"depth_interval_s": 0.05, "block_time_s": 0.05, "accept_delay_s": 0.05, "sanitary_interval_s": 0.1,
+            **options}
     net = SimNet(SimConfig(seed=seed, venues=("hubble",), autotick=False, scenario=scenario,
                            venue_options={"hubble": opts}))
     ready = net.start()
