@@ -169,7 +169,7 @@ async def test_market_trades_stream(net: SimNet, client: HubbleClient) -> None:
 
 async def test_indexer_candles_and_open_interest(net: SimNet, client: HubbleClient) -> None:
     now = int(time.time())
-    await asyncio.to_thread(net.control, "hubble", "take", market=0, side="buy", size_usd=3000)
+    await asyncio.to_thread(net.control, "hubble", "take", market=0, side="buy", size_usd=3000, wait="accepted")
     candles = await asyncio.to_thread(client.indexer_client.get_candles, "ETH-Perp", "1m", now - 60, now + 60)
     assert candles["data"] and candles["data"][-1]["volume"] > 0
     oi = await asyncio.to_thread(client.indexer_client.get_historical_open_interest, "ETH-Perp", now)

@@ -164,7 +164,7 @@ class HubbleVenue(Venue):
         self.builder.wake()
 
     def _publish(self, kind: str, key: Any, event: dict[str, Any]) -> None:
-        if kind == "market" and event["BlockStatus"] == "head" and not event["Removed"]:
+        if kind == "market" and event["BlockStatus"] == "accepted":   # the indexer reads accepted blocks
             self.indexer.record(key, event["Timestamp"], event["Price"], event["Size"])
         self.feeds.publish(kind, key, event)
 
