@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 
 from tools.simnet.hubble import constants as C
 from tools.simnet.hubble.activity import round_size
+from tools.simnet.hubble.memdb import TraderView
 
 if TYPE_CHECKING:
     from tools.simnet.hubble.venue import HubbleVenue
@@ -91,6 +92,8 @@ class HubbleControl:
     def do_fund(self, trader: str, amount: float) -> dict[str, Any]:
         address = to_checksum_address(trader)
         amount_1e6 = int(Decimal(str(amount)) * C.PRICE_SCALE)
+        if address in self.v.engine.unfunded:
+            self.v.index.traders[address] = TraderView(margin=0)
         self.v.engine.fund(address, amount_1e6)
         self.v.index.deposit(address, amount_1e6)
         return {"margin": self.v.engine.accounts[address].margin / C.PRICE_SCALE}

@@ -101,7 +101,9 @@ class Engine:
         return acct
 
     def fund(self, trader: str, amount: int) -> Account:
-        self.unfunded.discard(trader)
+        if trader in self.unfunded:      # a first deposit opens the margin account
+            self.unfunded.discard(trader)
+            self.accounts[trader] = Account(margin=0)
         acct = self.account(trader)
         acct.margin += amount
         self.touched.add(trader)
