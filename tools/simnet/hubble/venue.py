@@ -31,7 +31,7 @@ from tools.simnet.hubble.memdb import NodeIndex
 from tools.simnet.hubble.node import HubbleNode
 from tools.simnet.hubble.rpc import RpcMethods
 from tools.simnet.hubble.txexec import TxExecutor
-from tools.simnet.hubble.wire import depth_map, depth_rows
+from tools.simnet.hubble.wire import depth_map, depth_rows, go_dumps
 from tools.simnet.markets import MARKETS as REFERENCE_MARKETS
 
 log = logging.getLogger("simnet.hubble")
@@ -296,7 +296,7 @@ class HubbleVenue(Venue):
 
 
 def _json(body: Any) -> web.Response:
-    return web.Response(text=json.dumps(body), content_type="application/json")
+    return web.Response(text=go_dumps(body), content_type="application/json")
 
 
 def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ MarshalText): lowercase 0x-hex, never checksummed. *big.Int marshals as a JSON n
 """
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -78,3 +79,19 @@ def depth_map(depth: dict[int, int]) -> dict[str, str]:
 
 def market_of(market_id: int) -> C.HubbleMarket | None:
     return C.MARKETS[market_id] if 0 <= market_id < len(C.MARKETS) else None
+
+
+def _go_numbers(value: Any) -> Any:
+    """encoding/json writes a float64 with no fraction as an integer (1.0 -> 1)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_numbers(v) for v in value]
+    return value
+
+
+def go_dumps(message: Any) -> str:
+    """JSON text as the node's Go encoder writes it (float formatting included)."""
+    return json.dumps(_go_numbers(message))
