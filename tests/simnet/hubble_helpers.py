@@ -21,8 +21,13 @@ ADDR_B = Account.from_key(KEY_B).address
 
 @contextmanager
 def hubble_net(seed: int = 7, scenario: str = "quiet", **options: Any) -> Iterator[tuple[SimNet, dict[str, Any]]]:
-    """A SimNet running only the Hubble venue, stepped by hand (autotick off)."""
-    opts = {"depth_interval_s": 0.05, **options}
+    """A SimNet running only the Hubble venue, stepped by hand (autotick off), with fast blocks.
+
+    Blocks are still built by the block builder (every 50 ms when something is pending) and
+    accepted 50 ms later; tests that need the mainnet pacing pass block_time_s / accept_delay_s.
+    """
+    opts = {"depth_interval_s": 0.05, "block_time_s": 0.05, "accept_delay_s": 0.05, "sanitary_interval_s": 0.1,
+            **options}
     net = SimNet(SimConfig(seed=seed, venues=("hubble",), autotick=False, scenario=scenario,
                            venue_options={"hubble": opts}))
     ready = net.start()
@@ -75,3 +80,50 @@ async def collect(subscribe: Callable[[Callable[..., Awaitable[Any]]], Awaitable
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     return messages
+
+
+class TraderFeed:
+    """A raw streamTraderUpdates subscription collecting every event (what the node sends, unparsed)."""
+
+    def __init__(self, ws_url: str, trader: str, level: str = "head"):
+        self.ws_url, self.trader, self.level = ws_url, trader, level
+        self.events: list[dict[str, Any]] = []
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "TraderFeed":
+        import json
+
+        import websockets
+
+        subscribed = asyncio.Event()
+
+        async def run() -> None:
+            async with websockets.connect(self.ws_url) as ws:
+                await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "trading_subscribe",
+                                          "params": ["streamTraderUpdates", self.trader, self.level]}))
+                async for raw in ws:
+                    message = json.loads(raw)
+                    if message.get("id") == 1:
+                        subscribed.set()
+                    elif message.get("method") == "trading_subscription":
+                        self.events.append(message["params"]["result"])
+
+        self._task = asyncio.create_task(run())
+        await asyncio.wait_for(subscribed.wait(), 5)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["EventName"] == name]
+
+
+def rpc(url: str, method: str, *params: Any) -> Any:
+    """One JSON-RPC call; returns the whole answer (result or error)."""
+    import requests
+
+    return requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
+                         timeout=5).json()

@@ -17,12 +17,15 @@ def _rpc(url: str, method: str, *params: Any) -> Any:
 
 def _trades(seed: int, steps: int, **options: Any) -> tuple[list[tuple[str, str]], list[Any]]:
     topic = "0x" + Contracts().event(CLEARING_HOUSE, "PositionModified").topic.hex()
-    with hubble_net(seed=seed, scenario="default", taker_rate=5.0, **options) as (net, ready):
-        net.control("net", "step", count=steps)
+    with hubble_net(seed=seed, scenario="default", taker_rate=5.0, auto_mine=False, **options) as (net, ready):
+        net.control("net", "step", count=steps)     # takers wait in the pool for the next block
+        net.control("hubble", "mine")
+        net.control("hubble", "accept")
         logs = _rpc(ready["hubble_rpc"], "eth_getLogs",
                     {"fromBlock": "0x0", "toBlock": "latest", "address": CLEARING_HOUSE, "topics": [topic]})
         book = _rpc(ready["hubble_rpc"], "trading_getTradingOrderBookDepth", 0)
-    return [(log["topics"][2], log["data"][2 + 64 * 0: 2 + 64 * 2]) for log in logs], [book["bids"], book["asks"]]
+    return ([(log["topics"][2], log["data"][2 + 64 * 0: 2 + 64 * 2]) for log in logs],
+            [sorted(book["bids"]), sorted(book["asks"])])
 
 
 def test_same_seed_same_trades_and_book() -> None:
@@ -40,22 +43,26 @@ def test_quiet_scenario_has_no_taker_flow() -> None:
 
 
 def test_informed_takers_trade_with_the_next_move() -> None:
-    with hubble_net(seed=9, scenario="default", taker_rate=20.0, informed_takers=1.0) as (net, ready):
+    with hubble_net(seed=9, scenario="default", taker_rate=20.0, informed_takers=1.0, auto_mine=False) as (net, ready):
         venue = net.venues["hubble"]
+        topic = "0x" + Contracts().event(CLEARING_HOUSE, "PositionModified").topic.hex()
         agree = total = 0
         for _ in range(40):
             before = net.path.prices()["ETH"]
-            head = int(_rpc(ready["hubble_rpc"], "eth_blockNumber"), 16)
             net.control("net", "step")
             # the takers of this step were drawn knowing the move of the next step
             after_next = venue._peeked.get("ETH")
-            for number in range(head + 1, int(_rpc(ready["hubble_rpc"], "eth_blockNumber"), 16) + 1):
-                taker = [log for log in venue.chain.blocks[number].logs if log["topics"][1].endswith("0b0b")]
-                for log in taker:
-                    if int(log["topics"][2], 16) != 0 or after_next is None:
-                        continue
-                    base = int.from_bytes(bytes.fromhex(log["data"][2:66]), "big", signed=True)
-                    total += 1
-                    agree += (base > 0) == (after_next > 0)
+            number = net.control("hubble", "mine")["block"]
+            if number is None:
+                continue
+            block = venue.chain.blocks[number]
+            logs = [log for i in range(len(block.txs)) for log in venue.chain.logs_of(block, i)]
+            taker = [log for log in logs if log["topics"][0] == topic and log["topics"][1].endswith("0b0b")]
+            for log in taker:
+                if int(log["topics"][2], 16) != 0 or after_next is None:
+                    continue
+                base = int.from_bytes(bytes.fromhex(log["data"][2:66]), "big", signed=True)
+                total += 1
+                agree += (base > 0) == (after_next > 0)
             assert before > 0
         assert total > 5 and agree == total

@@ -22,7 +22,8 @@ from typing import Any, Callable
 from eth_utils import keccak
 
 from tools.simnet.hubble import constants as C
-from tools.simnet.hubble import engine as E
+from tools.simnet.hubble.engine import Engine
+from tools.simnet.hubble.orders import Order
 
 
 @dataclass
@@ -58,14 +59,14 @@ def round_size(size: float, market: C.HubbleMarket) -> int:
 
 
 class Activity:
-    def __init__(self, engine: E.Engine, rng: random.Random, params: ActivityParams,
+    def __init__(self, engine: Engine, rng: random.Random, params: ActivityParams,
                  take: Callable[[int, bool, int], Any]):
         self.engine = engine
         self.rng = rng
         self.params = params
         self.take = take
         self._quoted_at: dict[int, float] = {}
-        self._orders: dict[int, list[E.Order]] = {m.market_id: [] for m in C.MARKETS}
+        self._orders: dict[int, list[Order]] = {m.market_id: [] for m in C.MARKETS}
         self._counter = 0
 
     # ---- makers --------------------------------------------------------------
@@ -83,12 +84,11 @@ class Activity:
 
     def _requote(self, market: C.HubbleMarket, price: float) -> None:
         engine = self.engine
-        for order in self._orders[market.market_id]:
-            if order.in_book:
-                engine.cancel(order)
-        engine.events = [ev for ev in engine.events if not isinstance(ev, E.CancelAccepted)
-                         or ev.order.trader != C.BACKGROUND_MAKER]
-        placed: list[E.Order] = []
+        for order in self._orders[market.market_id]:   # synthetic quotes leave without events
+            if not order.removed:
+                order.status = C.STATUS_CANCELLED
+                engine.mark_removed(order)
+        placed: list[Order] = []
         p = self.params
         half = p.spread_bps / 2e4
         for level in range(p.depth_levels):
@@ -96,13 +96,13 @@ class Activity:
             usd = p.level_size_usd * p.level_growth ** level
             for is_long in (True, False):
                 px = round_price(price * (1 - offset if is_long else 1 + offset), market, up=not is_long)
-                if engine.crosses(market.market_id, is_long, px):
+                if engine.crosses_makerbook(market.market_id, is_long, px):
                     continue
                 size = round_size(usd / price, market)
                 self._counter += 1
                 order_id = "0x" + keccak(f"maker|{self._counter}".encode()).hex()
-                order = engine.new_order(E.Order(order_id, market.market_id, C.BACKGROUND_MAKER,
-                                                 size if is_long else -size, px, self._counter, False, True, "signed"))
+                order = engine.new_order(Order(order_id, market.market_id, C.BACKGROUND_MAKER,
+                                               size if is_long else -size, px, self._counter, False, True, "signed"))
                 engine.rest(order)
                 placed.append(order)
         self._orders[market.market_id] = placed

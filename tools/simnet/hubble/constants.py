@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth_utils import to_checksum_address
+
 CHAIN_ID = 1992
 ORDER_BOOK = "0x03000000000000000000000000000000000000b0"
 CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"
@@ -52,5 +54,15 @@ MARKETS: tuple[HubbleMarket, ...] = (
 DERIVED_FROM = "ETH"  # market 3 follows this symbol's relative moves
 
 # synthetic accounts of the simulated market participants
-BACKGROUND_MAKER = "0x00000000000000000000000000000000000a11ce"
-BACKGROUND_TAKER = "0x0000000000000000000000000000000000000b0b"
+BACKGROUND_MAKER = to_checksum_address("0x00000000000000000000000000000000000a11ce")
+BACKGROUND_TAKER = to_checksum_address("0x0000000000000000000000000000000000000b0b")
+# validators that sign the matching transactions (tx_processor.go executeLocalTx: the validator's key);
+# a reorg's competing block comes from the second one
+VALIDATORS = ("0x00000000000000000000000000000000000da7a1", "0x00000000000000000000000000000000000da7a2")
+
+# fees: network-configs/hubblenet/genesis.json feeConfig.minBaseFee (10 gwei; USDC is the gas token,
+# 18 decimals); the current base fee may differ (fee manager precompile): unconfirmed.
+BASE_FEE = 10 * 10 ** 9
+PRIORITY_FEE = 10 ** 9          # unconfirmed: what eth_maxPriorityFeePerGas suggests on mainnet
+MATCHING_TX_GAS = 1_500_000     # tx_processor.go executeLocalTx: types.NewTransaction(..., 1500000, ...)
+GAS_USED = 21_000               # unconfirmed: real placeOrders/cancelOrders use more gas

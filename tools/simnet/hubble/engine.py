@@ -1,20 +1,22 @@
-"""Exchange state of the simulated node: order books, price-time matching, accounts.
+"""Contract state of the simulated chain: order books, matching, positions, margin, funding.
 
 All money is integer: prices 1e6-scaled, sizes 1e18-scaled, margin and
 notional 1e6-scaled (USDC), like the real node. The engine knows nothing about
-transactions or sockets: every state change is appended to ``self.events``,
-which the chain layer drains into logs, receipts and websocket feeds.
+transactions, blocks or sockets: matching returns one ``Fill`` per matched
+pair (the node sends one executeMatchedOrders transaction per pair,
+tx_processor.go ExecuteMatchedOrdersTx) and every other state change is
+appended to ``self.events``, which the block builder drains per transaction.
 """
 from __future__ import annotations
 
-import bisect
 import heapq
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
 from tools.simnet.hubble import constants as C
+from tools.simnet.hubble import events as E
+from tools.simnet.hubble.orders import Book, Order, can_pair
 
 ONE = C.SIZE_SCALE
 
@@ -25,168 +27,46 @@ def mul_div(a: int, b: int, d: int) -> int:
     return q if (a * b) >= 0 else -q
 
 
-@dataclass(slots=True, eq=False)
-class Order:
-    id: str                  # 0x-prefixed lowercase hex
-    market: int
-    trader: str              # checksum address
-    qty: int                 # signed, 1e18 (positive = long)
-    price: int               # 1e6
-    salt: int
-    reduce_only: bool
-    post_only: bool
-    kind: str                # "limit" | "signed" | "ioc"
-    expire_at: int = 0       # unix seconds, 0 = never
-    block: int = 0
-    timestamp: int = 0
-    update_block: int = 0
-    filled: int = 0          # absolute filled size, 1e18
-    status: int = C.STATUS_PLACED
-    reserved: int = 0        # margin still reserved for the unfilled part, 1e6
-    seq: int = 0
-    in_book: bool = False
-
-    @property
-    def remaining(self) -> int:
-        return abs(self.qty) - self.filled
-
-    @property
-    def is_long(self) -> bool:
-        return self.qty > 0
+def notional_of(size: int, price: int) -> int:
+    """hubbleutils.GetNotionalPosition: |Div1e18(price * size)| (Go's Div floors)."""
+    return abs((price * size) // ONE)
 
 
 @dataclass(slots=True)
 class Position:
     size: int = 0             # signed 1e18
     open_notional: int = 0    # 1e6, always >= 0
+    last_cpf: int = 0         # lastPremiumFraction the position is settled to (1e6 price units)
 
 
 @dataclass
 class Account:
-    margin: int               # 1e6, realized PnL and fees included
-    reserved: int = 0         # 1e6
+    margin: int               # 1e6, realized PnL, fees and paid funding included
+    reserved: int = 0         # on-chain reserved margin (limit orders), 1e6
     positions: dict[int, Position] = field(default_factory=dict)
     realized_pnl: int = 0
     fees_paid: int = 0
-
-
-# ---- events drained by the chain -------------------------------------------
-@dataclass(slots=True)
-class Accepted:
-    order: Order
+    funding_paid: int = 0
+    exists: bool = True       # False: no margin account (the node answers "trader not found")
 
 
 @dataclass(slots=True)
-class Rejected:
-    order: Order
-    err: str
-
-
-@dataclass(slots=True)
-class Matched:
-    order: Order | None       # None for the synthetic taker side
-    trader: str
-    fill: int                 # absolute, 1e18
+class Fill:
+    maker: Order
+    taker: Order
+    qty: int
     price: int
-    open_interest: int        # market open interest after the fill, 1e18
-    timestamp: int
-
-
-@dataclass(slots=True)
-class PositionModified:
-    trader: str
-    market: int
-    base: int                 # signed fill, 1e18
-    price: int
-    realized_pnl: int         # 1e6
-    size: int
-    open_notional: int
-    fee: int                  # 1e6 (negative = rebate)
-    mode: int                 # 0 taker, 1 maker
-    timestamp: int
-
-
-@dataclass(slots=True)
-class CancelAccepted:
-    order: Order
-    auto: bool = False
-
-
-@dataclass(slots=True)
-class CancelRejected:
-    order_id: str
-    trader: str
-    kind: str
-    err: str
-
-
-class Side:
-    """One side of one market: price levels with FIFO queues."""
-
-    def __init__(self, is_bid: bool):
-        self.is_bid = is_bid
-        self.levels: dict[int, deque[Order]] = {}
-        self.prices: list[int] = []   # ascending
-
-    def best(self) -> int:
-        if not self.prices:
-            return 0
-        return self.prices[-1] if self.is_bid else self.prices[0]
-
-    def add(self, order: Order) -> None:
-        level = self.levels.get(order.price)
-        if level is None:
-            level = self.levels[order.price] = deque()
-            bisect.insort(self.prices, order.price)
-        level.append(order)
-        order.in_book = True
-
-    def remove(self, order: Order) -> None:
-        level = self.levels.get(order.price)
-        order.in_book = False
-        if level is None:
-            return
-        try:
-            level.remove(order)
-        except ValueError:
-            return
-        if not level:
-            self._drop_level(order.price)
-
-    def _drop_level(self, price: int) -> None:
-        del self.levels[price]
-        i = bisect.bisect_left(self.prices, price)
-        if i < len(self.prices) and self.prices[i] == price:
-            del self.prices[i]
-
-    def iter_best(self):
-        """Yield the best level's queue repeatedly (caller consumes it)."""
-        while self.prices:
-            price = self.prices[-1] if self.is_bid else self.prices[0]
-            level = self.levels[price]
-            if not level:
-                self._drop_level(price)
-                continue
-            yield price, level
-
-    def depth(self) -> dict[int, int]:
-        return {p: sum(o.remaining for o in q) for p, q in self.levels.items() if q}
-
-
-class Book:
-    def __init__(self, market: int):
-        self.market = market
-        self.bids = Side(True)
-        self.asks = Side(False)
+    events: list
 
 
 @dataclass
 class EngineParams:
-    initial_margin: int                 # 1e6
-    maker_fee_ppm: int = 0              # fee per 1e6 of notional (1 bps = 100)
+    initial_margin: int                      # 1e6
+    maker_fee_ppm: int = 0                   # fee per 1e6 of notional (1 bps = 100)
     taker_fee_ppm: int = 500
-    min_allowable_margin: int = 200_000   # 0.2 (1e6-scaled): 5x leverage
-    maintenance_margin: int = 100_000
+    min_allowable_margin: int = 100_000      # 1e6-scaled; see venue.py for the source of the default
+    maintenance_margin: int = 50_000
+    max_liquidation_ratio: int = 250_000
     unlimited: frozenset[str] = frozenset({C.BACKGROUND_MAKER, C.BACKGROUND_TAKER})
 
 
@@ -197,127 +77,196 @@ class Engine:
         self.books = {m.market_id: Book(m.market_id) for m in C.MARKETS}
         self.orders: dict[str, Order] = {}
         self.accounts: dict[str, Account] = {}
+        self.unfunded: set[str] = set()
+        self.live_by_trader: dict[str, set[str]] = {}     # lowercase trader -> ids still in the memdb
         self.index_prices: dict[int, int] = {m.market_id: int(m.start_price * C.PRICE_SCALE) for m in C.MARKETS}
         self.open_interest: dict[int, int] = {m.market_id: 0 for m in C.MARKETS}
+        self.cumulative: dict[int, int] = {m.market_id: 0 for m in C.MARKETS}   # cumulativePremiumFraction
         self.events: list = []
+        self.touched: set[str] = set()       # traders whose margin/reserve changed in the current block
+        self.finalized: list[Order] = []     # orders filled or cancelled in the current block
         self.block = 0
         self._seq = 0
         self._expiries: list[tuple[int, int, str]] = []
+        self._iocs: set[str] = set()
 
     # ---- accounts -------------------------------------------------------
     def account(self, trader: str) -> Account:
+        """The trader's margin account; created (auto-funded) on first sight unless marked unfunded."""
         acct = self.accounts.get(trader)
         if acct is None:
+            if trader in self.unfunded:
+                return Account(margin=0, exists=False)
             acct = self.accounts[trader] = Account(margin=self.params.initial_margin)
         return acct
 
+    def fund(self, trader: str, amount: int) -> Account:
+        if trader in self.unfunded:      # a first deposit opens the margin account
+            self.unfunded.discard(trader)
+            self.accounts[trader] = Account(margin=0)
+        acct = self.account(trader)
+        acct.margin += amount
+        self.touched.add(trader)
+        return acct
+
+    def unfund(self, trader: str) -> None:
+        self.unfunded.add(trader)
+        self.accounts.pop(trader, None)
+
     def mid_price(self, market: int) -> int:
-        book = self.books[market]
-        bid, ask = book.bids.best(), book.asks.best()
+        book, now = self.books[market], int(self.clock())
+        bid = book.bids.head(lambda o: o.live(now))
+        ask = book.asks.head(lambda o: o.live(now))
         if bid and ask:
             return (bid + ask) // 2
         return self.index_prices[market]
 
-    def unrealized_pnl(self, pos: Position, price: int) -> int:
-        notional = mul_div(abs(pos.size), price, ONE)
+    @staticmethod
+    def unrealized_pnl(pos: Position, price: int) -> int:
+        notional = notional_of(pos.size, price)
         return notional - pos.open_notional if pos.size > 0 else pos.open_notional - notional
 
-    def available_margin(self, acct: Account) -> int:
-        """margin + uPnL - notional * minAllowableMargin - reserved, as hubbleutils.GetAvailableMargin.
+    def pending_funding(self, acct: Account) -> int:
+        """Funding owed by the trader (positive reduces margin), truncated like the contract."""
+        return sum(mul_div(self.cumulative[m] - p.last_cpf, p.size, ONE) for m, p in acct.positions.items() if p.size)
 
-        In Min_Allowable_Margin mode each position is valued at whichever of
-        the mid and the oracle (index) price gives the lower PnL.
+    def available_margin(self, acct: Account) -> int:
+        """On-chain available margin (bibliophile GetAvailableMargin, V1 rule of margin_math.go getOptimalPnl).
+
+        margin - pending funding + uPnL - notional * minAllowableMargin - reserved, each
+        position valued at whichever of the mid and the oracle price gives the lower PnL.
         """
-        upnl, notional = 0, 0
+        upnl = notional = 0
         for market, pos in acct.positions.items():
             if pos.size:
                 pnl, price = min((self.unrealized_pnl(pos, p), p)
                                  for p in (self.mid_price(market), self.index_prices[market]))
                 upnl += pnl
-                notional += mul_div(abs(pos.size), price, ONE)
-        used = mul_div(notional, self.params.min_allowable_margin, C.PRICE_SCALE)
-        return acct.margin + upnl - used - acct.reserved
+                notional += notional_of(pos.size, price)
+        used = notional * self.params.min_allowable_margin // C.PRICE_SCALE
+        return acct.margin - self.pending_funding(acct) + upnl - used - acct.reserved
 
-    def required_margin(self, price: int, size: int) -> int:
-        notional = mul_div(price, abs(size), ONE)
-        return mul_div(notional, self.params.min_allowable_margin, C.PRICE_SCALE)
+    def required_margin(self, price: int, size: int, with_fee: bool = False) -> int:
+        """hubbleutils.GetRequiredMargin; limit orders also reserve the taker fee (juror getRequiredMargin)."""
+        quote = abs(size) * price // ONE
+        fee = quote * self.params.taker_fee_ppm // C.PRICE_SCALE if with_fee else 0
+        return quote * self.params.min_allowable_margin // C.PRICE_SCALE + fee
 
     # ---- order entry ------------------------------------------------------
-    def crosses(self, market: int, is_long: bool, price: int) -> bool:
-        book = self.books[market]
-        if is_long:
-            head = book.asks.best()
-            return head != 0 and price >= head
-        head = book.bids.best()
-        return head != 0 and price <= head
-
     def new_order(self, order: Order) -> Order:
         self._seq += 1
         order.seq = self._seq
-        order.block = order.update_block = self.block
+        order.update_block = self.block
         order.timestamp = int(self.clock())
         self.orders[order.id] = order
+        self.live_by_trader.setdefault(order.trader.lower(), set()).add(order.id)
+        if order.expire_at and order.kind == "signed":
+            heapq.heappush(self._expiries, (order.expire_at, order.seq, order.id))
+        if order.kind == "ioc":
+            self._iocs.add(order.id)
         return order
 
-    def rest(self, order: Order, reserve: int = 0) -> None:
-        """Put an accepted order on the book, reserving margin for it."""
-        book = self.books[order.market]
-        (book.bids if order.is_long else book.asks).add(order)
+    def hold(self, order: Order, reserve: int) -> None:
+        """A limit order reserves margin when its transaction runs (MarginReserved)."""
         if reserve:
             order.reserved = reserve
             self.account(order.trader).reserved += reserve
-        if order.expire_at:
-            heapq.heappush(self._expiries, (order.expire_at, order.seq, order.id))
+            self.touched.add(order.trader)
 
-    def take(self, market: int, is_long: bool, size: int, limit_price: int | None,
-             trader: str, taker_order: Order | None = None) -> int:
-        """Match `size` against the opposite side (price-time); returns the filled size."""
+    def rest(self, order: Order, reserve: int = 0) -> None:
+        """Put an order on the book (optionally holding its reserved margin)."""
+        self.hold(order, reserve)
+        self.books[order.market].side_of(order).add(order)
+
+    def crosses_onchain(self, market: int, is_long: bool, price: int) -> bool:
+        """Post-only check of a limit order against the AMM's bidsHead/asksHead (bibliophile amm.go).
+
+        Those heads are contract storage, written by on-chain (limit) orders only.
+        """
         book = self.books[market]
         side = book.asks if is_long else book.bids
-        left = size
+        head = side.head(lambda o: o.kind == "limit")
+        return head != 0 and (price >= head if is_long else price <= head)
+
+    def crosses_makerbook(self, market: int, is_long: bool, price: int) -> bool:
+        """Post-only check of a signed order (GetOrderValidationFields: first non-IOC order of the memdb)."""
+        book = self.books[market]
+        side = book.asks if is_long else book.bids
+        head = side.head(lambda o: o.kind != "ioc")
+        return head != 0 and (price >= head if is_long else price <= head)
+
+    def crossed_ioc(self, market: int, is_long: bool, price: int) -> bool:
+        """ShouldTriggerMatching: a resting IOC order on the other side that this price meets."""
         now = int(self.clock())
-        for price, level in side.iter_best():
-            if left <= 0:
+        book = self.books[market]
+        side = book.asks if is_long else book.bids
+        head = side.head(lambda o: o.kind == "ioc" and o.live(now))
+        return head != 0 and (head <= price if is_long else head >= price)
+
+    # ---- matching ---------------------------------------------------------
+    def take(self, taker: Order, size: int) -> list[Fill]:
+        """Match `size` of an incoming order against resting orders (price-time, maker's price)."""
+        if taker.post_only or size <= 0:
+            return []
+        side = self.books[taker.market].asks if taker.is_long else self.books[taker.market].bids
+        now, left, fills = int(self.clock()), size, []
+        for price in side.best_first():
+            if left <= 0 or (price > taker.price if taker.is_long else price < taker.price):
                 break
-            if limit_price is not None and (price > limit_price if is_long else price < limit_price):
-                break
-            while level and left > 0:
-                maker = level[0]
-                if maker.expire_at and maker.expire_at < now:
-                    self._finish(maker, C.STATUS_CANCELLED, side)
+            for maker in list(side.levels.get(price, ())):
+                if left <= 0:
+                    break
+                if maker.kind == "ioc" or not maker.live(now) or not can_pair(maker, taker):
                     continue
                 qty = min(left, maker.remaining)
-                self._fill(maker, taker_order, trader, qty, price, now)
+                if not self._affordable(taker, qty, price):
+                    return fills
+                fills.append(self._fill(maker, taker, qty, price, now))
                 left -= qty
                 if maker.remaining == 0:
-                    level.popleft()
-                    maker.in_book = False
-        return size - left
+                    side.remove(maker)
+        return fills
 
-    def fill_resting(self, maker: Order, qty: int, taker_trader: str) -> None:
-        """A taker hits this particular resting order now, out of priority (race faults)."""
+    def match_resting_iocs(self) -> list[Fill]:
+        """Resting IOC orders meet makers that arrived after them (signed orders carry block 0)."""
+        fills: list[Fill] = []
         now = int(self.clock())
+        for order_id in sorted(self._iocs, key=lambda i: self.orders[i].seq):
+            order = self.orders[order_id]
+            if order.in_book and order.live(now) and order.remaining:
+                fills += self.take(order, order.remaining)
+                if order.remaining == 0 and order.in_book:
+                    self.books[order.market].side_of(order).remove(order)
+        return fills
+
+    def _affordable(self, taker: Order, qty: int, price: int) -> bool:
+        """isExecutable: an IOC taker needs margin for the fill plus the taker fee."""
+        if taker.kind != "ioc" or taker.reduce_only or taker.trader in self.params.unlimited:
+            return True
+        need = self.required_margin(price, qty, with_fee=True)
+        return need <= self.available_margin(self.account(taker.trader))
+
+    def fill_resting(self, maker: Order, qty: int, taker: Order) -> Fill | None:
+        """A taker hits this particular resting order now, out of priority (race faults)."""
         qty = min(qty, maker.remaining)
         if qty <= 0 or not maker.in_book:
-            return
-        self._fill(maker, None, taker_trader, qty, maker.price, now)
+            return None
+        fill = self._fill(maker, taker, qty, maker.price, int(self.clock()))
         if maker.remaining == 0:
-            book = self.books[maker.market]
-            (book.bids if maker.is_long else book.asks).remove(maker)
+            self.books[maker.market].side_of(maker).remove(maker)
+        return fill
 
-    def _fill(self, maker: Order, taker: Order | None, taker_trader: str, qty: int, price: int, now: int) -> None:
+    def _fill(self, maker: Order, taker: Order, qty: int, price: int, now: int) -> Fill:
         market = maker.market
-        maker_sign = 1 if maker.is_long else -1
         self._record_fill(maker, qty)
-        if taker is not None:
-            self._record_fill(taker, qty)
-        maker_mod = self._apply_position(maker.trader, market, maker_sign * qty, price, 1, now)
-        taker_mod = self._apply_position(taker_trader, market, -maker_sign * qty, price, 0, now)
+        self._record_fill(taker, qty)
+        maker_sign = 1 if maker.is_long else -1
+        maker_events = self._apply_position(maker.trader, market, maker_sign * qty, price, 1, now)
+        taker_events = self._apply_position(taker.trader, market, -maker_sign * qty, price, 0, now)
         oi = self.open_interest[market]
-        self.events.append(Matched(maker, maker.trader, qty, price, oi, now))
-        self.events.append(Matched(taker, taker_trader, qty, price, oi, now))
-        self.events.append(maker_mod)
-        self.events.append(taker_mod)
+        long, short = (maker, taker) if maker.is_long else (taker, maker)
+        matched = [E.Matched(long, qty, price, oi, now), E.Matched(short, qty, price, oi, now)]
+        return Fill(maker, taker, qty, price, matched + maker_events + taker_events)
 
     def _record_fill(self, order: Order, qty: int) -> None:
         order.filled += qty
@@ -326,15 +275,25 @@ class Engine:
             release = order.reserved if order.remaining == 0 else mul_div(order.reserved, qty, order.remaining + qty)
             order.reserved -= release
             self.account(order.trader).reserved -= release
+            self.touched.add(order.trader)
         if order.remaining == 0:
             order.status = C.STATUS_FILLED
+            self.finalized.append(order)
 
-    def _apply_position(self, trader: str, market: int, base: int, price: int, mode: int, now: int) -> PositionModified:
+    def _apply_position(self, trader: str, market: int, base: int, price: int, mode: int, now: int) -> list:
         acct = self.account(trader)
+        self.touched.add(trader)
         pos = acct.positions.setdefault(market, Position())
+        events: list = []
+        cpf = self.cumulative[market]
+        if pos.size:   # the AMM settles the position's funding before changing it
+            pay = mul_div(cpf - pos.last_cpf, pos.size, ONE)
+            acct.margin -= pay
+            acct.funding_paid += pay
+            events.append(E.FundingPaid(trader, market, pay, cpf))
+        pos.last_cpf = cpf
         notional = mul_div(abs(base), price, ONE)
-        realized = 0
-        old_size = pos.size
+        realized, old_size = 0, pos.size
         if pos.size == 0 or (pos.size > 0) == (base > 0):
             pos.size += base
             pos.open_notional += notional
@@ -355,9 +314,11 @@ class Engine:
         acct.realized_pnl += realized
         acct.fees_paid += fee
         self.open_interest[market] += max(pos.size, 0) - max(old_size, 0)
-        return PositionModified(trader, market, base, price, realized, pos.size, pos.open_notional, fee, mode, now)
+        events.append(E.PositionModified(trader, market, base, price, realized, pos.size, pos.open_notional,
+                                         fee, mode, now))
+        return events
 
-    # ---- cancel / expiry --------------------------------------------------
+    # ---- cancel / expiry / removal ------------------------------------------
     def cancel(self, order: Order) -> str | None:
         """Cancel a resting order; returns the node's error text if it cannot be."""
         if order.status == C.STATUS_FILLED:
@@ -366,32 +327,64 @@ class Engine:
             return "cancelled order"
         if order.status != C.STATUS_PLACED:
             return "invalid order"
-        book = self.books[order.market]
-        self._finish(order, C.STATUS_CANCELLED, book.bids if order.is_long else book.asks)
-        self.events.append(CancelAccepted(order))
+        self._take_off(order)
+        order.status = C.STATUS_CANCELLED
+        order.update_block = self.block
+        self.finalized.append(order)
+        self.events.append(E.CancelAccepted(order))
         return None
 
-    def _finish(self, order: Order, status: int, side: Side) -> None:
-        side.remove(order)
-        order.status = status
-        order.update_block = self.block
+    def _take_off(self, order: Order) -> None:
+        if order.in_book:
+            self.books[order.market].side_of(order).remove(order)
         if order.reserved:
             self.account(order.trader).reserved -= order.reserved
             order.reserved = 0
+            self.touched.add(order.trader)
 
-    def expire(self, now: int) -> list[Order]:
-        """Remove orders whose expiry passed; they leave the book silently (as on the node)."""
+    def mark_removed(self, order: Order) -> None:
+        """The order leaves the node's memory database."""
+        if order.removed:
+            return
+        order.removed = True
+        if order.in_book:
+            self.books[order.market].side_of(order).remove(order)
+        self._iocs.discard(order.id)
+        ids = self.live_by_trader.get(order.trader.lower())
+        if ids is not None:
+            ids.discard(order.id)
+
+    def expire_signed(self, now: int) -> list[Order]:
+        """RemoveExpiredSignedOrders: the signed orders with expireAt <= now (the caller deletes them)."""
         gone = []
-        while self._expiries and self._expiries[0][0] < now:
+        while self._expiries and self._expiries[0][0] <= now:
             _, _, order_id = heapq.heappop(self._expiries)
             order = self.orders.get(order_id)
-            if order is not None and order.status == C.STATUS_PLACED:
-                book = self.books[order.market]
-                self._finish(order, C.STATUS_CANCELLED, book.bids if order.is_long else book.asks)
-                # the contract never saw an untraded expired order; a traded one stays as it was
-                order.status = C.STATUS_PLACED if order.filled else C.STATUS_INVALID
-                gone.append(order)
+            if order is None or order.removed:
+                continue
+            if order.status == C.STATUS_PLACED and not order.filled:
+                order.status = C.STATUS_INVALID   # the contract never saw an untraded signed order
+            gone.append(order)
         return gone
+
+    def expired_iocs(self, block_time: int) -> list[Order]:
+        """memdb Accept / shouldRemove: IOC orders with expireAt < block timestamp are deleted silently."""
+        return [self.orders[i] for i in self._iocs if self.orders[i].expire_at < block_time]
+
+    # ---- funding ------------------------------------------------------------
+    def settle_funding(self, rate: float, next_time: int, markets: list[int]) -> list:
+        """ClearingHouse.settleFunding: one premium fraction per market (rate x oracle price).
+
+        A positive rate makes longs pay shorts (pending = (cpf - last) * size).
+        """
+        now, out = int(self.clock()), []
+        for market in markets:
+            underlying = self.index_prices[market]
+            premium = int(round(underlying * rate))
+            self.cumulative[market] += premium
+            out.append(E.FundingRateUpdated(market, premium, underlying, self.cumulative[market], next_time,
+                                            now, self.block))
+        return out
 
     def drain(self) -> list:
         events, self.events = self.events, []

@@ -7,13 +7,13 @@ names used by the fault knobs: "trader", "market", "depth", "orders".
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any, Callable
 
 from aiohttp import web
 
 from tools.simnet.faults import Faults
+from tools.simnet.hubble.wire import go_dumps
 
 
 class Conn:
@@ -28,7 +28,7 @@ class Conn:
     def send(self, message: dict[str, Any], stream: str | None = None) -> None:
         if stream is not None and self.faults.is_stalled(stream):
             return
-        self.queue.put_nowait(json.dumps(message))
+        self.queue.put_nowait(go_dumps(message))
 
     async def _write(self) -> None:
         try:

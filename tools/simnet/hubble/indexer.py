@@ -1,7 +1,8 @@
 """Minimal indexer API (HUBBLE_INDEXER_API_URL): candles, funding and open interest.
 
 Answers are built from the trades the node has seen (PositionModified logs of
-the simulated chain); funding is not modelled, so rates are zero.
+the simulated chain); funding rates are the simulated rate (knob funding_rate).
+The indexer's response shapes are not documented anywhere public: unconfirmed.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _INTERVALS = {"1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 360
 class Indexer:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.funding_rate = 0.0
         self.trades: dict[int, list[tuple[int, float, float]]] = {m.market_id: [] for m in C.MARKETS}  # ts, px, size
 
     def record(self, market: int, timestamp: int, price: float, size: float) -> None:
@@ -55,11 +57,11 @@ class Indexer:
 
     async def predicted_funding(self, request: web.Request) -> web.Response:
         self._market(request)
-        return web.json_response({"data": {"fundingRate": 0.0, "nextFundingTime": int(time.time()) // 3600 * 3600 + 3600}})
+        return web.json_response({"data": {"fundingRate": self.funding_rate, "nextFundingTime": int(time.time()) // 3600 * 3600 + 3600}})
 
     async def funding(self, request: web.Request) -> web.Response:
         self._market(request)
-        return web.json_response({"data": {"fundingRate": 0.0, "timestamp": int(request.query.get("timestamp", 0))}})
+        return web.json_response({"data": {"fundingRate": self.funding_rate, "timestamp": int(request.query.get("timestamp", 0))}})
 
     async def open_interest(self, request: web.Request) -> web.Response:
         market = self._market(request)

@@ -1,41 +1,58 @@
-"""JSON-RPC methods of the simulated node (shared by HTTP and websocket)."""
+"""JSON-RPC methods of the simulated node (shared by HTTP and websocket).
+
+Sources (hubblenet plugin/evm/orderbook): trading_apis.go (GetMarginAndPositions,
+GetTradingOrderBookDepth, GetOrderStatus), service.go (GetDepthForMarket,
+GetOpenOrders), testing_apis.go + precompile/contracts/bibliophile/api.go
+(GetClearingHouseVars), eth/api.go GetTransactionStatus. Go maps are iterated in
+random order: depth rows, open orders and positions come unsorted (seeded here).
+"""
 from __future__ import annotations
 
+import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
 from eth_utils import to_checksum_address
 
 from tools.simnet.hubble import constants as C
-from tools.simnet.hubble.chain import BASE_FEE, PRIORITY_FEE
-from tools.simnet.hubble.node import HubbleNode, RpcError
-from tools.simnet.hubble.wire import depth_rows, market_of, to_decimal_str
+from tools.simnet.hubble.access import ChainFlags
+from tools.simnet.hubble.abi import Contracts
+from tools.simnet.hubble.chain import Chain, ChainError
+from tools.simnet.hubble.engine import ONE, Engine, notional_of
+from tools.simnet.hubble.memdb import NodeIndex
+from tools.simnet.hubble.node import HubbleNode
+from tools.simnet.hubble.wire import depth_map, depth_rows, go_hex, market_of, to_decimal_str
 
-BALANCE = 1000 * 10 ** 18   # native balance reported for any address
+RpcError = ChainError
+T = TypeVar("T")
+STATUS_NAMES = {C.STATUS_PLACED: "NEW", C.STATUS_FILLED: "FILLED", C.STATUS_CANCELLED: "CANCELED"}
 
 
 class RpcMethods:
-    def __init__(self, node: HubbleNode):
-        self.node = node
-        self.engine = node.engine
-        self.chain = node.chain
+    def __init__(self, node: HubbleNode, contracts: Contracts, flags: ChainFlags, seed: int,
+                 clock: Callable[[], float] = time.time):
+        self.node, self.contracts, self.flags, self.clock = node, contracts, flags, clock
+        self.engine: Engine = node.engine
+        self.chain: Chain = node.chain
+        self.index: NodeIndex = node.index
+        self.rng = random.Random(f"{seed}:hubble:go-map-order")
         self.table: dict[str, Callable[..., Any]] = {
             "eth_chainId": lambda: hex(C.CHAIN_ID),
             "net_version": lambda: str(C.CHAIN_ID),
-            "web3_clientVersion": lambda: "simnet-hubble/v0.1",
-            "eth_blockNumber": lambda: hex(self.chain.head.number),
+            "web3_clientVersion": lambda: "simnet-hubble/v0.2",
+            "eth_blockNumber": lambda: hex(self.chain.accepted),
             "eth_getBlockByNumber": self.get_block_by_number,
             "eth_getBlockByHash": self.get_block_by_hash,
-            "eth_getTransactionCount": lambda addr, tag="latest": hex(self.chain.next_nonce(addr)),
-            "eth_getBalance": lambda addr, tag="latest": hex(BALANCE),
-            "eth_gasPrice": lambda: hex(BASE_FEE + PRIORITY_FEE),
-            "eth_maxPriorityFeePerGas": lambda: hex(PRIORITY_FEE),
+            "eth_getTransactionCount": self.transaction_count,
+            "eth_getBalance": lambda addr, tag="latest": hex(self.chain.balance(addr)),
+            "eth_gasPrice": lambda: hex(C.BASE_FEE + C.PRIORITY_FEE),
+            "eth_maxPriorityFeePerGas": lambda: hex(C.PRIORITY_FEE),
             "eth_feeHistory": self.fee_history,
             "eth_estimateGas": lambda tx, tag=None: hex(300_000),
             "eth_getCode": lambda addr, tag="latest": "0x01",
             "eth_call": self.call,
             "eth_sendRawTransaction": self.node.send_raw_transaction,
-            "eth_getTransactionReceipt": lambda h: self.chain.receipts.get(h.lower()),
+            "eth_getTransactionReceipt": self.chain.receipt,
             "eth_getTransactionByHash": self.get_transaction,
             "eth_getTransactionStatus": self.transaction_status,
             "eth_getLogs": self.chain.get_logs,
@@ -57,26 +74,47 @@ class RpcMethods:
         except TypeError as exc:
             raise RpcError(f"invalid argument: {exc}", -32602) from None
 
+    def go_order(self, items: Iterable[T]) -> list[T]:
+        """The iteration order of a Go map: unspecified (seeded shuffle)."""
+        out = list(items)
+        self.rng.shuffle(out)
+        return out
+
     # ---- eth -----------------------------------------------------------------
     def get_block_by_number(self, tag: str, full: bool = False) -> dict[str, Any] | None:
-        block = self.chain.block_by_number(tag)
+        block = self.chain.visible_block(self.chain.resolve(tag))
         return self.chain.block_json(block, full) if block else None
 
     def get_block_by_hash(self, block_hash: str, full: bool = False) -> dict[str, Any] | None:
         for block in reversed(self.chain.blocks):
             if block.hash == block_hash.lower():
+                if not block.accepted:
+                    raise RpcError("cannot query unfinalized data")
                 return self.chain.block_json(block, full)
         return None
 
+    def transaction_count(self, address: str, tag: str = "latest") -> str:
+        if tag == "pending":
+            return hex(self.chain.pending_nonce(address))
+        return hex(self.chain.next_nonce(address, accepted=True))
+
     def get_transaction(self, tx_hash: str) -> dict[str, Any] | None:
-        tx = self.chain.txs.get(tx_hash.lower())
-        return self.chain.tx_json(tx) if tx else None
+        found = self.chain.lookup(tx_hash)
+        if found is not None and found[0].accepted:
+            return self.chain.tx_json(found[1], found[0])
+        for queue in self.chain.pool.by_sender.values():
+            for tx in queue.values():
+                if tx.hash == tx_hash.lower():
+                    return self.chain.tx_json(tx, None)
+        return None
 
     def transaction_status(self, tx_hash: str) -> dict[str, Any]:
-        receipt = self.chain.receipts.get(tx_hash.lower())
-        if receipt is None:
+        """eth/api.go GetTransactionStatus: ACCEPTED, HEAD_BLOCK (built, not accepted) or NOT_FOUND."""
+        found = self.chain.lookup(tx_hash)
+        if found is None:
             return {"status": "NOT_FOUND"}
-        return {"status": "ACCEPTED", "blockNumber": int(receipt["blockNumber"], 16)}
+        block = found[0]
+        return {"status": "ACCEPTED" if block.accepted else "HEAD_BLOCK", "blockNumber": block.number}
 
     def fee_history(self, count: Any, newest: str = "latest", percentiles: list | None = None) -> dict[str, Any]:
         n = int(count, 16) if isinstance(count, str) else int(count)
@@ -84,21 +122,21 @@ class RpcMethods:
         head = self.chain.resolve(newest)
         oldest = max(0, head - n + 1)
         blocks = head - oldest + 1
-        return {"oldestBlock": hex(oldest), "baseFeePerGas": [hex(BASE_FEE)] * (blocks + 1),
+        return {"oldestBlock": hex(oldest), "baseFeePerGas": [hex(C.BASE_FEE)] * (blocks + 1),
                 "gasUsedRatio": [0.5] * blocks,
-                "reward": [[hex(PRIORITY_FEE)] * len(percentiles or [])] * blocks}
+                "reward": [[hex(C.PRIORITY_FEE)] * len(percentiles or [])] * blocks}
 
     def call(self, tx: dict[str, Any], tag: Any = "latest") -> str:
         to = (tx.get("to") or "").lower()
         data = bytes.fromhex((tx.get("data") or tx.get("input") or "0x")[2:])
-        decoded = self.node.contracts.decode_call(to, data)
+        decoded = self.contracts.decode_call(to, data)
         if decoded is None:
             raise RpcError("execution reverted", 3)
         fn, args = decoded
         values = self._view(to, fn.name, args)
         if values is None:
             raise RpcError("execution reverted", 3)
-        return "0x" + self.node.contracts.encode_result(to, fn.name, values).hex()
+        return "0x" + self.contracts.encode_result(to, fn.name, values).hex()
 
     def _view(self, to: str, name: str, args: tuple) -> tuple | None:
         amms = {m.amm_address: m for m in C.MARKETS}
@@ -126,75 +164,85 @@ class RpcMethods:
             return ((block, filled, status),)
         return ((filled, status),)
 
-    # ---- hubble --------------------------------------------------------------
+    # ---- trading / orderbook -------------------------------------------------------
     def margin_and_positions(self, trader: str) -> dict[str, Any]:
-        acct = self.engine.account(to_checksum_address(trader))
-        available_base = acct.margin
+        """GetMarginAndPositions: memdb margin net of pending funding, positions valued at the mid price."""
+        view = self.index.trader(to_checksum_address(trader))
+        if view is None:
+            raise RpcError("trader not found")
+        if self.flags.settled and view.positions:
+            # GetMidPrices lists active markets only (none once settled): the handler indexes past it
+            raise RpcError("method handler crashed", -32603)
+        margin = view.margin - view.pending_funding
         positions = []
-        for market, pos in sorted(acct.positions.items()):
+        for market, pos in self.go_order(view.positions.items()):
             mid = self.engine.mid_price(market)
-            notional = abs(pos.size) * mid // C.SIZE_SCALE
-            upnl = self.engine.unrealized_pnl(pos, mid)
-            mf = (available_base + upnl) * C.PRICE_SCALE // notional if notional else 0
+            notional = notional_of(pos.size, mid)
+            upnl = mf = 0
+            if notional:
+                upnl = notional - pos.open_notional if pos.size > 0 else pos.open_notional - notional
+                mf = (margin + upnl) * C.PRICE_SCALE // notional
             positions.append({
                 "market": market, "openNotional": to_decimal_str(pos.open_notional, 6),
-                "size": to_decimal_str(pos.size, 18), "unrealisedFunding": to_decimal_str(0, 6),
-                "liquidationThreshold": to_decimal_str(abs(pos.size) // 4, 18),
+                "size": to_decimal_str(pos.size, 18), "unrealisedFunding": to_decimal_str(pos.unrealised_funding, 6),
+                "liquidationThreshold": to_decimal_str(pos.liquidation_threshold, 6),
                 "notionalPosition": to_decimal_str(notional, 6), "unrealisedProfit": to_decimal_str(upnl, 6),
                 "marginFraction": to_decimal_str(mf, 6), "liquidationPrice": "0",
                 "markPrice": to_decimal_str(mid, 6)})
-        return {"margin": to_decimal_str(acct.margin, 6), "reservedMargin": to_decimal_str(acct.reserved, 6),
+        return {"margin": to_decimal_str(margin, 6), "reservedMargin": to_decimal_str(view.reserved, 6),
                 "positions": positions}
 
     def clearing_house_vars(self, trader: str | None = None) -> dict[str, Any]:
+        """bibliophile.GetClearingHouseVariables at the last accepted block (JSON numbers)."""
         params = self.engine.params
-        acct = self.engine.account(to_checksum_address(trader)) if trader else None
-        notional = 0
-        if acct:
-            notional = sum(abs(p.size) * self.engine.mid_price(m) // C.SIZE_SCALE for m, p in acct.positions.items())
+        active = [] if self.flags.settled else list(C.MARKETS)
+        view = self.index.trader(to_checksum_address(trader)) if trader else None
+        notional = upnl = funding = 0
+        sizes = []
+        for market in C.MARKETS:
+            pos = view.positions.get(market.market_id) if view else None
+            sizes.append(pos.size if pos else 0)
+            if pos and pos.size:
+                price = self.engine.index_prices[market.market_id]
+                notional += notional_of(pos.size, price)
+                upnl += self.engine.unrealized_pnl(pos, price)   # type: ignore[arg-type]
+                funding += (self.index.cumulative[market.market_id] - pos.last_cpf) * pos.size // ONE
         return {
             "maintenance_margin": params.maintenance_margin, "min_allowable_margin": params.min_allowable_margin,
-            "taker_fee": params.taker_fee_ppm, "amms": [to_checksum_address(m.amm_address) for m in C.MARKETS],
-            "active_markets_count": len(C.MARKETS), "notional_position": notional,
-            "margin": acct.margin if acct else 0, "total_funding": 0,
-            "underlying_prices": [self.engine.index_prices[m.market_id] for m in C.MARKETS],
-            "position_sizes": [acct.positions[m.market_id].size if acct and m.market_id in acct.positions else 0
-                               for m in C.MARKETS],
+            "taker_fee": params.taker_fee_ppm, "amms": [go_hex(m.amm_address) for m in active],
+            "active_markets_count": len(active), "notional_position": notional,
+            "margin": (view.margin + upnl) if view else 0, "total_funding": funding,
+            "underlying_prices": [self.engine.index_prices[m.market_id] for m in active],
+            "position_sizes": sizes,
         }
 
     def _depth(self, market: int) -> tuple[dict[int, int], dict[int, int]]:
         if market_of(market) is None:
             return {}, {}
-        book = self.engine.books[market]
-        return book.bids.depth(), book.asks.depth()
+        book, now = self.engine.books[market], int(self.clock())
+        return (dict(self.go_order(book.bids.depth(now).items())),
+                dict(self.go_order(book.asks.depth(now).items())))
 
     def order_book_depth(self, market: int) -> dict[str, Any]:
         bids, asks = self._depth(int(market))
-        # the node leaves symbol, E and lastUpdateId unset (zero)
-        return {"lastUpdateId": 0, "E": 0, "T": int(time.time()), "symbol": 0,
-                "bids": depth_rows(bids, True), "asks": depth_rows(asks, False)}
+        # the node leaves symbol, E and lastUpdateId unset (zero); empty sides are null
+        return {"lastUpdateId": 0, "E": 0, "T": int(self.clock()), "symbol": 0,
+                "bids": depth_rows(bids), "asks": depth_rows(asks)}
 
     def depth_for_market(self, market: int) -> dict[str, Any]:
         bids, asks = self._depth(int(market))
-        return {"market": int(market), "longs": {str(p): str(q) for p, q in bids.items()},
-                "shorts": {str(p): str(q) for p, q in asks.items()}}
+        return {"market": int(market), "longs": depth_map(bids), "shorts": depth_map(asks)}
 
     def open_orders(self, trader: str, market_str: str = "") -> dict[str, Any]:
+        """GetOpenOrders: the trader's *limit* orders still in the memdb (GetOpenOrdersForTraderByType Limit)."""
         market: int | None = None
         if market_str not in ("", None):
             try:
                 market = int(market_str)
             except (TypeError, ValueError):
                 raise RpcError("invalid market") from None
-        # hubblenet's GetOpenOrders (as read) lists only "limit" orders; option open_orders_types
-        # ("all" by default, or "limit") chooses between that and every open order of the trader
-        kinds = None if self.node.options.get("open_orders_types", "all") == "all" else {"limit"}
         rows = []
-        for order in self.engine.orders.values():
-            if order.status != C.STATUS_PLACED or not order.in_book or order.trader.lower() != trader.lower():
-                continue
-            if kinds is not None and order.kind not in kinds:
-                continue
+        for order in self.go_order(self.index.limit_orders(to_checksum_address(trader))):
             if market is not None and order.market != market:
                 continue
             sign = 1 if order.is_long else -1
@@ -205,15 +253,19 @@ class RpcMethods:
         return {"Orders": rows}
 
     def order_status(self, order_id: str) -> dict[str, Any]:
-        order = self.engine.orders.get(order_id.lower())
-        if order is None or order.status != C.STATUS_PLACED or not order.in_book:
+        """GetOrderStatus of any order still in the memdb (PARTIALLY_FILLED whenever something filled)."""
+        order = self.index.order(order_id)
+        if order is None:
             raise RpcError("order not found")
-        status = "PARTIALLY_FILLED" if order.filled else "NEW"
-        block_time = self.chain.blocks[min(order.block, self.chain.head.number)].timestamp
-        update_time = self.chain.blocks[min(order.update_block, self.chain.head.number)].timestamp
+        status = "PARTIALLY_FILLED" if order.filled else STATUS_NAMES.get(order.status, "")
+        update_block = order.block if order.status == C.STATUS_PLACED else order.update_block
         return {"executedQty": to_decimal_str(order.filled, 18), "orderId": order.id,
                 "origQty": to_decimal_str(abs(order.qty), 18), "price": to_decimal_str(order.price, 6),
                 "reduceOnly": order.reduce_only, "postOnly": order.post_only,
                 "positionSide": "LONG" if order.is_long else "SHORT", "status": status,
-                "symbol": order.market, "time": block_time, "type": "LIMIT_ORDER",
-                "updateTime": update_time, "salt": order.salt}
+                "symbol": order.market, "time": self._block_time(order.block), "type": "LIMIT_ORDER",
+                "updateTime": self._block_time(update_block), "salt": order.salt}
+
+    def _block_time(self, number: int) -> int:
+        """BlockByNumber's time, 0 when the block is not accepted yet (the node ignores the error)."""
+        return self.chain.blocks[number].timestamp if number <= self.chain.accepted else 0

@@ -1,4 +1,8 @@
-"""The "hubble" venue: one port serving JSON-RPC (/rpc), websocket (/ws) and the indexer (/indexer)."""
+"""The "hubble" venue: one port serving JSON-RPC (/rpc), websocket (/ws) and the indexer (/indexer).
+
+Knobs (SimConfig.venue_options["hubble"] / ``--set hubble.KEY=VALUE``) are listed
+with their sources in docs/simnet/hubble.md; control actions live in control.py.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -13,22 +17,42 @@ from eth_utils import to_checksum_address
 
 from tools.simnet.core import Venue
 from tools.simnet.hubble import constants as C
-from tools.simnet.hubble.activity import Activity, ActivityParams, peek_next, round_size
-from tools.simnet.hubble.chain import Chain
+from tools.simnet.hubble.abi import Contracts
+from tools.simnet.hubble.access import ChainFlags
+from tools.simnet.hubble.activity import Activity, ActivityParams, peek_next
+from tools.simnet.hubble.builder import BlockBuilder, BuilderParams
+from tools.simnet.hubble.chain import Chain, ChainError
+from tools.simnet.hubble.control import HubbleControl
 from tools.simnet.hubble.engine import Engine, EngineParams
+from tools.simnet.hubble.eventlog import EventLog
 from tools.simnet.hubble.feeds import Conn, Feeds, parse_go_duration
 from tools.simnet.hubble.indexer import Indexer
-from tools.simnet.hubble.node import HubbleNode, RpcError
+from tools.simnet.hubble.memdb import NodeIndex
+from tools.simnet.hubble.node import HubbleNode
 from tools.simnet.hubble.rpc import RpcMethods
-from tools.simnet.hubble.wire import depth_rows
+from tools.simnet.hubble.txexec import TxExecutor
+from tools.simnet.hubble.wire import depth_map, depth_rows, go_dumps
 from tools.simnet.markets import MARKETS as REFERENCE_MARKETS
 
 log = logging.getLogger("simnet.hubble")
+RpcError = ChainError
 
 
-def bps_to_ppm(bps: Any) -> int:
-    """Fee in bps -> parts per million of notional, exactly."""
-    return int(Decimal(str(bps)) * 100)
+def scaled(value: Any, scale: int = C.PRICE_SCALE) -> int:
+    """A decimal knob -> integer (1e6 by default), exactly."""
+    return int(Decimal(str(value)) * scale)
+
+
+def engine_params(options: dict[str, Any], initial_margin: float) -> EngineParams:
+    return EngineParams(
+        initial_margin=scaled(initial_margin),
+        maker_fee_ppm=scaled(options.get("maker_fee_bps", 0), 100),
+        taker_fee_ppm=scaled(options.get("taker_fee_bps", 5), 100),
+        # unconfirmed: no public source gives mainnet's minAllowableMargin; 0.1 (10x) is deliberately
+        # not the bot's default 1/leverage = 0.2, so code that assumes one or the other shows up
+        min_allowable_margin=scaled(options.get("min_allowable_margin", 0.1)),
+        maintenance_margin=scaled(options.get("maintenance_margin", 0.05)),          # unconfirmed
+        max_liquidation_ratio=scaled(options.get("max_liquidation_ratio", 0.25)))    # unconfirmed
 
 
 class HubbleVenue(Venue):
@@ -37,22 +61,30 @@ class HubbleVenue(Venue):
     def __init__(self, net: Any):
         super().__init__(net)
         o = self.options
-        params = EngineParams(
-            initial_margin=int(Decimal(str(net.config.initial_margin)) * C.PRICE_SCALE),
-            maker_fee_ppm=bps_to_ppm(o.get("maker_fee_bps", 0)),
-            taker_fee_ppm=bps_to_ppm(o.get("taker_fee_bps", 5)),
-            min_allowable_margin=int(Decimal(str(o.get("min_allowable_margin", 0.2))) * C.PRICE_SCALE))
-        self.engine = Engine(params)
-        self.chain = Chain(net.config.seed)
+        self.engine = Engine(engine_params(o, net.config.initial_margin))
+        self.engine.unfunded.update(to_checksum_address(a) for a in o.get("unfunded_traders", []))
+        self.flags = ChainFlags(restricted_invites=bool(o.get("restricted_invites", False)),
+                                referred={a.lower() for a in o.get("referred_traders", [])})
+        self.chain = Chain(net.config.seed, scaled(o.get("gas_balance", 100), 10 ** 18))
+        self.index = NodeIndex(self.engine)
         self.feeds = Feeds(self.faults)
         self.indexer = Indexer(self.engine)
-        self.node = HubbleNode(self.engine, self.chain, self.faults, o, self._publish)
-        self.rpc = RpcMethods(self.node)
+        contracts = Contracts()
+        self.node = HubbleNode(self.engine, self.chain, self.index, self.flags, self.faults, self._publish,
+                               on_tx=lambda: self.builder.wake())
+        self.executor = TxExecutor(self.engine, self.flags, self.faults, o, contracts)
+        self.builder = BlockBuilder(self.engine, self.chain, self.index, self.executor, EventLog(contracts),
+                                    self.flags, self._publish, BuilderParams.from_options(o))
+        self.node.on_crossed_ioc = self._trigger_matching
+        self.indexer.funding_rate = self.builder.params.funding_rate
+        self.rpc = RpcMethods(self.node, contracts, self.flags, net.config.seed)
         self.activity = Activity(self.engine, self.rng, ActivityParams.from_options(o), self._background_take)
+        self.controls = HubbleControl(self)
         self.prices: dict[int, float] = {}
         self._seen: deque[dict[str, float]] = deque()
         self._conns: set[Conn] = set()
         self._peeked: dict[str, float] = {}
+        self._tasks: list[asyncio.Task] = []
 
     # ---- venue hooks ---------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
@@ -72,16 +104,29 @@ class HubbleVenue(Venue):
     async def on_start(self) -> None:
         self._update_prices(self.net.path.prices())
         self.activity.refresh_makers(self.prices, force=True)
+        self._tasks = [asyncio.create_task(self.builder.run()), asyncio.create_task(self._sanitary())]
 
     async def on_stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for conn in list(self._conns):
             conn.close()
+
+    async def _sanitary(self) -> None:
+        """matching_pipeline.go SanitaryTicker (1 s): expired signed orders leave with OrderExpired."""
+        interval = float(self.options.get("sanitary_interval_s", 1.0))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.node.sweep_expired()
+            except Exception:  # noqa: BLE001 - the ticker must keep running
+                log.exception("hubble expiry sweep failed")
 
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
         try:
             self._update_prices(prices)
             self._peeked = {}
-            self.engine.expire(int(self.engine.clock()))
             self.activity.refresh_makers(self.prices)
             self.activity.run_takers(self.net.config.path.dt, self.prices, self._next_move)
         except Exception:  # noqa: BLE001 - a bad tick must not stop the shared tick loop
@@ -112,42 +157,23 @@ class HubbleVenue(Venue):
         return self._peeked[symbol]
 
     def _background_take(self, market_id: int, buy: bool, size: int) -> Any:
-        return self.node.market_take(market_id, buy, size)
+        return self.builder.request_take(market_id, buy, size, None)
+
+    def _trigger_matching(self) -> None:
+        self.builder.trigger_matching = True
+        self.builder.wake()
 
     def _publish(self, kind: str, key: Any, event: dict[str, Any]) -> None:
-        if kind == "market" and event["BlockStatus"] == "head":
+        if kind == "market" and event["BlockStatus"] == "accepted":   # the indexer reads accepted blocks
             self.indexer.record(key, event["Timestamp"], event["Price"], event["Size"])
         self.feeds.publish(kind, key, event)
 
     # ---- control -------------------------------------------------------------
     async def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        if action == "take":
-            return self._control_take(**params)
-        if action == "requote":
-            self.activity.refresh_makers(self.prices, force=True)
-            return {}
-        if action == "fund":
-            acct = self.engine.account(_checksum(params["trader"]))
-            acct.margin += int(Decimal(str(params["amount"])) * C.PRICE_SCALE)
-            return {"margin": acct.margin / C.PRICE_SCALE}
-        if action == "account":
-            return self.rpc.margin_and_positions(params["trader"])
-        if action == "prices":
-            return {"prices": dict(self.prices)}
+        handled = await self.controls.apply(action, params)
+        if handled is not None:
+            return handled
         return await self.faults.apply(action, params)
-
-    def _control_take(self, market: Any, side: str, size: float | None = None, size_usd: float | None = None,
-                      price: float | None = None) -> dict[str, Any]:
-        market_id = _market_id(market)
-        spec = C.MARKETS[market_id]
-        if size is None:
-            size = float(size_usd or 0) / self.prices[market_id]
-        qty = round_size(float(size), spec) if size > 0 else 0
-        buy = side.lower() in ("buy", "long", "bid")
-        limit = int(Decimal(str(price)) * C.PRICE_SCALE) if price is not None else None
-        result = self.node.market_take(market_id, buy, qty, limit)
-        result["size"] = qty / C.SIZE_SCALE
-        return result
 
     # ---- HTTP JSON-RPC -------------------------------------------------------
     async def _http(self, request: web.Request) -> web.StreamResponse:
@@ -180,9 +206,9 @@ class HubbleVenue(Venue):
             return _error(req_id, exc.code, exc.message)
         except (KeyError, ValueError, TypeError, IndexError) as exc:
             return _error(req_id, -32602, f"invalid argument: {exc}")
-        except Exception as exc:  # noqa: BLE001 - the node answers every request
+        except Exception:  # noqa: BLE001 - geth answers a crashed handler this way (rpc/service.go)
             log.exception("hubble rpc %s failed", req.get("method"))
-            return _error(req_id, -32603, str(exc))
+            return _error(req_id, -32603, "method handler crashed")
         return {"jsonrpc": "2.0", "id": req_id, "result": result}
 
     # ---- websocket -----------------------------------------------------------
@@ -243,43 +269,35 @@ class HubbleVenue(Venue):
         if namespace == "trading" and stream == "streamMarketTrades":
             self.faults.track(conn.ws, "market")
             return self.feeds.subscribe_market(conn, int(args[0]), str(args[1]) if len(args) > 1 else "head")
-        if namespace == "trading" and stream == "streamDepthUpdateForMarket":
-            market = int(args[0])
-            self.faults.track(conn.ws, "depth")
-            interval = float(self.options.get("depth_interval_s", 1.0))
-            return self.feeds.start_depth(conn, "trading", interval, lambda: self.rpc._depth(market),
-                                          lambda b, a: {"T": int(self.engine.clock()), "s": market,
-                                                        "b": depth_rows(b, True), "a": depth_rows(a, False)})
-        if namespace == "orderbook" and stream == "streamDepthUpdateForMarketAndFreq":
-            market = int(args[0])
+        if stream in ("streamDepthUpdateForMarket", "streamDepthUpdateForMarketAndFreq"):
+            return self._subscribe_depth(conn, namespace, stream, args)
+        raise RpcError(f'no "{stream}" subscription in {namespace} namespace', -32601)
+
+    def _subscribe_depth(self, conn: Conn, namespace: str, stream: str, args: list[Any]) -> str:
+        """service.go / trading_apis.go StreamDepthUpdateForMarket(AndFreq): changed levels per tick."""
+        market = int(args[0])
+        interval = float(self.options.get("depth_interval_s", 1.0))     # the node's ticker: 1 s
+        if stream == "streamDepthUpdateForMarketAndFreq":
+            if namespace != "orderbook":
+                raise RpcError(f'no "{stream}" subscription in {namespace} namespace', -32601)
             freq = str(args[1]) if len(args) > 1 and args[1] else "1s"
             interval = parse_go_duration(freq)
             if interval is None or interval <= 0:
                 raise RpcError(f"invalid update frequency {freq}")
-            self.faults.track(conn.ws, "depth")
-            return self.feeds.start_depth(conn, "orderbook", interval, lambda: self.rpc._depth(market),
-                                          lambda b, a: {"market": market,
-                                                        "longs": {str(p): str(q) for p, q in b.items()},
-                                                        "shorts": {str(p): str(q) for p, q in a.items()}})
-        raise RpcError(f'no "{stream}" subscription in {namespace} namespace', -32601)
+        self.faults.track(conn.ws, "depth")
+        snapshot = lambda: self.rpc._depth(market)   # noqa: E731
+        if namespace == "trading":
+            render = lambda b, a: {"T": int(self.engine.clock()), "s": market,   # noqa: E731
+                                   "b": depth_rows(dict(self.rpc.go_order(b.items()))),
+                                   "a": depth_rows(dict(self.rpc.go_order(a.items())))}
+        else:
+            render = lambda b, a: {"market": market, "longs": depth_map(b), "shorts": depth_map(a)}  # noqa: E731
+        return self.feeds.start_depth(conn, namespace, interval, snapshot, render)
 
 
 def _json(body: Any) -> web.Response:
-    return web.Response(text=json.dumps(body), content_type="application/json")
+    return web.Response(text=go_dumps(body), content_type="application/json")
 
 
 def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": req_id, "error": {"code": code, "message": message}}
-
-
-def _checksum(address: str) -> str:
-    return to_checksum_address(address)
-
-
-def _market_id(market: Any) -> int:
-    if isinstance(market, int) or (isinstance(market, str) and market.isdigit()):
-        return int(market)
-    for m in C.MARKETS:
-        if m.symbol == str(market).upper() or m.name == market:
-            return m.market_id
-    raise KeyError(f"unknown hubble market {market!r}")
