@@ -57,13 +57,10 @@ async def run_late(late: LateExecution, transport: asyncio.BaseTransport | None,
             return
         log.info("late execution ran: %s", outcome)
 
-    if late.mode == "drop":
-        if transport is not None:
-            transport.close()
-        task = asyncio.create_task(later())
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-        return
-    await later()
+    task = asyncio.create_task(later())
+    pending.add(task)
+    task.add_done_callback(pending.discard)
+    if late.mode == "hang":
+        await asyncio.shield(task)
     if transport is not None:
         transport.close()

@@ -15,7 +15,7 @@ min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
 Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], late_execution
-[seconds, count=1, mode=drop|hang], plus the generic ones of tools.simnet.faults.
+[seconds, count=1, mode=drop|hang], late_execution_status, plus the generic ones of tools.simnet.faults.
 """
 from __future__ import annotations
 
@@ -143,6 +143,8 @@ class HyperliquidVenue(Venue):
         if action == "late_execution":
             self.late = delivery.arm(params)
             return {"armed": self.late.remaining, "seconds": self.late.seconds, "mode": self.late.mode}
+        if action == "late_execution_status":
+            return {"armed": self.late.remaining if self.late else 0, "pending": len(self._late_tasks)}
         if action == "clear":
             self.late = None
         return await super().control(action, params)
