@@ -325,3 +325,54 @@ def test_expired_action_is_refused(hl: HL) -> None:
     assert answer["status"] == "err" and "expired" in answer["response"]
     hl.exchange.set_expires_after(get_timestamp_ms() + 60_000)
     assert hl.exchange.update_leverage(5, "ETH")["status"] == "ok"
+
+
+# ---- the $10 minimum and the records refused orders leave --------------------------------------
+def test_minimum_value_is_priced_at_the_first_crossing_price_not_the_limit(hl: HL) -> None:
+    bid, _ = best(hl, "AVAX")
+    size = (Decimal(10) / bid).quantize(Decimal("0.01")) + Decimal("0.01")      # just above $10 at the touch
+    limit = (bid * Decimal("0.95")).quantize(Decimal("0.01"))                    # below $10 at the limit
+    assert size * bid >= 10 > size * limit
+    filled = only_status(hl.exchange.order("AVAX", False, float(size), float(limit), IOC))["filled"]
+    assert Decimal(filled["totalSz"]) == size
+    small = size - Decimal("0.02")                                               # below $10 at the touch
+    cloid = Cloid.from_int(0x5A11)
+    status = only_status(hl.exchange.order("AVAX", False, float(small), float(limit), IOC, cloid=cloid))
+    assert status == {"error": "Order must have minimum value of $10. asset=2"}
+    assert hl.info.query_order_by_cloid(hl.address, cloid)["order"]["status"] == "minTradeNtlRejected"
+
+
+def test_an_ioc_without_liquidity_is_reported_before_the_minimum(hl: HL) -> None:
+    bid, _ = best(hl, "AVAX")
+    status = only_status(hl.exchange.order("AVAX", True, 0.01, float((bid * Decimal("0.9")).quantize(Decimal("0.01"))),
+                                           IOC))
+    assert status == {"error": "Order could not immediately match against any resting orders. asset=2"}
+
+
+def test_refused_orders_keep_a_terminal_status_static_ones_do_not(hl: HL) -> None:
+    bid, ask = best(hl, "ETH")
+    cases = [(Cloid.from_int(1), ("ETH", 0.01, float(bid - 10), IOC), "iocCancelRejected"),
+             (Cloid.from_int(2), ("ETH", 0.01, float(ask), ALO), "badAloPxRejected"),
+             (Cloid.from_int(3), ("ETH", 100, float(bid - 10), GTC), "perpMarginRejected"),
+             (Cloid.from_int(4), ("SOL", 1, 140.1234, GTC), "tickRejected")]
+    for cloid, (coin, sz, px, tif), expected in cases:
+        assert "error" in only_status(hl.exchange.order(coin, True, sz, px, tif, cloid=cloid))
+        record = hl.info.query_order_by_cloid(hl.address, cloid)["order"]
+        assert record["status"] == expected and record["order"]["sz"] == record["order"]["origSz"]
+    reduce_cloid = Cloid.from_int(5)
+    hl.exchange.order("ETH", False, 0.01, 2000.0, IOC, reduce_only=True, cloid=reduce_cloid)
+    assert hl.info.query_order_by_cloid(hl.address, reduce_cloid)["order"]["status"] == "reduceOnlyRejected"
+    static = Cloid.from_int(6)
+    assert only_status(hl.exchange.order("ETH", True, 0.00001, 3000.0, GTC, cloid=static))["error"].startswith(
+        "Order has invalid size.")
+    assert hl.info.query_order_by_cloid(hl.address, static) == {"status": "unknownOid"}
+    statuses_seen = {o["status"] for o in hl.info.historical_orders(hl.address)}
+    assert {"iocCancelRejected", "badAloPxRejected", "perpMarginRejected", "reduceOnlyRejected"} <= statuses_seen
+
+
+def test_a_partly_filled_ioc_ends_filled(hl: HL) -> None:
+    hl.control("set_flag", name="partial_fill", value=0.5)
+    cloid = Cloid.from_int(0x9)
+    filled = only_status(hl.exchange.order("ETH", True, 0.2, 3100.0, IOC, cloid=cloid))["filled"]
+    assert filled["totalSz"] == "0.1"
+    assert hl.info.query_order_by_cloid(hl.address, cloid)["order"]["status"] == "filled"

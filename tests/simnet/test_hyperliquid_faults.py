@@ -6,11 +6,16 @@ from decimal import Decimal
 
 import pytest
 import requests
+from hyperliquid.api import API
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError, ServerError
+from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
+from hyperliquid.utils.types import Cloid
 
-from tests.simnet.hyperliquid_helpers import HL, IOC, hl, make_hl, only_status, position, start_net  # noqa: F401
+from tests.simnet.hyperliquid_helpers import (  # noqa: F401
+    HL, IOC, hl, make_hl, only_status, position, start_net, wait_for,
+)
 
 
 def test_error_fault_answers_http_500_then_recovers(hl: HL) -> None:
@@ -128,5 +133,73 @@ def test_fund_signers_option_funds_an_unseen_signer() -> None:
         assert "filled" in only_status(stranger.market_open("AVAX", True, 1))
         state = hl.info.user_state(stranger.wallet.address)
         assert Decimal(state["marginSummary"]["accountValue"]) < 10000
+    finally:
+        net.stop()
+
+
+# ---- late execution (issue 10: an order whose outcome is unknown) --------------------------------
+def _usage(hl: HL) -> dict:
+    return hl.control("rate_limit_usage")["addresses"][hl.address.lower()]
+
+
+def test_late_execution_drops_the_answer_then_executes_after_the_delay(hl: HL) -> None:
+    cloid = Cloid.from_int(0xABC)
+    hl.control("late_execution", seconds=0.5)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        hl.exchange.order("ETH", True, 0.1, 3100.0, IOC, cloid=cloid)
+    assert hl.info.query_order_by_cloid(hl.address, cloid) == {"status": "unknownOid"}   # not yet known
+    assert position(hl, "ETH") is None
+    found = wait_for(lambda: hl.info.query_order_by_cloid(hl.address, cloid)["status"] == "order", timeout=5,
+                     what="the late order to execute")
+    assert found
+    assert hl.info.query_order_by_cloid(hl.address, cloid)["order"]["status"] == "filled"
+    assert position(hl, "ETH")["szi"] == "0.1"
+    assert "filled" in only_status(hl.exchange.market_open("ETH", True, 0.1))   # the fault was used up
+
+
+def test_late_execution_after_expires_after_is_refused_and_leaves_nothing(hl: HL) -> None:
+    cloid = Cloid.from_int(0xDEF)
+    hl.control("late_execution", seconds=0.4)
+    hl.exchange.set_expires_after(get_timestamp_ms() + 100)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        hl.exchange.order("ETH", True, 0.1, 3100.0, IOC, cloid=cloid)
+    hl.exchange.set_expires_after(None)
+    # the refused action still used 5x its address budget: that is how the test sees it ran
+    wait_for(lambda: _usage(hl)["nRequestsUsed"] == 5, timeout=5, what="the late action to be refused")
+    assert hl.info.query_order_by_cloid(hl.address, cloid) == {"status": "unknownOid"}
+    assert position(hl, "ETH") is None
+
+
+def test_late_execution_hang_mode_times_the_client_out(hl: HL) -> None:
+    cloid = Cloid.from_int(0x123)
+    hl.control("late_execution", seconds=0.6, mode="hang")
+    slow = Exchange(hl.wallet, hl.url, timeout=0.2)
+    with pytest.raises(requests.exceptions.Timeout):
+        slow.order("SOL", False, 1, 100.0, IOC, cloid=cloid)
+    wait_for(lambda: hl.info.query_order_by_cloid(hl.address, cloid)["status"] == "order", timeout=5,
+             what="the held order to execute")
+    assert position(hl, "SOL")["szi"] == "-1.0"
+
+
+def test_expired_action_consumes_its_nonce(hl: HL) -> None:
+    nonce = get_timestamp_ms()
+    action = {"type": "noop"}
+    sig = sign_l1_action(hl.wallet, action, None, nonce, nonce - 1000, False)
+    answer = API(hl.url).post("/exchange", {"action": action, "nonce": nonce, "signature": sig, "vaultAddress": None,
+                                            "expiresAfter": nonce - 1000})
+    assert answer == {"status": "err", "response": "Action already expired"}
+    assert "duplicate nonce" in hl.post_signed(hl.wallet, action, nonce=nonce)["response"]
+
+
+def test_cloid_visibility_delay_hides_fresh_orders_from_cloid_lookups() -> None:
+    net = start_net(cloid_visibility_delay_ms=300)
+    try:
+        hl = make_hl(net)
+        cloid = Cloid.from_int(0x77)
+        oid = only_status(hl.exchange.order("ETH", True, 0.1, 3100.0, IOC, cloid=cloid))["filled"]["oid"]
+        assert hl.info.query_order_by_cloid(hl.address, cloid) == {"status": "unknownOid"}
+        assert hl.info.query_order_by_oid(hl.address, oid)["status"] == "order"        # by oid: at once
+        wait_for(lambda: hl.info.query_order_by_cloid(hl.address, cloid)["status"] == "order", timeout=5,
+                 what="the cloid to become visible")
     finally:
         net.stop()

@@ -1,7 +1,7 @@
 """Accounts, positions, resting orders and cross/isolated margin arithmetic.
 
-All money is ``Decimal``. Mark price = the venue's mid. Funding is not
-simulated (cumFunding stays zero).
+All money is ``Decimal``. Mark price = the venue's mid. Funding payments
+(``funding.pay``) move cash and the positions' cumFunding.
 """
 from __future__ import annotations
 
@@ -56,6 +56,21 @@ class Order:
 class Position:
     szi: Decimal = ZERO
     entry_px: Decimal = ZERO
+    # cumFunding {allTime, sinceOpen, sinceChange} (docs info-endpoint/perpetuals, clearinghouseState).
+    # Unconfirmed sign: no source states it; simnet shows funding PAID as positive (the opposite of
+    # userFunding's usdc, where paid is negative).
+    funding_all: Decimal = ZERO
+    funding_open: Decimal = ZERO
+    funding_change: Decimal = ZERO
+
+    def add_funding(self, paid: Decimal) -> None:
+        self.funding_all += paid
+        self.funding_open += paid
+        self.funding_change += paid
+
+    def cum_funding(self) -> dict[str, str]:
+        return {"allTime": fmt.usd(self.funding_all), "sinceOpen": fmt.usd(self.funding_open),
+                "sinceChange": fmt.usd(self.funding_change)}
 
 
 @dataclass
@@ -72,8 +87,10 @@ class Account:
     leverage: dict[str, Leverage] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)   # open orders by oid
     fills: list[dict[str, Any]] = field(default_factory=list)
+    funding: list[dict[str, Any]] = field(default_factory=list)   # userFunding records, oldest first
     volume: Decimal = ZERO
-    n_requests: int = 0
+    n_requests: int = 0                   # address budget used (userRateLimit.nRequestsUsed)
+    last_throttled_pass: float | None = None   # monotonic time of the last request let through over the cap
     schedule_cancel_at: int | None = None
 
     def lev(self, asset: PerpAsset) -> Leverage:
@@ -130,6 +147,11 @@ class Account:
         pos.szi = start + signed
         if pos.szi == 0:
             pos.entry_px = ZERO
+        # sinceChange restarts at every size change, sinceOpen when a position opens or flips
+        # (unconfirmed for flips: the docs only name the fields)
+        pos.funding_change = ZERO
+        if start == 0 or (start > 0) != (pos.szi > 0):
+            pos.funding_open = ZERO
         self.cash += closed - fee
         self.volume += px * sz
         return start, closed, _direction(start, pos.szi)
@@ -171,7 +193,7 @@ class Account:
             "returnOnEquity": fmt.usd(roe, Decimal("1e-9")), "leverage": leverage,
             "liquidationPx": fmt.px(_round_sig(liq)) if liq is not None else None,
             "marginUsed": fmt.usd(margin), "maxLeverage": asset.max_leverage,
-            "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"}}}
+            "cumFunding": pos.cum_funding()}}
 
     def _liquidation_px(self, pos: Position, mark: Decimal, value: Decimal, asset: PerpAsset) -> Decimal | None:
         """Price at which account value falls to maintenance margin (this position moving alone)."""

@@ -15,6 +15,7 @@ from tools.simnet.markets import MARKETS
 MIN_ORDER_VALUE = Decimal(10)
 MAX_PRICE_DECIMALS = 6  # perps: at most 6 - szDecimals decimals
 MAX_SIG_FIGS = 5
+TICK_ERROR = "Price must be divisible by tick size."   # docs error-responses, error type Tick
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def price_error(asset: PerpAsset, price: Decimal) -> str | None:
     if decimals_of(price) > asset.max_price_decimals:
         return "Order has invalid price."
     if sig_figs(price) > MAX_SIG_FIGS:
-        return "Price must be divisible by tick size."
+        return TICK_ERROR
     return None
 
 

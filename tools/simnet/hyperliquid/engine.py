@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.accounts import ZERO, Account, Order
 from tools.simnet.hyperliquid.assets import (
-    ASSETS, MIN_ORDER_VALUE, PerpAsset, price_error, size_ok,
+    ASSETS, MIN_ORDER_VALUE, TICK_ERROR, PerpAsset, price_error, size_ok,
 )
 from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
 
@@ -111,36 +111,72 @@ class Engine:
 
     # ---- orders --------------------------------------------------------------
     def place(self, acct: Account, wire: dict[str, Any], faults: OrderFaults) -> dict[str, Any]:
-        """One order wire -> one status dict ({"resting"}, {"filled"} or {"error"})."""
+        """One order wire -> one status dict ({"resting"}, {"filled"} or {"error"}).
+
+        Static refusals (bad asset, size, price decimals, the 80% band) leave no order behind
+        (orderStatus: unknownOid); runtime refusals keep a terminal order with a rejected status that
+        orderStatus finds by oid or cloid. Source: third-party testnet captures
+        (github.com/riftresearch/hypercore-simulator docs/observations.md "IOC execution": no match ->
+        cloid lookup iocCancelRejected; minimum -> minTradeNtlRejected; invalid size -> unknownOid; an
+        80%-band refusal -> unknown cloid), and the SDK cassette
+        tests/cassettes/info_test/test_historical_orders.yaml (an iocCancelRejected order with an oid).
+        Status names: docs info-endpoint order status list."""
         try:
             asset = ASSETS[int(wire["a"])]
         except (KeyError, ValueError, IndexError, TypeError):
             return {"error": f"Invalid asset {wire.get('a')}"}
-        parsed = self._validate(asset, wire, faults)
+        parsed = self._validate(asset, wire)
         if isinstance(parsed, str):
             return {"error": f"{parsed} asset={asset.asset}"}
         is_buy, limit_px, size, tif, reduce_only, cloid = parsed
+        if faults.reject_reason:
+            return {"error": f"{faults.reject_reason} asset={asset.asset}"}
+
+        def refuse(status: str, text: str) -> dict[str, Any]:
+            self._record_rejection(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid, status)
+            return {"error": f"{text} asset={asset.asset}"}
+
+        if price_error(asset, limit_px) == TICK_ERROR:
+            return refuse("tickRejected", TICK_ERROR)   # unconfirmed that a tick refusal keeps a record
         if reduce_only:
             size = min(size, self._reducible(acct, asset, is_buy))
             if size <= 0:
-                return {"error": f"Reduce only order would increase position. asset={asset.asset}"}
+                return refuse("reduceOnlyRejected", "Reduce only order would increase position.")
         if tif == "Alo" and self._crosses(asset, is_buy, limit_px):
             bid, ask = self.bbo(asset)
-            return {"error": f"Post only order would have immediately matched, bbo was "
-                             f"{fmt.px(bid)}@{fmt.px(ask)}. asset={asset.asset}"}
+            return refuse("badAloPxRejected", "Post only order would have immediately matched, bbo was "
+                                              f"{fmt.px(bid)}@{fmt.px(ask)}.")
         plan = [] if tif == "Alo" else self._plan(acct, asset, is_buy, limit_px, self._visible(size, tif, faults))
         filled = sum((item.sz for item in plan), ZERO)
         if tif == "Ioc" and filled == 0:
-            return {"error": f"Order could not immediately match against any resting orders. asset={asset.asset}"}
+            # no crossing liquidity is reported before the minimum value (riftresearch observations.md
+            # "Minimum ordering: absent crossing liquidity wins over minimum/funding")
+            return refuse("iocCancelRejected", "Order could not immediately match against any resting orders.")
+        if faults.force_min_value or (not reduce_only and self._below_min_value(asset, is_buy, limit_px, size)):
+            return refuse("minTradeNtlRejected", "Order must have minimum value of $10.")
         rest = size - filled if tif in ("Gtc", "Alo") else ZERO
         if not reduce_only and not self._margin_ok(acct, asset, is_buy, plan, rest, limit_px):
-            return {"error": f"Insufficient margin to place order. asset={asset.asset}"}
+            return refuse("perpMarginRejected", "Insufficient margin to place order.")
         order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
         return self._execute(acct, order, plan, filled)
 
-    def _validate(self, asset: PerpAsset, wire: dict[str, Any],
-                  faults: OrderFaults) -> str | tuple[bool, Decimal, Decimal, str, bool, str | None]:
-        """The error text, or the parsed (is_buy, limit_px, size, tif, reduce_only, cloid)."""
+    def _below_min_value(self, asset: PerpAsset, is_buy: bool, limit_px: Decimal, size: Decimal) -> bool:
+        """$10 minimum (docs error-responses: MinTradeNtl "Order must have minimum value of $10.").
+
+        Priced at the first price the order would execute at, not at its limit: measured on testnet spot
+        ("full requested size x first crossing execution price ... not limit/reference", riftresearch
+        hypercore-simulator docs/simulator-semantics.md "IOC orders"; NQ 9.76 x 1.024 refused, 9.77
+        accepted). Unconfirmed for perps (assumed the same engine rule) and for orders that do not cross
+        (simnet: the limit price). Reduce-only orders are exempt in simnet: unconfirmed."""
+        _bid, _ask = self.bbo(asset)
+        touch = _ask if is_buy else _bid
+        crosses = touch is not None and (touch <= limit_px if is_buy else touch >= limit_px)
+        price = touch if crosses else limit_px
+        return size * price < MIN_ORDER_VALUE
+
+    def _validate(self, asset: PerpAsset, wire: dict[str, Any]
+                  ) -> str | tuple[bool, Decimal, Decimal, str, bool, str | None]:
+        """Static checks: the error text, or the parsed (is_buy, limit_px, size, tif, reduce_only, cloid)."""
         try:
             size = Decimal(str(wire["s"]))
             limit_px = Decimal(str(wire["p"]))
@@ -152,17 +188,17 @@ class Engine:
         if not size_ok(asset, size):
             return "Order has invalid size."
         perr = price_error(asset, limit_px)
-        if perr:
+        if perr and perr != TICK_ERROR:
             return perr
-        if faults.reject_reason:
-            return faults.reject_reason
-        reduce_only = bool(wire.get("r"))
-        if faults.force_min_value or (not reduce_only and size * limit_px < MIN_ORDER_VALUE):
-            return "Order must have minimum value of $10."
         mark = self.books[asset.coin].mid()
         if abs(limit_px - mark) > MAX_PRICE_DEVIATION * mark:
             return "Order price cannot be more than 80% away from the reference price"
-        return bool(wire["b"]), limit_px, size, tif, reduce_only, wire.get("c")
+        return bool(wire["b"]), limit_px, size, tif, bool(wire.get("r")), wire.get("c")
+
+    def _record_rejection(self, acct: Account, asset: PerpAsset, is_buy: bool, limit_px: Decimal, size: Decimal,
+                          tif: str, reduce_only: bool, cloid: str | None, status: str) -> None:
+        order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
+        order.status = status
 
     def _resting(self, asset: PerpAsset, is_buy: bool) -> list[Order]:
         """Users' open orders on one side of one coin, best price first, then oldest."""
@@ -255,7 +291,9 @@ class Engine:
             self.sink.on_order_updates(acct.address, [self._update(order)])
             status: dict[str, Any] = {"resting": base}
         else:
-            self._close_order(acct, order, "filled" if order.sz == 0 else "canceled")
+            # an IOC that filled in part also ends "filled" (riftresearch hypercore-simulator
+            # docs/observations.md: "Positive partial IOC status filled", measured on testnet spot)
+            self._close_order(acct, order, "filled")
             avg = sum((m.px * m.sz for m in plan), ZERO) / filled
             status = {"filled": {"totalSz": fmt.plain(filled), "avgPx": fmt.px(_round_avg(avg)), **base}}
         if fills:
@@ -326,12 +364,24 @@ class Engine:
                 return self.cancel(acct, asset_id, order.oid)
         return {"error": f"Order was never placed, already canceled, or filled. asset={asset_id}"}
 
-    def find_order(self, acct: Account, ref: int | str) -> Order | None:
+    def find_order(self, acct: Account, ref: int | str, cloid_delay_ms: int = 0) -> Order | None:
+        """By oid, or by cloid: the latest order carrying it (cloids are reusable once terminal,
+        riftresearch observations.md "Terminal cloid reuse"). ``cloid_delay_ms`` hides orders younger
+        than that from cloid lookups (one recorded case of a filled order answering unknownOid by cloid
+        right after its acknowledgement, riftresearch observations.md "Native cloid visibility boundary";
+        the delay itself is unmeasured)."""
         if isinstance(ref, int):
             order = self.orders_by_oid.get(ref)
             return order if order and order.user == acct.address else None
-        matches = [o for o in self.orders_by_oid.values() if o.user == acct.address and o.cloid == ref]
+        ref = ref.lower()
+        newest = self.clock() - cloid_delay_ms
+        matches = [o for o in self.orders_by_oid.values()
+                   if o.user == acct.address and o.cloid and o.cloid.lower() == ref and o.timestamp <= newest]
         return matches[-1] if matches else None
+
+    def orders_of(self, acct: Account) -> list[Order]:
+        """Every order of the account, any status, newest first."""
+        return sorted((o for o in self.orders_by_oid.values() if o.user == acct.address), key=lambda o: -o.oid)
 
     def update_leverage(self, acct: Account, asset_id: int, leverage: int, is_cross: bool) -> str | None:
         """None on success, else the error text."""

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from tools.simnet.hyperliquid.venue import HyperliquidVenue
 
 MAX_FILLS = 2000
+MAX_TIME_RANGE_ITEMS = 500    # docs info-endpoint "Pagination": time-range answers hold at most 500 elements
 
 
 class InfoError(Exception):
@@ -35,6 +36,8 @@ class InfoApi:
             "userFills": self._user_fills,
             "userFillsByTime": self._user_fills_by_time,
             "orderStatus": self._order_status,
+            "userFunding": self._user_funding,
+            "historicalOrders": self._historical_orders,
             "userFees": self._user_fees,
             "userRateLimit": self._user_rate_limit,
             "extraAgents": self._extra_agents,
@@ -84,7 +87,7 @@ class InfoApi:
         for asset in ASSETS:
             book = self.engine.books[asset.coin]
             mid = fmt.px(book.mid())
-            out.append({"funding": "0.0000125", "openInterest": "0.0", "prevDayPx": mid, "dayNtlVlm": "0.0",
+            out.append({"funding": fmt.plain(self.venue.funding_rate(asset.coin)), "openInterest": "0.0", "prevDayPx": mid, "dayNtlVlm": "0.0",
                         "premium": "0.0", "oraclePx": mid, "markPx": mid, "midPx": mid,
                         "impactPxs": [fmt.px(book.best_bid()), fmt.px(book.best_ask())], "dayBaseVlm": "0.0"})
         return out
@@ -130,11 +133,30 @@ class InfoApi:
     def _order_status(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         ref = req.get("oid")
-        order = self.engine.find_order(acct, ref) if isinstance(ref, (int, str)) else None
+        delay = self.venue.cloid_visibility_delay_ms
+        order = self.engine.find_order(acct, ref, delay) if isinstance(ref, (int, str)) else None
         if order is None:
             return {"status": "unknownOid"}
-        return {"status": "order", "order": {"order": order.frontend(), "status": order.status,
-                                             "statusTimestamp": order.status_timestamp}}
+        return {"status": "order", "order": _status_doc(order)}
+
+    def _historical_orders(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint "Retrieve a user's historical orders": at most 2000, newest first
+        (order as unconfirmed; shape as the SDK cassette test_historical_orders.yaml)."""
+        acct = self._user(req)
+        return [_status_doc(o) for o in self.engine.orders_of(acct)[:MAX_FILLS]]
+
+    def _user_funding(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint/perpetuals userFunding: startTime required, endTime optional, both inclusive
+        (unconfirmed inclusivity); at most 500 records per answer (docs "Pagination"), oldest first."""
+        acct = self._user(req)
+        try:
+            start = int(req["startTime"])
+            end = req.get("endTime")
+            end = int(end) if end is not None else None
+        except (KeyError, TypeError, ValueError):
+            raise InfoError("Failed to deserialize the JSON body into the target type") from None
+        rows = [r for r in acct.funding if r["time"] >= start and (end is None or r["time"] <= end)]
+        return rows[:MAX_TIME_RANGE_ITEMS]
 
     def _user_fees(self, req: dict[str, Any]) -> Any:
         self._user(req)
@@ -149,12 +171,19 @@ class InfoApi:
                 "activeStakingDiscount": {"bpsOfMaxSupply": "0.0", "discount": "0.0"}}
 
     def _user_rate_limit(self, req: dict[str, Any]) -> Any:
+        """Keys as the SDK cassette test_user_rate_limit.yaml plus nRequestsSurplus, which newer
+        recorded answers carry (df-hyperliquid-core account/settings/tests/limits.rs fixtures)."""
         acct = self._user(req)
         return {"cumVlm": fmt.usd(acct.volume), "nRequestsUsed": acct.n_requests,
-                "nRequestsCap": 10000 + int(acct.volume), "nRequestsSurplus": 0}
+                "nRequestsCap": self.venue.address_budget.cap(acct.volume), "nRequestsSurplus": 0}
 
     def _extra_agents(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         reg = self.venue.registry
         return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
                 for a, master in reg.agents.items() if master == acct.address]
+
+
+def _status_doc(order: Any) -> dict[str, Any]:
+    """The {order, status, statusTimestamp} wrapper of orderStatus and historicalOrders."""
+    return {"order": order.frontend(), "status": order.status, "statusTimestamp": order.status_timestamp}

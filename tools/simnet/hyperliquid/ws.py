@@ -11,22 +11,39 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
 from tools.simnet.faults import Faults
+from tools.simnet.hyperliquid.limits import SlidingWeight
 
 log = logging.getLogger("simnet.hyperliquid.ws")
 
 STREAM = "ws"   # name every socket is tracked under (drop_ws stream="ws")
+USER_CHANNELS = ("userFills", "orderUpdates", "userEvents")
 Key = tuple[str, ...]
 Snapshot = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
+@dataclass
+class WsLimits:
+    """Per-IP websocket limits, docs "Rate limits and user limits": 100 connections, 1000 subscriptions,
+    10 unique users across user-specific subscriptions, 2000 messages sent to the venue per minute
+    (100 inflight posts: simnet has no ws "post", so that one is not modelled).
+    Error texts as recorded by the nktkas/hyperliquid SDK (issue #78, channel "error"). Unconfirmed: what
+    the venue does with a connection over the limit (simnet refuses the upgrade with HTTP 429)."""
+    connections: int = 100
+    subscriptions: int = 1000
+    users: int = 10
+    messages_per_minute: int = 2000
+
+
 class Client:
-    def __init__(self, ws: web.WebSocketResponse):
+    def __init__(self, ws: web.WebSocketResponse, ip: str = ""):
         self.ws = ws
+        self.ip = ip
         self.subs: dict[Key, dict[str, Any]] = {}
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -55,11 +72,30 @@ def subscription_key(sub: dict[str, Any]) -> Key | None:
 class Hub:
     """All websocket clients of the venue."""
 
-    def __init__(self, faults: Faults, snapshot: Snapshot, known_coins: set[str]):
+    def __init__(self, faults: Faults, snapshot: Snapshot, known_coins: set[str],
+                 limits: WsLimits | None = None):
         self.faults = faults
         self.snapshot = snapshot          # subscription -> initial messages
         self.known_coins = known_coins
         self.clients: set[Client] = set()
+        self.limits = limits or WsLimits()
+        self.messages: dict[str, SlidingWeight] = {}   # ip -> messages received in the last minute
+
+    def of_ip(self, ip: str) -> list[Client]:
+        return [c for c in self.clients if c.ip == ip]
+
+    def usage(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for ip in {c.ip for c in self.clients} | set(self.messages):
+            clients = self.of_ip(ip)
+            meter = self.messages.get(ip)
+            out[ip] = {"connections": len(clients), "subscriptions": sum(len(c.subs) for c in clients),
+                       "users": len(self._users(clients)), "messages_last_minute": meter.used() if meter else 0}
+        return out
+
+    @staticmethod
+    def _users(clients: list[Client]) -> set[str]:
+        return {key[1] for c in clients for key in c.subs if key[0] in USER_CHANNELS}
 
     # ---- publishing ----------------------------------------------------------
     def publish(self, key: Key, channel: str, data: Any) -> None:
@@ -79,10 +115,13 @@ class Hub:
             client.queue.put_nowait(json.dumps({"channel": channel, "data": data}))
 
     # ---- connection ------------------------------------------------------------
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ip = request.remote or ""
+        if self.limits.connections > 0 and len(self.of_ip(ip)) >= self.limits.connections:
+            return web.Response(status=429, text="null", content_type="application/json")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        client = Client(ws)
+        client = Client(ws, ip)
         self.clients.add(client)
         self.faults.track(ws, STREAM)
         pump = asyncio.create_task(client.pump())
@@ -100,6 +139,11 @@ class Hub:
         return ws
 
     def _on_text(self, client: Client, text: str) -> None:
+        meter = self.messages.setdefault(client.ip, SlidingWeight(self.limits.messages_per_minute, 60.0))
+        if not meter.admits(1):
+            self._send(client, "error", f"Cannot send more than {self.limits.messages_per_minute} messages per minute.")
+            return
+        meter.charge(1)
         try:
             msg = json.loads(text)
             method = msg.get("method")
@@ -127,6 +171,10 @@ class Hub:
             if key in client.subs:
                 self._send(client, "error", f"Already subscribed: {json.dumps(sub, separators=(',', ':'))}")
                 return
+            refusal = self._over_limit(client, key)
+            if refusal:
+                self._send(client, "error", refusal)
+                return
             client.subs[key] = sub
         else:
             if client.subs.pop(key, None) is None:
@@ -136,6 +184,17 @@ class Hub:
         if method == "subscribe":
             for message in self.snapshot(sub):
                 self._send(client, message["channel"], message["data"])
+
+    def _over_limit(self, client: Client, key: Key) -> str | None:
+        clients = self.of_ip(client.ip)
+        lim = self.limits
+        if lim.subscriptions > 0 and sum(len(c.subs) for c in clients) >= lim.subscriptions:
+            return f"Cannot subscribe to more than {lim.subscriptions} channels."
+        if key[0] in USER_CHANNELS and lim.users > 0:
+            users = self._users(clients)
+            if key[1] not in users and len(users) >= lim.users:
+                return f"Cannot track more than {lim.users} total users."
+        return None
 
     async def close_all(self) -> None:
         for client in list(self.clients):

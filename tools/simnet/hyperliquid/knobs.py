@@ -1,0 +1,74 @@
+"""Reading the venue's knobs (``--set hyperliquid.KEY=VALUE`` / SimConfig.venue_options) into typed settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+from tools.simnet.hyperliquid import funding, limits
+from tools.simnet.hyperliquid.book import BookParams
+from tools.simnet.hyperliquid.engine import FeeRates
+from tools.simnet.hyperliquid.ws import WsLimits
+
+
+def dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+@dataclass
+class FundingKnobs:
+    enabled: bool = True
+    default_rate: Decimal = funding.DEFAULT_HOURLY_RATE
+    rates: dict[str, Decimal] = field(default_factory=dict)    # per-coin overrides
+    interval_s: float = funding.DEFAULT_INTERVAL_S
+
+
+@dataclass
+class Knobs:
+    book: BookParams
+    fees: FeeRates
+    basis: Decimal
+    latency_s: float
+    lag_seconds: float
+    ip_weight_limit: int
+    ip_weight_window_s: float
+    address: limits.AddressBudget
+    ws: WsLimits
+    funding: FundingKnobs
+    cloid_visibility_delay_ms: int
+
+
+def read(opt: Mapping[str, Any]) -> Knobs:
+    book = BookParams(spread_bps=dec(opt.get("spread_bps", 1)), depth_levels=int(opt.get("depth_levels", 20)),
+                      level_size_usd=dec(opt.get("level_size_usd", 25000)),
+                      level_step_bps=dec(opt.get("level_step_bps", 1)))
+    fees = FeeRates(maker=dec(opt.get("maker_fee_bps", 1.5)) / 10000, taker=dec(opt.get("taker_fee_bps", 4.5)) / 10000)
+    address = limits.AddressBudget(initial=int(opt.get("address_initial_requests", limits.ADDRESS_INITIAL_REQUESTS)),
+                                   throttle_s=float(opt.get("address_throttle_s", limits.ADDRESS_THROTTLE_S)))
+    ws = WsLimits(connections=int(opt.get("ws_max_connections", 100)),
+                  subscriptions=int(opt.get("ws_max_subscriptions", 1000)),
+                  users=int(opt.get("ws_max_users", 10)),
+                  messages_per_minute=int(opt.get("ws_max_messages_per_minute", 2000)))
+    return Knobs(book=book, fees=fees, basis=dec(opt.get("basis_bps", 0)) / 10000,
+                 latency_s=float(opt.get("latency_ms", 0)) / 1000.0, lag_seconds=float(opt.get("lag_seconds", 0)),
+                 ip_weight_limit=int(opt.get("ip_weight_limit", limits.IP_WEIGHT_PER_MINUTE)),
+                 ip_weight_window_s=float(opt.get("ip_weight_window_s", limits.WINDOW_S)),
+                 address=address, ws=ws, funding=_funding(opt),
+                 cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)))
+
+
+def _funding(opt: Mapping[str, Any]) -> FundingKnobs:
+    knobs = FundingKnobs(enabled=_flag(opt.get("funding", True)),
+                         interval_s=float(opt.get("funding_interval_s", funding.DEFAULT_INTERVAL_S)))
+    rate = opt.get("funding_rate")
+    if isinstance(rate, Mapping):
+        knobs.rates = {str(coin): dec(r) for coin, r in rate.items()}
+    elif rate is not None:
+        knobs.default_rate = dec(rate)
+    return knobs
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
