@@ -15,11 +15,12 @@ def account(size="0", notional="0", margin="1000", reserved="0", upnl="0", fundi
     return Account(D(margin), D(reserved), positions)
 
 
-def test_free_margin_is_margin_minus_used_plus_upnl_minus_funding_minus_reserved():
+def test_free_margin_is_margin_minus_used_plus_upnl_minus_reserved_and_funding_is_not_taken_twice():
     acct = Account(D("1000"), D("50"), (Position(1, D("10"), D("350"), D("12"), D("2")),
                                          Position(0, D("-1"), D("3000"), D("-30"), D("0"))))
-    # used = (350 + 3000) x 0.2 (the chain's minAllowableMargin) = 670
-    assert free_margin(acct, D("0.2")) == D("1000") - D("670") + D("-18") - D("2") - D("50")
+    # used = (350 + 3000) x 0.2 (the chain's minAllowableMargin) = 670; the node's margin already has the
+    # pending funding (2) taken out, so it is not subtracted again
+    assert free_margin(acct, D("0.2")) == D("1000") - D("670") + D("-18") - D("50")
 
 
 def test_flat_position_splits_the_same_budget_to_both_sides_without_skew():
@@ -115,3 +116,10 @@ def test_hubble_sizes_follow_the_chains_margin_requirement_not_the_hedge_leverag
     assert level_qty(D("100"), D("100"), D("0.1"), D("35"), D("1")) == D("28")
     acct = account(size="10", notional="350")
     assert free_margin(acct, D("0.1")) == D("1000") - D("35")
+
+
+def test_margin_held_by_resting_quotes_leaves_the_budget():
+    from bot.maths.quoting import less_committed
+
+    b = less_committed(Budget(D("100"), D("100"), D(0), D(0)), {BID: D("30"), ASK: D(0)})
+    assert b.bid == D("70") and b.ask == D("100")

@@ -6,8 +6,8 @@ positive base units here; the signed Hubble size is side * qty. The hedge of
 a filled bid is a sell on the hedge venue, so its hedge size is -qty.
 
 Free margin follows the node's available margin (hubbleutils
-GetAvailableMargin): margin - used margin + unrealised PnL - pending funding
-- reserved margin, with used margin = total position notional x the chain's
+GetAvailableMargin): margin (already net of pending funding) - used margin +
+unrealised PnL - reserved margin, with used margin = total position notional x the chain's
 ``minAllowableMargin`` (the Hubble margin requirement, a fraction: 0.2 is 5x).
 The hedge venue's ``leverage`` setting has nothing to do with it. The side
 that reduces an existing position also gets that position's margin back in
@@ -31,7 +31,7 @@ class Position:
     size: Decimal                 # signed base units
     notional: Decimal             # |size| * mark, USD
     unrealised_pnl: Decimal       # USD
-    unrealised_funding: Decimal   # USD owed by the trader (positive reduces margin)
+    unrealised_funding: Decimal   # USD owed by the trader (already taken out of the account's margin)
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,11 @@ class Quote:
 
 
 def free_margin(account: Account, margin_fraction: Decimal) -> Decimal:
+    """The node's margin is already net of pending funding (hubblenet trading_apis.go GetMarginAndPositions:
+    margin = normalised margin - getTotalFunding), so unrealised funding is not subtracted again."""
     used = sum((p.notional for p in account.positions), ZERO) * margin_fraction
     upnl = sum((p.unrealised_pnl for p in account.positions), ZERO)
-    funding = sum((p.unrealised_funding for p in account.positions), ZERO)
-    return account.margin - used + upnl - funding - account.reserved_margin
+    return account.margin - used + upnl - account.reserved_margin
 
 
 def budgets(account: Account, market: int, margin_fraction: Decimal, margin_share: Decimal,
@@ -88,6 +89,19 @@ def budgets(account: Account, market: int, margin_fraction: Decimal, margin_shar
         else:
             bid, skew_ask = reducing_budget, skew
     return Budget(bid, ask, skew_bid, skew_ask)
+
+
+def less_committed(budget: Budget, committed: dict[int, Decimal]) -> Budget:
+    """The budget without the margin our resting quotes already hold.
+
+    The node holds margin for signed orders off the books it reports (its
+    memory database's virtual reserve; ``reservedMargin`` counts on-chain
+    orders only), so the account's free margin does not show what our own
+    quotes use. Quotes that will be kept rather than re-placed are counted
+    here too: conservative, never over-committing.
+    """
+    return Budget(budget.bid - committed.get(BID, ZERO), budget.ask - committed.get(ASK, ZERO),
+                  budget.skew_bid, budget.skew_ask)
 
 
 def round_to_tick(price: Decimal, tick: Decimal, side: int) -> Decimal:

@@ -14,13 +14,17 @@ def _positions(engine: Any) -> str:
     orders = engine.orders
     reconciler = orders.reconciler
     if reconciler is None or reconciler.last is None:
-        return f"pos hubble {orders.hubble_position()} (no hedge venue)"
-    c = reconciler.last
+        return f"pos hubble {_fmt(orders.hubble_position())} (no hedge venue)"
+    c = reconciler.last_clean or reconciler.last
     age = time.monotonic() - c.at
-    text = f"pos hubble {c.hubble} {engine.s.hedge} {c.hedge} net {c.net} ({age:.0f}s ago)"
+    text = f"pos hubble {_fmt(c.hubble)} {engine.s.hedge} {_fmt(c.hedge)} net {_fmt(c.net)} ({age:.0f}s ago)"
     if c.outstanding:
-        text += f" hedging {c.outstanding}"
+        text += f" hedging {_fmt(c.outstanding)}"
     return text
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else format(value.normalize(), "f") if value else "0"
 
 
 def status_line(engine: Any) -> str:

@@ -18,6 +18,7 @@ line shows those.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -26,6 +27,8 @@ from cachetools import TTLCache
 log = logging.getLogger("ledger")
 ZERO = Decimal(0)
 FILL_MEMORY_SECONDS = 6 * 3600      # how long a fill's identity is remembered (reorgs and duplicates come within minutes)
+RECENT_FILLS = 10_000               # fills kept with their block for delta_after
+SCAN_FILLS = 2_000                  # delta_after looks at the newest this many (blocks only ever a few ahead)
 
 
 @dataclass(frozen=True)
@@ -90,10 +93,11 @@ class FillLedger:
     other_market_fills: int = 0
     epoch: int = 0                   # bumped on every booking (lets a reader see that nothing moved meanwhile)
     _standing: TTLCache = field(default_factory=lambda: TTLCache(maxsize=500_000, ttl=FILL_MEMORY_SECONDS))
+    _by_block: deque = field(default_factory=lambda: deque(maxlen=RECENT_FILLS))   # (block, signed change)
 
     # ---- Hubble ------------------------------------------------------------------------------
     def record_hubble(self, order_id: str, tx_hash: str, market: int, side: int, qty: Decimal, price: Decimal,
-                      removed: bool) -> Decimal:
+                      removed: bool, block: int = 0) -> Decimal:
         """Book one fill event; returns the signed change of the Hubble position it makes (0 when the
         event changes nothing: a duplicate, a removal of a fill never booked, another market)."""
         if market != self.market_id:
@@ -108,8 +112,19 @@ class FillLedger:
         signed = side * qty * (-1 if removed else 1)
         fee = abs(signed) * price * self.maker_fee_pct / 100 * (-1 if removed else 1)
         self.hubble = self.hubble.add(signed, price, fee, count=-1 if removed else 1)
+        self._by_block.append((block, signed))
         self.epoch += 1
         return signed
+
+    def delta_after(self, block: int) -> Decimal:
+        """Signed Hubble change of the fills booked in blocks after `block`.
+
+        The node changes positions when a block is *accepted* but streams its
+        fills at *head* (hubblenet plugin/evm/limit_order.go; eth_blockNumber is
+        the last accepted block), so a position read at accepted block N plus
+        this is what the position will be once every booked fill is accepted.
+        """
+        return sum((change for number, change in list(self._by_block)[-SCAN_FILLS:] if number > block), ZERO)
 
     # ---- hedge venue ---------------------------------------------------------------------------
     def record_hedge(self, filled: Decimal, avg_price: Decimal | None, fee: Decimal, reference: Decimal | None,

@@ -9,9 +9,12 @@ while the trader stream reconnected, a hedge that executed after its answer
 was lost, a trade by hand.
 
 A comparison counts only when nothing moved while it was taken (no hedge in
-flight, no new fill booked, no fill received just before), because a fill or
-a hedge that is on the venue but not yet in the bot's books looks like a
-difference for a moment. At start-up one clean comparison is enough (nothing
+flight, no new fill booked, no fill received just before, the same accepted
+block before and after the Hubble read), because a fill or a hedge that is on
+the venue but not yet in the bot's books looks like a difference for a
+moment. Hubble streams fills at head but changes positions at acceptance, so
+the Hubble read is taken at an accepted block and the ledger's fills of later
+blocks are added to it. At start-up one clean comparison is enough (nothing
 is trading yet); while running, the same difference must be seen twice, at
 least ``confirm_seconds`` apart, before it is hedged. A difference that the
 hedge venue cannot absorb stops quoting with a loud error until it is gone.
@@ -53,7 +56,8 @@ class Comparison:
 
 
 class Reconciler:
-    def __init__(self, read_hubble: Callable[[], Awaitable[Decimal]], read_hedge: Callable[[], Awaitable[Decimal]],
+    def __init__(self, read_hubble: Callable[[], Awaitable[tuple[Decimal, bool]]],
+                 read_hedge: Callable[[], Awaitable[Decimal]],
                  hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float):
         self.read_hubble = read_hubble
         self.read_hedge = read_hedge
@@ -86,9 +90,9 @@ class Reconciler:
         hedger, ledger = self.hedger, self.ledger
         idle_before, sends, epoch = hedger.idle.is_set(), hedger.sends, ledger.epoch
         quiet_before = self.quiet()
-        hubble, hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
-        clean = (idle_before and hedger.idle.is_set() and sends == hedger.sends and epoch == ledger.epoch
-                 and quiet_before)
+        (hubble, consistent), hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
+        clean = (consistent and idle_before and hedger.idle.is_set() and sends == hedger.sends
+                 and epoch == ledger.epoch and quiet_before)
         comparison = Comparison(time.monotonic(), hubble, hedge, hedger.outstanding(), clean)
         self.last = comparison
         if clean:

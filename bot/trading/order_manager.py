@@ -50,6 +50,7 @@ SUBSCRIBE_TIMEOUT = 20.0           # seconds to wait for the trader stream's con
 FILL_SETTLE_SECONDS = 0.3          # a comparison needs this long without a Hubble fill arriving
 CONFIRM_SECONDS = 2.0              # a difference must be seen twice this far apart before it is hedged
 REPLAY_MARGIN_BLOCKS = 3           # replay a few blocks before the last one known to be covered
+REPLAY_SETTLE = 3.0                # seconds for a block at head during a gap to be accepted (our allowance)
 STARTUP_RECONCILE_TIMEOUT = 60.0
 STATE_DIR = Path("state")
 
@@ -194,9 +195,9 @@ class OrderManager:
         """One OrderMatched trader event (synchronous: never waits)."""
         args = update.Args or {}
         self.on_fill(hex_id(update.OrderId), hex_id(update.TransactionHash), fill_amount(args.get("fillAmount", 0)),
-                     fill_price(args.get("price", 0)), bool(update.Removed), received)
+                     fill_price(args.get("price", 0)), bool(update.Removed), int(update.BlockNumber or 0), received)
 
-    def on_fill(self, order_id: str, tx_hash: str, qty: Decimal, price: Decimal, removed: bool,
+    def on_fill(self, order_id: str, tx_hash: str, qty: Decimal, price: Decimal, removed: bool, block: int,
                 received: float, market: int | None = None, side: int | None = None) -> None:
         self.last_fill_received = time.monotonic()
         order = self.tracker.get(order_id)
@@ -205,9 +206,9 @@ class OrderManager:
         if market is None or side is None:
             log.warning("fill of %s on order %s, not placed by this run: reading its market and side from the "
                         "transaction", qty, order_id[:12])
-            self._spawn(self._recover_fill(order_id, tx_hash, qty, price, removed, received))
+            self._spawn(self._recover_fill(order_id, tx_hash, qty, price, removed, block, received))
             return
-        change = self.ledger.record_hubble(order_id, tx_hash, market, side, qty, price, removed)
+        change = self.ledger.record_hubble(order_id, tx_hash, market, side, qty, price, removed, block)
         if change == 0:
             return
         if order is not None:
@@ -219,14 +220,14 @@ class OrderManager:
             self.hedger.add(-change, received)
 
     async def _recover_fill(self, order_id: str, tx_hash: str, qty: Decimal, price: Decimal, removed: bool,
-                            received: float) -> None:
+                            block: int, received: float) -> None:
         error = ""
         for attempt in range(1, 6):
             try:
                 changes = [c for c in await self.hubble.position_changes(tx_hash) if abs(c.base) == qty]
                 if len(changes) == 1:
                     side = 1 if changes[0].base > 0 else -1
-                    self.on_fill(order_id, tx_hash, qty, price, removed, received, changes[0].market, side)
+                    self.on_fill(order_id, tx_hash, qty, price, removed, block, received, changes[0].market, side)
                     return
                 error = f"{len(changes)} matching position changes in the receipt"
             except Exception as exc:  # network trouble: try again
@@ -236,34 +237,52 @@ class OrderManager:
                   "difference if it is in this market", qty, order_id[:12], error)
 
     async def _after_reconnect(self) -> None:
-        """The trader stream has no replay (hubblenet trading_apis.go StreamTraderUpdates): read the
-        gap's fills from the chain's logs, then let quoting wait for a fresh comparison."""
+        """The trader stream has no replay (hubblenet trading_apis.go StreamTraderUpdates): read the gap's
+        fills from the chain's logs, then let quoting wait for a fresh comparison of the venues.
+
+        Logs exist only for accepted blocks, and a block that was at head during the gap is accepted a
+        little later, so the logs are read twice: at once, and ``REPLAY_SETTLE`` seconds later."""
         if self.reconciler is not None:
             self.reconciler.require_fresh("the Hubble trader stream reconnected")
         start = max(self._covered_block, self._stream_block) - REPLAY_MARGIN_BLOCKS
         try:
-            head = await self.hubble.head_block()
-            logs = await self.hubble.matched_logs(start, head)
+            end = await self._replay(start)
+            await asyncio.sleep(REPLAY_SETTLE)
+            await self._replay(end - REPLAY_MARGIN_BLOCKS)
         except Exception as exc:
             log.warning("replaying fills after the reconnect failed (%s: %s); the reconciler will compare "
                         "the venues", type(exc).__name__, exc)
-            return
+        if self.reconciler is not None:
+            self.reconciler.require_fresh("fills of the reconnect gap replayed")
+
+    async def _replay(self, start: int) -> int:
+        """Book this trader's fills in accepted blocks from `start`; returns the last block read."""
+        head = await self.hubble.head_block()
+        logs = await self.hubble.matched_logs(max(0, start), head)
         received = time.perf_counter()
+        booked = self.ledger.hubble.count
         for item in logs:
-            self.on_fill(item.order_id, item.tx_hash, item.qty, item.price, item.removed, received)
-        log.info("trader stream reconnected: replayed blocks %d-%d (%d fills of ours)", start, head, len(logs))
+            self.on_fill(item.order_id, item.tx_hash, item.qty, item.price, item.removed, item.block, received)
+        log.info("trader stream gap: replayed blocks %d-%d from the chain's logs (%d fills found, %d new)",
+                 max(0, start), head, len(logs), self.ledger.hubble.count - booked)
+        return head
 
     def _fills_quiet(self) -> bool:
         return time.monotonic() - self.last_fill_received >= FILL_SETTLE_SECONDS
 
     # ---- positions ------------------------------------------------------------------------------
-    async def _read_hubble_position(self) -> Decimal:
-        """Read the Hubble account (for quoting) and return the position in this market."""
+    async def _read_hubble_position(self) -> tuple[Decimal, bool]:
+        """Read the Hubble account (for quoting); return the position in this market as it will be once
+        every fill booked so far is accepted, and whether the read was consistent (taken at one
+        accepted block: positions change at acceptance, fills are streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
+        before = await self.hubble.head_block()
         self.account = await asyncio.wait_for(self.hubble.account(), timeout)
         self.account_at = time.monotonic()
+        after = await self.hubble.head_block()
         position = self.account.position(self.market)
-        return position.size if position else ZERO
+        size = position.size if position else ZERO
+        return size + self.ledger.delta_after(after), before == after
 
     async def _watch_positions(self, health: Health) -> None:
         while True:

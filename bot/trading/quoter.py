@@ -100,6 +100,8 @@ class Quoter:
     def build(self, live: list[TrackedOrder]) -> list[quoting.Quote]:
         s, fraction = self.s, self.margin_fraction()
         budget = quoting.budgets(self.account(), self.market, fraction, s.margin_share, s.defensive_skew_pct)
+        budget = quoting.less_committed(budget, {side: sum((q.unfilled * q.price for q in live if q.side == side),
+                                                           Decimal(0)) * fraction for side in (1, -1)})
         return quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, s.spec.price_tick,
                                     s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
                                     s.avoid_crossing, self._hedgeable_check(live) if self.hedge else None)
