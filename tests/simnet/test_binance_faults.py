@@ -123,7 +123,7 @@ async def test_min_notional_reject_and_raised_minimum(sim, client):
 
 async def test_drop_ws_and_reconnect(sim, client, fast_ws):
     bsm = socket_manager(client, sim.ready)
-    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker"]) as socket:
+    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker"], category="public") as socket:
         await recv_stepping(sim, socket)
         dropped = sim.control("binance", "drop_ws", stream="futures_market")
         assert dropped == {"dropped": 1}
@@ -146,7 +146,8 @@ async def stays_silent(sim, socket, steps: int = 5) -> bool:
 
 async def test_stall_keeps_socket_open(sim, client, fast_ws):
     bsm = socket_manager(client, sim.ready)
-    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "solusdt@bookTicker"]) as socket:
+    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "solusdt@bookTicker"],
+                                            category="public") as socket:
         await recv_stepping(sim, socket)
         sim.control("binance", "stall", stream="futures_market")
         while not socket._queue.empty():

@@ -68,8 +68,47 @@ SPOT: dict[str, SymbolSpec] = {
 assert {m.binance_symbol for m in MARKETS.values()} == set(FUTURES) == set(SPOT)
 
 MAX_LEVERAGE = 125
-MARKET_TAKE_BOUND = Decimal("0.05")     # futures PERCENT_PRICE multipliers 1.05 / 0.95
+MARKET_TAKE_BOUND = Decimal("0.05")     # exchangeInfo "marketTakeBound" (recorded BTCUSDT listings: "0.05")
 DEFAULT_LEVERAGE = 20
+
+
+@dataclass(frozen=True)
+class PercentPrice:
+    """The PERCENT_PRICE filter: BUY price <= markPrice * up, SELL price >= markPrice * down.
+
+    Source: USDⓈ-M docs, common-definition "PERCENT_PRICE ... defines valid range for a price
+    based on the mark price" (one bound per side: a buy has no floor, a sell no ceiling).
+    """
+    up: Decimal
+    down: Decimal
+    decimals: int = 4
+
+    def row(self) -> dict[str, Any]:
+        q = Decimal(1).scaleb(-self.decimals)
+        return {"filterType": "PERCENT_PRICE", "multiplierUp": f"{self.up.quantize(q):f}",
+                "multiplierDown": f"{self.down.quantize(q):f}", "multiplierDecimal": str(self.decimals)}
+
+
+# Per symbol. 1.0500 / 0.9500 is what recorded BTCUSDT listings carry; a live census (jabdori/maxt
+# docs, 2026-09-21) found 1.1500 / 0.8500 the most common pair and DOTUSDT at 1.0500 / 0.9500.
+# unconfirmed: no recorded exchangeInfo for ETHUSDT / AVAXUSDT / SOLUSDT was found; the option
+# ``percent_price`` ({"SOLUSDT": ["1.15", "0.85"]} or ["1.15", "0.85"] for all) sets other values.
+PERCENT_PRICE: dict[str, PercentPrice] = {
+    "ETHUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+    "AVAXUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+    "SOLUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+}
+
+
+def percent_price_from_options(option: Any) -> dict[str, PercentPrice]:
+    """PERCENT_PRICE per symbol with the ``percent_price`` option applied."""
+    table = dict(PERCENT_PRICE)
+    if option is None:
+        return table
+    items = option.items() if isinstance(option, dict) else ((s, option) for s in table)
+    for symbol, (up, down) in items:
+        table[symbol] = PercentPrice(Decimal(str(up)), Decimal(str(down)))
+    return table
 
 # notionalCap, initialLeverage, maintMarginRatio, cum -- one ladder for every symbol
 BRACKETS: list[tuple[int, int, str, str]] = [
@@ -106,7 +145,7 @@ def _rate_limits(weight: int) -> list[dict[str, Any]]:
     ]
 
 
-def futures_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
+def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, Any]:
     return {
         "symbol": spec.symbol, "pair": spec.symbol, "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
@@ -124,24 +163,27 @@ def futures_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
             {"filterType": "MARKET_LOT_SIZE", "minQty": f"{spec.min_qty:f}",
              "maxQty": f"{spec.market_max_qty:f}", "stepSize": f"{spec.step:f}"},
             {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
             {"filterType": "MIN_NOTIONAL", "notional": f"{spec.min_notional:f}"},
-            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
-             "multiplierDecimal": "4"},
+            percent.row(),
+            # A live listing (jabdori/maxt docs, 2026-09-19) carries POSITION_RISK_CONTROL and no longer
+            # MAX_NUM_ALGO_ORDERS (USDⓈ-M change log 2025-12-29: removed from exchangeInfo).
+            {"filterType": "POSITION_RISK_CONTROL", "positionControlSide": "NONE"},
         ],
         "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
                        "TRAILING_STOP_MARKET"],
         "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
-        "permissionSet": ["GRID", "COPY"],
+        "permissionSets": ["GRID", "COPY"],
     }
 
 
-def futures_exchange_info(server_time: int, weight_limit: int) -> dict[str, Any]:
+def futures_exchange_info(server_time: int, weight_limit: int,
+                          percent: dict[str, PercentPrice] | None = None) -> dict[str, Any]:
+    percent = percent or PERCENT_PRICE
     return {
         "timezone": "UTC", "serverTime": server_time, "futuresType": "U_MARGINED",
         "rateLimits": _rate_limits(weight_limit), "exchangeFilters": [],
         "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-        "symbols": [futures_symbol_info(spec) for spec in FUTURES.values()],
+        "symbols": [futures_symbol_info(spec, percent[spec.symbol]) for spec in FUTURES.values()],
     }
 
 
