@@ -110,7 +110,8 @@ class BinanceVenue(Venue):
 
     # ---- wiring ---------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
-        futures = FuturesApi(self, RestPipeline(self, self.futures_limiter)).app()
+        self.futures_api = FuturesApi(self, RestPipeline(self, self.futures_limiter))
+        futures = self.futures_api.app()
         spot = SpotApi(self, RestPipeline(self, self.spot_limiter)).app()
         return {"binance_futures": futures, "binance_spot": spot}
 
@@ -162,6 +163,7 @@ class BinanceVenue(Venue):
         return ([key] if key else []), False
 
     async def on_stop(self) -> None:
+        await self.futures_api.late.cancel()
         await self.faults.drop()
 
     # ---- state queries used by the APIs ------------------------------------------
