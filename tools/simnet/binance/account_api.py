@@ -37,10 +37,9 @@ class AccountApi:
         self.engine = api.engine
 
     def routes(self) -> list[tuple[str, str, Any, Any, str]]:
-        per_symbol_5 = 5
         return [
-            ("GET", "/fapi/v2/account", self.account_v2, per_symbol_5, SIGNED),
-            ("GET", "/fapi/v3/account", self.account_v3, per_symbol_5, SIGNED),
+            ("GET", "/fapi/v2/account", self.account_v2, 5, SIGNED),
+            ("GET", "/fapi/v3/account", self.account_v3, 5, SIGNED),
             ("GET", "/fapi/v2/balance", self.balance, 5, SIGNED),
             ("GET", "/fapi/v3/balance", self.balance, 5, SIGNED),
             ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5, SIGNED),
@@ -135,9 +134,21 @@ class AccountApi:
         return self._account(call.account, call.now, all_positions=True)
 
     async def account_v3(self, call: Call) -> Any:
-        """v3 lists only positions that are open or have open orders."""
+        """v3: the docs example's slimmer shape (no feeTier/canTrade/...; assets without marginAvailable;
+        positions with symbol, positionSide, positionAmt, unrealizedProfit, isolatedMargin, notional,
+        isolatedWallet, initialMargin, maintMargin, updateTime), listing only positions that are open or
+        have open orders."""
         assert call.account is not None
-        return self._account(call.account, call.now, all_positions=False)
+        full = self._account(call.account, call.now, all_positions=False)
+        out = {k: v for k, v in full.items() if k.startswith("total") or k in ("availableBalance",
+                                                                              "maxWithdrawAmount")}
+        out["assets"] = [{k: v for k, v in a.items() if k != "marginAvailable"} for a in full["assets"]]
+        out["positions"] = [{"symbol": r["symbol"], "positionSide": r["positionSide"], "positionAmt": r["positionAmt"],
+                             "unrealizedProfit": r["unRealizedProfit"], "isolatedMargin": "0.00000000",
+                             "notional": r["notional"], "isolatedWallet": "0", "initialMargin": r["initialMargin"],
+                             "maintMargin": r["maintMargin"], "updateTime": r["updateTime"]}
+                            for r in self._rows(call.account, None, active_only=True)]
+        return out
 
     async def balance(self, call: Call) -> Any:
         assert call.account is not None

@@ -122,9 +122,10 @@ class FuturesApi:
         book = self.engine.books[symbol]
         spec = FUTURES[symbol]
         bid, bid_qty, ask, ask_qty = book.top()
+        # fields of the docs example (SDK model symbol_order_book_ticker_response1.py); unconfirmed: whether
+        # the live answer also carries lastUpdateId (simnet used to send it; the docs do not show it)
         return {"symbol": symbol, "bidPrice": spec.fmt_price(bid), "bidQty": spec.fmt_qty(bid_qty),
-                "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty), "time": now,
-                "lastUpdateId": book.update_id}
+                "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty), "time": now}
 
     async def book_ticker(self, call: Call) -> Any:
         symbol = self.symbol(call, required=False)
@@ -250,10 +251,13 @@ class FuturesApi:
                 continue
             spec = order.spec
             for fill in order.fills:
+                # baseQty, marginAsset, pair: in the docs example since SDK 17.0.0 (2026-08-07);
+                # unconfirmed: baseQty differs from qty only for coin-margined contracts
                 rows.append({"buyer": order.side == "BUY", "commission": f"{fill['fee']:.8f}",
                              "commissionAsset": "USDT", "id": fill["tradeId"], "maker": fill["maker"],
                              "orderId": oid, "price": spec.fmt_price(fill["price"]),
                              "qty": spec.fmt_qty(fill["qty"]), "quoteQty": f"{fill['price'] * fill['qty']:f}",
+                             "baseQty": spec.fmt_qty(fill["qty"]), "marginAsset": "USDT", "pair": symbol,
                              "realizedPnl": f"{fill['realized']:.8f}", "side": order.side,
                              "positionSide": order.position_side,
                              "symbol": symbol, "time": fill["time"]})

@@ -26,6 +26,8 @@ class SymbolSpec:
     min_notional: Decimal
     price_precision: int
     quantity_precision: int
+    min_price: Decimal | None = None     # PRICE_FILTER minPrice (None: the tick)
+    max_price: Decimal = Decimal("1000000")
 
     def floor_price(self, value: Decimal) -> Decimal:
         return (value / self.tick).to_integral_value(ROUND_FLOOR) * self.tick
@@ -48,8 +50,11 @@ def _d(text: str) -> Decimal:
 
 
 FUTURES: dict[str, SymbolSpec] = {
+    # ETHUSDT as in a recorded live exchangeInfo (serverTime 1715054406944, embedded in a public Rust
+    # client's tests): tick 0.01, minPrice 39.86, maxPrice 306177, LOT 0.001..10000, MARKET_LOT ..2000,
+    # MIN_NOTIONAL 20, PERCENT_PRICE 1.0500 / 0.9500
     "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", "ETH", _d("0.01"), _d("0.001"), _d("0.001"), _d("10000"),
-                          _d("2000"), _d("20"), 2, 3),
+                          _d("2000"), _d("20"), 2, 3, _d("39.86"), _d("306177")),
     "AVAXUSDT": SymbolSpec("AVAXUSDT", "AVAX", "AVAX", _d("0.001"), _d("1"), _d("1"), _d("1000000"),
                            _d("100000"), _d("5"), 4, 0),
     "SOLUSDT": SymbolSpec("SOLUSDT", "SOL", "SOL", _d("0.01"), _d("1"), _d("1"), _d("1000000"),
@@ -89,9 +94,9 @@ class PercentPrice:
                 "multiplierDown": f"{self.down.quantize(q):f}", "multiplierDecimal": str(self.decimals)}
 
 
-# Per symbol. 1.0500 / 0.9500 is what recorded BTCUSDT listings carry; a live census (jabdori/maxt
-# docs, 2026-09-21) found 1.1500 / 0.8500 the most common pair and DOTUSDT at 1.0500 / 0.9500.
-# unconfirmed: no recorded exchangeInfo for ETHUSDT / AVAXUSDT / SOLUSDT was found; the option
+# Per symbol. ETHUSDT 1.0500 / 0.9500 is recorded (see FUTURES), as are BTCUSDT and DOTUSDT; a live
+# census (jabdori/maxt docs, 2026-09-21) found 1.1500 / 0.8500 the most common pair.
+# unconfirmed: AVAXUSDT and SOLUSDT (no recorded listing found; 1.0500 / 0.9500 assumed); the option
 # ``percent_price`` ({"SOLUSDT": ["1.15", "0.85"]} or ["1.15", "0.85"] for all) sets other values.
 PERCENT_PRICE: dict[str, PercentPrice] = {
     "ETHUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
@@ -156,8 +161,8 @@ def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, An
         "underlyingSubType": ["Layer-1"], "settlePlan": 0, "triggerProtect": "0.0500",
         "liquidationFee": "0.012500", "marketTakeBound": f"{MARKET_TAKE_BOUND:f}", "maxMoveOrderLimit": 10000,
         "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.tick:f}", "maxPrice": "1000000",
-             "tickSize": f"{spec.tick:f}"},
+            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.min_price or spec.tick:f}",
+             "maxPrice": f"{spec.max_price:f}", "tickSize": f"{spec.tick:f}"},
             {"filterType": "LOT_SIZE", "minQty": f"{spec.min_qty:f}", "maxQty": f"{spec.max_qty:f}",
              "stepSize": f"{spec.step:f}"},
             {"filterType": "MARKET_LOT_SIZE", "minQty": f"{spec.min_qty:f}",
