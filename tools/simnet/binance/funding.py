@@ -86,7 +86,7 @@ def settle(account: Account, symbol: str, mark: Decimal, rate: Decimal, now: int
     for position in account.symbol_positions(symbol):
         if not position.amount:
             continue
-        amount = -position.amount * mark * rate
+        amount = funding_payment(position.amount, mark, rate)
         account.wallet += amount
         account.add_income(symbol, "FUNDING_FEE", amount, now, next_tran_id())
         paid = True

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -68,5 +68,3 @@ async def no_answer(request: web.Request, mode: str, hold_seconds: float) -> web
         request.transport.close()
     return web.Response(status=504)     # not delivered: the transport is closed
 
-
-AwaitableFactory = Callable[[], Awaitable[Any]]

@@ -10,7 +10,14 @@ Venue-specific faults (``set_flag name=... value=...``):
   unknown_status=<n>      next n orders execute, then answer 503 (execution status unknown)
   weight_limit=<w>        request-weight limit per minute (429, then 418 ban)
   min_notional=<usd>      raise every symbol's MIN_NOTIONAL (-4164 on orders below it)
-Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired).
+  late_execution=<n>      next n accepted orders get no answer, stay unknown (-2013) for
+                          ``late_execution_seconds`` (default 2), then execute or are refused
+                          with -5028 past timestamp + recvWindow; ``late_execution_answer``
+                          "timeout" (held ``late_execution_hold_seconds``, default delay + 1) or "reset"
+Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``set_mark``
+[symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
+[symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
+``set_multi_assets`` [on, api_key=None]. Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
 from __future__ import annotations
