@@ -47,8 +47,9 @@ class Funding:
         rate, hours = options.get("funding_rate", DEFAULT_RATE), options.get("funding_interval_hours",
                                                                             DEFAULT_INTERVAL_HOURS)
         funding = cls(symbols, bool(options.get("funding", True)),
-                      {s: Decimal(str(rate[s] if isinstance(rate, dict) else rate)) for s in symbols},
-                      {s: int(hours[s] if isinstance(hours, dict) else hours) for s in symbols})
+                      {s: Decimal(str(rate.get(s, DEFAULT_RATE) if isinstance(rate, dict) else rate)) for s in symbols},
+                      {s: int(hours.get(s, DEFAULT_INTERVAL_HOURS) if isinstance(hours, dict) else hours)
+                       for s in symbols})
         for symbol in symbols:
             funding.settled_until[symbol] = funding.last_time(symbol, now_ms)
         return funding
