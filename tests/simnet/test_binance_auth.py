@@ -1,4 +1,6 @@
 """Authentication, clock and request-weight behaviour as Binance's."""
+import time
+
 import pytest
 from binance import AsyncClient
 from binance.exceptions import BinanceAPIException
@@ -71,18 +73,51 @@ async def test_weight_header_counts_requests(client):
     assert int(client.response.headers["X-MBX-USED-WEIGHT-1M"]) == first + 20
 
 
-async def test_429_then_418_when_limits_are_ignored(sim, client):
-    sim.control("binance", "set_flag", name="weight_limit", value=3)
-    statuses = []
-    for _ in range(8):
+def start_of_a_minute(net, second: float = 1.0) -> None:
+    """Skew the venue clock to `second` s past a minute: weight counts per minute of the server clock."""
+    now = int(time.time() * 1000)
+    target = (now // 60_000 + 2) * 60_000 + int(second * 1000)
+    net.control("binance", "set_flag", name="clock_skew_ms", value=target - now)
+
+
+async def pings(client, count: int) -> list[tuple[int, str | None]]:
+    out = []
+    for _ in range(count):
         try:
             await client.futures_ping()
-            statuses.append(200)
+            out.append((200, None))
         except BinanceAPIException as err:
-            statuses.append(err.status_code)
             assert err.code == -1003
-            assert "Retry-After" in client.response.headers
+            out.append((err.status_code, client.response.headers.get("Retry-After")))
+    return out
+
+
+async def test_429_then_418_when_limits_are_ignored(sim, client):
+    start_of_a_minute(sim)
+    sim.control("binance", "set_flag", name="weight_limit", value=3)
+    answers = await pings(client, 8)
     # limit 3: three pass, then 429 (ban_after=3 more tolerated), then the 418 ban
-    assert statuses == [200, 200, 200, 429, 429, 429, 429, 418]
+    assert [status for status, _ in answers] == [200, 200, 200, 429, 429, 429, 429, 418]
+    assert {after for status, after in answers if status == 429} == {"59"}      # until the next minute
+    assert answers[-1][1] == "120"                                              # until the ban ends
+    assert "banned until" in (await api_error(client.futures_ping())).message
     sim.control("binance", "clear")
     assert await client.futures_ping() == {}
+
+
+async def test_repeat_offenders_are_banned_longer():
+    from tests.simnet.binance_helpers import start_net
+    net = start_net(weight_limit_1m=2, ban_after=0, ban_seconds=1)
+    try:
+        c = await create_client(net.ready)
+        try:
+            start_of_a_minute(net)
+            assert await pings(c, 4) == [(200, None), (200, None), (429, "59"), (418, "1")]
+            net.control("binance", "set_flag", name="clock_skew_ms",
+                        value=net.venues["binance"].faults.flags["clock_skew_ms"] + 1100)  # the ban is over
+            (status, _), ban = await pings(c, 2)
+            assert (status, ban) == (429, (418, "2"))                                  # twice as long
+        finally:
+            await c.close_connection()
+    finally:
+        net.stop()

@@ -123,7 +123,7 @@ async def test_min_notional_reject_and_raised_minimum(sim, client):
 
 async def test_drop_ws_and_reconnect(sim, client, fast_ws):
     bsm = socket_manager(client, sim.ready)
-    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker"]) as socket:
+    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker"], category="public") as socket:
         await recv_stepping(sim, socket)
         dropped = sim.control("binance", "drop_ws", stream="futures_market")
         assert dropped == {"dropped": 1}
@@ -146,7 +146,8 @@ async def stays_silent(sim, socket, steps: int = 5) -> bool:
 
 async def test_stall_keeps_socket_open(sim, client, fast_ws):
     bsm = socket_manager(client, sim.ready)
-    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "solusdt@bookTicker"]) as socket:
+    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "solusdt@bookTicker"],
+                                            category="public") as socket:
         await recv_stepping(sim, socket)
         sim.control("binance", "stall", stream="futures_market")
         while not socket._queue.empty():
@@ -181,3 +182,40 @@ async def test_latency_option():
         await c.close_connection()
     finally:
         net.stop()
+
+
+async def test_late_execution_no_answer_invisible_then_executed(sim, client):
+    sim.control("binance", "set_flag", name="late_execution", value=1)
+    sim.control("binance", "set_flag", name="late_execution_seconds", value=0.5)
+    with pytest.raises(asyncio.TimeoutError):                       # the client's own timeout fires first
+        await asyncio.wait_for(client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET",
+                                                           quantity="0.02", newClientOrderId="late-1"), 0.2)
+    err = await api_error(client.futures_get_order(symbol="ETHUSDT", origClientOrderId="late-1"))
+    assert (err.code, err.message) == (-2013, "Order does not exist.")
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            order = await client.futures_get_order(symbol="ETHUSDT", origClientOrderId="late-1")
+            break
+        except BinanceAPIException:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+    assert order["status"] == "FILLED" and order["executedQty"] == "0.020"
+
+
+async def test_late_execution_outside_recv_window_is_refused_by_the_engine(sim, client):
+    sim.control("binance", "set_flag", name="late_execution", value=1)
+    sim.control("binance", "set_flag", name="late_execution_seconds", value=0.4)
+    sim.control("binance", "set_flag", name="late_execution_answer", value="reset")
+    client.REQUEST_RECVWINDOW = 200           # python-binance 1.0.37 sends this on every signed request (10000)
+    with pytest.raises(aiohttp.ClientError):                        # connection dropped, no answer
+        await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.02",
+                                          newClientOrderId="late-2")
+    late = sim.venues["binance"].futures_api.late
+    deadline = time.monotonic() + 5
+    while not late.rejected:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    assert late.rejected[0]["newClientOrderId"] == "late-2"         # -5028 at the matching engine
+    err = await api_error(client.futures_get_order(symbol="ETHUSDT", origClientOrderId="late-2"))
+    assert err.code == -2013

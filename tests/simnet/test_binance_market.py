@@ -112,7 +112,8 @@ async def test_autotick_streams_without_stepping(fast_ws):
     net.start()
     try:
         c = await create_client(net.ready)
-        async with socket_manager(c, net.ready).futures_multiplex_socket(["ethusdt@bookTicker"]) as socket:
+        bsm = socket_manager(c, net.ready)
+        async with bsm.futures_multiplex_socket(["ethusdt@bookTicker"], category="public") as socket:
             first = await asyncio.wait_for(socket.recv(), 5)
             second = await asyncio.wait_for(socket.recv(), 5)
         assert second["data"]["u"] > first["data"]["u"]

@@ -30,15 +30,19 @@ async def test_result_response_and_client_order_id(client):
     order = await client.futures_create_order(symbol="AVAXUSDT", side="SELL", type="MARKET", quantity="10",
                                               newClientOrderId="hedge-1", newOrderRespType="RESULT")
     assert order["status"] == "FILLED" and order["clientOrderId"] == "hedge-1"
-    assert order["executedQty"] == "10" and Decimal(order["avgPrice"]) > 0
+    assert order["executedQty"] == order["cumQty"] == "10"
+    assert "avgPrice" not in order and "cumQuote" not in order          # dropped from placement answers
+    queried = await client.futures_get_order(symbol="AVAXUSDT", origClientOrderId="hedge-1")
+    assert Decimal(queried["avgPrice"]) > 0 and Decimal(queried["cumQuote"]) > 0
 
 
 async def test_large_market_order_walks_the_book(client):
     book = await client.futures_order_book(symbol="ETHUSDT", limit=20)
     top_ask = Decimal(book["asks"][0][0])
     qty = sum(Decimal(q) for _, q in book["asks"][:3]) + Decimal("0.001")
-    order = await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity=str(qty),
-                                              newOrderRespType="RESULT")
+    placed = await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity=str(qty),
+                                               newOrderRespType="RESULT")
+    order = await client.futures_get_order(symbol="ETHUSDT", orderId=placed["orderId"])
     assert order["status"] == "FILLED"
     assert Decimal(order["avgPrice"]) > top_ask                           # slippage
     after = await client.futures_orderbook_ticker(symbol="ETHUSDT")
@@ -140,7 +144,7 @@ async def test_account_balance_and_fees(client):
     fees = sum(Decimal(t["commission"]) for t in trades)
     assert fees == sum(Decimal(t["quoteQty"]) for t in trades) * Decimal("0.0005")   # 5 bps taker
     account = await client.futures_account()
-    buy = Decimal(order["avgPrice"])
+    buy = Decimal((await client.futures_get_order(symbol="ETHUSDT", orderId=order["orderId"]))["avgPrice"])
     sell = Decimal(trades[-1]["price"])
     assert Decimal(account["totalWalletBalance"]) == Decimal("10000") + (sell - buy) - fees
     balance = await client.futures_account_balance()
@@ -169,6 +173,7 @@ async def test_fills_are_deterministic_per_seed():
             c = await create_client(net.ready)
             order = await c.futures_create_order(symbol="SOLUSDT", side="SELL", type="MARKET", quantity="900",
                                                  newOrderRespType="RESULT")
+            order = await c.futures_get_order(symbol="SOLUSDT", orderId=order["orderId"])
             fills.append((order["avgPrice"], order["executedQty"]))
             await c.close_connection()
         finally:
@@ -187,15 +192,16 @@ async def test_listen_key_lifecycle(client):
 
 
 async def test_hedge_path_ioc_result_and_trades_by_order(client):
-    """What the hedger does: IOC LIMIT with RESULT, then the order's own trades for fees."""
+    """IOC LIMIT with RESULT (no avgPrice in the answer any more), then the order's own trades."""
     book = await client.futures_order_book(symbol="AVAXUSDT", limit=20)
     limit = book["bids"][2][0]
     qty = sum(Decimal(q) for _, q in book["bids"][:2]) + 5
     order = await client.futures_create_order(symbol="AVAXUSDT", side="SELL", type="LIMIT", timeInForce="IOC",
                                               quantity=f"{qty:f}", price=limit, newClientOrderId="hg-1",
                                               newOrderRespType="RESULT")
-    assert order["status"] == "FILLED" and Decimal(order["executedQty"]) == qty
-    assert Decimal(order["avgPrice"]) < Decimal(book["bids"][0][0])
+    assert order["status"] == "FILLED" and Decimal(order["executedQty"]) == qty and "avgPrice" not in order
+    queried = await client.futures_get_order(symbol="AVAXUSDT", orderId=order["orderId"])
+    assert Decimal(queried["avgPrice"]) < Decimal(book["bids"][0][0])
     await client.futures_create_order(symbol="AVAXUSDT", side="SELL", type="MARKET", quantity="1")
     trades = await client.futures_account_trades(symbol="AVAXUSDT", orderId=order["orderId"])
     assert {t["orderId"] for t in trades} == {order["orderId"]} and len(trades) == 3

@@ -7,12 +7,13 @@ import websockets
 
 from tests.simnet.binance_helpers import client, fast_ws, recv_stepping, sim, socket_manager  # noqa: F401
 
-BOOK_TICKER_KEYS = {"e", "u", "s", "b", "B", "a", "A", "T", "E"}
+BOOK_TICKER_KEYS = {"e", "u", "s", "ps", "b", "B", "a", "A", "T", "E", "st"}
 
 
 async def test_futures_multiplex_book_ticker_and_depth(sim, client, fast_ws):
     bsm = socket_manager(client, sim.ready)
-    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "ethusdt@depth5@100ms"]) as socket:
+    async with bsm.futures_multiplex_socket(["ethusdt@bookTicker", "ethusdt@depth5@100ms"],
+                                            category="public") as socket:
         ticker = await recv_stepping(sim, socket, want=lambda m: m.get("stream") == "ethusdt@bookTicker")
         depth = await recv_stepping(sim, socket, want=lambda m: m.get("stream") == "ethusdt@depth5@100ms")
     assert set(ticker["data"]) == BOOK_TICKER_KEYS and ticker["data"]["e"] == "bookTicker"
@@ -97,9 +98,9 @@ async def test_user_data_stream_order_and_account_updates(sim, client, fast_ws):
     assert account["a"]["P"][0]["pa"] == "-0.010" and account["a"]["B"][0]["a"] == "USDT"
 
 
-async def test_user_stream_by_raw_listen_key_path(sim, client):
+async def test_user_stream_on_the_private_route(sim, client):
     key = await client.futures_stream_get_listen_key()
-    async with websockets.connect(sim.ready["binance_futures_ws"] + "ws/" + key) as ws:
+    async with websockets.connect(sim.ready["binance_futures_ws"] + "private/ws?listenKey=" + key) as ws:
         await client.futures_create_order(symbol="SOLUSDT", side="BUY", type="LIMIT", timeInForce="GTC",
                                           price="100.00", quantity="1")
         event = json.loads(await asyncio.wait_for(ws.recv(), 2))

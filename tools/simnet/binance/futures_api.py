@@ -1,4 +1,8 @@
-"""USDT-M futures REST endpoints (/fapi/...)."""
+"""USDT-M futures REST endpoints (/fapi/...): market data, orders, user-stream keys.
+
+Account endpoints are in account_api.py. Weights: the official SDK's endpoint docstrings
+(binance/binance-connector-python, clients/derivatives_trading_usds_futures/rest_api/api).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tools.simnet.binance.accounts import ZERO, Account
+from tools.simnet.binance.account_api import AccountApi
 from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.late_execution import LateOrders, no_answer
 from tools.simnet.binance.rest import NONE, SIGNED, USER_STREAM, Call, RestPipeline
-from tools.simnet.binance.specs import (FUTURES, MAX_LEVERAGE, futures_exchange_info, leverage_brackets,
-                                        max_notional)
+from tools.simnet.binance.specs import FUTURES, futures_exchange_info
 
 if TYPE_CHECKING:
     from tools.simnet.binance.venue import BinanceVenue
@@ -25,6 +29,11 @@ ORDERS_PER_10S, ORDERS_PER_MIN = 300, 1200
 def depth_weight(params: dict[str, str]) -> int:
     limit = int(params.get("limit", "500")) if params.get("limit", "500").isdigit() else 500
     return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
+
+
+def per_symbol(one: int, every: int):
+    """Weight that depends on whether ``symbol`` was sent (e.g. bookTicker: 2 / 5)."""
+    return lambda params: one if params.get("symbol") else every
 
 
 def reject_error(reason: str) -> BinanceError:
@@ -42,6 +51,8 @@ class FuturesApi:
         self.engine = venue.engine
         self.p = pipeline
         self._order_log: dict[str, deque] = {}
+        self.late = LateOrders()
+        self.accounts = AccountApi(self)
 
     def app(self) -> web.Application:
         p, r = self.p, web.Application()
@@ -50,31 +61,24 @@ class FuturesApi:
             ("GET", "/fapi/v1/time", self.time, 1, NONE),
             ("GET", "/fapi/v1/exchangeInfo", self.exchange_info, 1, NONE),
             ("GET", "/fapi/v1/depth", self.depth, depth_weight, NONE),
-            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, 2, NONE),
-            ("GET", "/fapi/v1/ticker/price", self.ticker_price, 1, NONE),
-            ("GET", "/fapi/v1/premiumIndex", self.premium_index, 1, NONE),
+            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, per_symbol(2, 5), NONE),
+            ("GET", "/fapi/v1/ticker/price", self.ticker_price, per_symbol(1, 2), NONE),
+            ("GET", "/fapi/v1/premiumIndex", self.premium_index, per_symbol(1, 10), NONE),
+            # weight 0; shares a 500 / 5 min / IP limit with /fapi/v1/fundingRate (unconfirmed: not modelled)
+            ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0, NONE),
             ("POST", "/fapi/v1/order", self.new_order, 0, SIGNED),
             ("GET", "/fapi/v1/order", self.get_order, 1, SIGNED),
             ("DELETE", "/fapi/v1/order", self.cancel_order, 1, SIGNED),
-            ("GET", "/fapi/v1/openOrders", self.open_orders, 1, SIGNED),
+            ("GET", "/fapi/v1/openOrders", self.open_orders, per_symbol(1, 40), SIGNED),
             ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all, 1, SIGNED),
             ("GET", "/fapi/v1/userTrades", self.user_trades, 5, SIGNED),
-            ("GET", "/fapi/v2/account", self.account_v2, 5, SIGNED),
-            ("GET", "/fapi/v3/account", self.account_v3, 5, SIGNED),
-            ("GET", "/fapi/v2/balance", self.balance, 5, SIGNED),
-            ("GET", "/fapi/v3/balance", self.balance, 5, SIGNED),
-            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5, SIGNED),
-            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5, SIGNED),
-            ("POST", "/fapi/v1/leverage", self.leverage, 1, SIGNED),
-            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1, SIGNED),
-            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20, SIGNED),
             ("POST", "/fapi/v1/listenKey", self.listen_key_new, 1, USER_STREAM),
             ("PUT", "/fapi/v1/listenKey", self.listen_key_keepalive, 1, USER_STREAM),
             ("DELETE", "/fapi/v1/listenKey", self.listen_key_close, 1, USER_STREAM),
         ]
-        for method, path, handler, weight, security in routes:
+        for method, path, handler, weight, security in routes + self.accounts.routes():
             r.router.add_route(method, path, p.route(handler, weight, security))
-        self.venue.add_ws_routes(r, self.venue.futures_ws)
+        self.venue.add_ws_routes(r, self.venue.futures_ws, ("", "/public", "/market", "/private"))
         return r
 
     # ---- market data --------------------------------------------------------
@@ -85,7 +89,7 @@ class FuturesApi:
         return {"serverTime": call.now}
 
     async def exchange_info(self, call: Call) -> Any:
-        info = futures_exchange_info(call.now, self.p.limiter.limit)
+        info = futures_exchange_info(call.now, self.p.limiter.limit, self.venue.percent_price)
         floor = self.venue.min_notional_floor()
         if floor is not None:
             for symbol in info["symbols"]:
@@ -94,7 +98,7 @@ class FuturesApi:
                         rule["notional"] = f"{floor:f}"
         return info
 
-    def _symbol(self, call: Call, required: bool = True) -> str | None:
+    def symbol(self, call: Call, required: bool = True) -> str | None:
         symbol = call.params.get("symbol")
         if not symbol:
             if required:
@@ -105,7 +109,7 @@ class FuturesApi:
         return symbol
 
     async def depth(self, call: Call) -> Any:
-        symbol = self._symbol(call)
+        symbol = self.symbol(call)
         raw = call.params.get("limit", "500")
         limit = int(raw) if raw.isdigit() else -1
         if limit not in DEPTH_LIMITS:
@@ -118,12 +122,13 @@ class FuturesApi:
         book = self.engine.books[symbol]
         spec = FUTURES[symbol]
         bid, bid_qty, ask, ask_qty = book.top()
+        # fields of the docs example (SDK model symbol_order_book_ticker_response1.py); unconfirmed: whether
+        # the live answer also carries lastUpdateId (simnet used to send it; the docs do not show it)
         return {"symbol": symbol, "bidPrice": spec.fmt_price(bid), "bidQty": spec.fmt_qty(bid_qty),
-                "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty), "time": now,
-                "lastUpdateId": book.update_id}
+                "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty), "time": now}
 
     async def book_ticker(self, call: Call) -> Any:
-        symbol = self._symbol(call, required=False)
+        symbol = self.symbol(call, required=False)
         if symbol:
             return self._ticker(symbol, call.now)
         return [self._ticker(s, call.now) for s in FUTURES]
@@ -131,17 +136,25 @@ class FuturesApi:
     async def ticker_price(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
             return {"symbol": s, "price": FUTURES[s].fmt_price(self.venue.last_price(s)), "time": call.now}
-        symbol = self._symbol(call, required=False)
+        symbol = self.symbol(call, required=False)
         return one(symbol) if symbol else [one(s) for s in FUTURES]
 
     async def premium_index(self, call: Call) -> Any:
+        """markPrice, indexPrice, lastFundingRate (the rate of the coming settlement), nextFundingTime
+        (marks.py, funding.py). interestRate 0.0001: Binance's 0.01 % per 8 h interest component."""
+        marks, funding = self.venue.marks, self.venue.funding
+
         def one(s: str) -> dict[str, Any]:
-            mark = f"{self.engine.books[s].mid:.8f}"
-            return {"symbol": s, "markPrice": mark, "indexPrice": mark, "estimatedSettlePrice": mark,
-                    "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
-                    "nextFundingTime": (call.now // 28_800_000 + 1) * 28_800_000, "time": call.now}
-        symbol = self._symbol(call, required=False)
+            index = f"{marks.index(s):.8f}"
+            return {"symbol": s, "markPrice": f"{marks.mark(s):.8f}", "indexPrice": index,
+                    "estimatedSettlePrice": index, "lastFundingRate": f"{funding.rates[s]:.8f}",
+                    "interestRate": "0.00010000", "nextFundingTime": funding.next_time(s, call.now),
+                    "time": call.now}
+        symbol = self.symbol(call, required=False)
         return one(symbol) if symbol else [one(s) for s in FUTURES]
+
+    async def funding_info(self, call: Call) -> Any:
+        return self.venue.funding.info_rows()
 
     # ---- orders -------------------------------------------------------------
     def _count_order(self, call: Call) -> None:
@@ -170,18 +183,42 @@ class FuturesApi:
         engine.min_notional_floor = venue.min_notional_floor()
         engine.check_prices(fields)
         engine.check_account(account, fields)
-        if venue.faults.take("partial_fill"):
-            engine.partial_ratio = Decimal(str(venue.faults.flags.get("partial_fill_ratio", 0.5)))
-        order = engine.create(account, fields, call.now)
-        engine.execute(account, order, call.now)
-        venue.book_changed(order.symbol)
+        if venue.faults.take("late_execution"):
+            return await self._late(call, fields)
+        order = self._match(call, fields, call.now)
         if venue.faults.take("unknown_status"):
+            # general-info, HTTP 503: "Unknown error, please check your request or try again later." = execution
+            # status UNKNOWN. unconfirmed: the code sent with that text (simnet: -1001)
             raise BinanceError(-1001, "Unknown error, please check your request or try again later.", status=503)
         if venue.faults.take("slow_ack"):
             await asyncio.sleep(float(venue.faults.flags.get("slow_ack_seconds", 2.0)))
-        if call.params.get("newOrderRespType", "ACK") == "RESULT":
-            return order.result()
-        return order.ack()
+        return order.placement(final=call.params.get("newOrderRespType", "ACK") == "RESULT")
+
+    def _match(self, call: Call, fields: dict[str, Any], now: int):
+        venue, engine, account = self.venue, self.engine, call.account
+        assert account is not None
+        if venue.faults.take("partial_fill"):
+            engine.partial_ratio = Decimal(str(venue.faults.flags.get("partial_fill_ratio", 0.5)))
+        order = engine.create(account, fields, now)
+        engine.execute(account, order, now)
+        venue.book_changed(order.symbol)
+        return order
+
+    async def _late(self, call: Call, fields: dict[str, Any]) -> Any:
+        """late_execution.py: no answer; invisible for late_execution_seconds; then executed or -5028."""
+        flags, account = self.venue.faults.flags, call.account
+        assert account is not None
+        delay = float(flags.get("late_execution_seconds", 2.0))
+
+        def execute() -> None:
+            now = self.venue.server_ms()
+            self.engine.check_prices(fields)
+            self.engine.check_account(account, fields)
+            self._match(call, fields, now)
+
+        self.late.schedule(delay, call.params, self.venue.server_ms, execute)
+        return await no_answer(call.request, str(flags.get("late_execution_answer", "timeout")),
+                               float(flags.get("late_execution_hold_seconds", delay + 1.0)))
 
     async def get_order(self, call: Call) -> Any:
         assert call.account is not None
@@ -190,23 +227,23 @@ class FuturesApi:
     async def cancel_order(self, call: Call) -> Any:
         assert call.account is not None
         order = self.engine.cancel(call.account, call.params, call.now)
-        return order.result()
+        return order.cancelled()
 
     async def open_orders(self, call: Call) -> Any:
         assert call.account is not None
-        symbol = self._symbol(call, required=False)
+        symbol = self.symbol(call, required=False)
         return [o.rest() for o in self.engine.open_orders(call.account, symbol)]
 
     async def cancel_all(self, call: Call) -> Any:
         assert call.account is not None
-        symbol = self._symbol(call)
+        symbol = self.symbol(call)
         for order in self.engine.open_orders(call.account, symbol):
             self.engine.cancel(call.account, {"symbol": symbol, "orderId": str(order.order_id)}, call.now)
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
 
     async def user_trades(self, call: Call) -> Any:
         account = call.account
-        symbol = self._symbol(call)
+        symbol = self.symbol(call)
         only = call.params.get("orderId")
         rows = []
         for oid, order in self.engine.orders.items():
@@ -214,144 +251,17 @@ class FuturesApi:
                 continue
             spec = order.spec
             for fill in order.fills:
+                # baseQty, marginAsset, pair: in the docs example since SDK 17.0.0 (2026-08-07);
+                # unconfirmed: baseQty differs from qty only for coin-margined contracts
                 rows.append({"buyer": order.side == "BUY", "commission": f"{fill['fee']:.8f}",
                              "commissionAsset": "USDT", "id": fill["tradeId"], "maker": fill["maker"],
                              "orderId": oid, "price": spec.fmt_price(fill["price"]),
                              "qty": spec.fmt_qty(fill["qty"]), "quoteQty": f"{fill['price'] * fill['qty']:f}",
-                             "realizedPnl": f"{fill['realized']:.8f}", "side": order.side, "positionSide": "BOTH",
+                             "baseQty": spec.fmt_qty(fill["qty"]), "marginAsset": "USDT", "pair": symbol,
+                             "realizedPnl": f"{fill['realized']:.8f}", "side": order.side,
+                             "positionSide": order.position_side,
                              "symbol": symbol, "time": fill["time"]})
         return sorted(rows, key=lambda row: row["id"])
-
-    # ---- account ------------------------------------------------------------
-    def _totals(self, account: Account) -> dict[str, Decimal]:
-        marks = self.engine.marks()
-        upnl = account.unrealized(marks)
-        pos_im = account.position_margin(marks)
-        ord_im = self.engine.order_margin(account)
-        maint = sum((abs(p.amount) * marks[s] * Decimal("0.004") for s, p in account.positions.items()), ZERO)
-        avail = account.wallet + upnl - pos_im - ord_im
-        return {"wallet": account.wallet, "upnl": upnl, "margin": account.wallet + upnl, "pos_im": pos_im,
-                "ord_im": ord_im, "im": pos_im + ord_im, "maint": maint, "avail": avail,
-                "max_withdraw": max(ZERO, min(avail, account.wallet))}
-
-    def _position_row(self, account: Account, symbol: str, now: int) -> dict[str, Any]:
-        spec = FUTURES[symbol]
-        position = account.position(symbol)
-        mark = self.engine.books[symbol].mid
-        lev = account.leverage_of(symbol)
-        upnl = position.amount * (mark - position.entry) if position.amount else ZERO
-        pos_im = abs(position.amount) * mark / lev
-        ord_im = sum((o.remaining * o.price / lev for o in self.engine.open_orders(account, symbol)), ZERO)
-        bid = sum((o.remaining * o.price for o in self.engine.open_orders(account, symbol) if o.side == "BUY"), ZERO)
-        ask = sum((o.remaining * o.price for o in self.engine.open_orders(account, symbol) if o.side == "SELL"), ZERO)
-        return {"symbol": symbol, "positionSide": "BOTH", "positionAmt": spec.fmt_qty(position.amount),
-                "entryPrice": f"{position.entry:f}", "breakEvenPrice": f"{position.entry:f}",
-                "markPrice": f"{mark:.8f}", "unRealizedProfit": f"{upnl:.8f}", "liquidationPrice": "0",
-                "isolatedMargin": "0", "notional": f"{position.amount * mark:.8f}", "marginAsset": "USDT",
-                "isolatedWallet": "0", "initialMargin": f"{pos_im + ord_im:.8f}",
-                "maintMargin": f"{abs(position.amount) * mark * Decimal('0.004'):.8f}",
-                "positionInitialMargin": f"{pos_im:.8f}", "openOrderInitialMargin": f"{ord_im:.8f}",
-                "adl": 0, "bidNotional": f"{bid:f}", "askNotional": f"{ask:f}",
-                "updateTime": position.update_time, "leverage": str(lev)}
-
-    def _account(self, account: Account, now: int, all_positions: bool) -> dict[str, Any]:
-        t = {k: f"{v:.8f}" for k, v in self._totals(account).items()}
-        asset = {"asset": "USDT", "walletBalance": t["wallet"], "unrealizedProfit": t["upnl"],
-                 "marginBalance": t["margin"], "maintMargin": t["maint"], "initialMargin": t["im"],
-                 "positionInitialMargin": t["pos_im"], "openOrderInitialMargin": t["ord_im"],
-                 "maxWithdrawAmount": t["max_withdraw"], "crossWalletBalance": t["wallet"],
-                 "crossUnPnl": t["upnl"], "availableBalance": t["avail"], "marginAvailable": True,
-                 "updateTime": now}
-        positions = []
-        for symbol in FUTURES:
-            row = self._position_row(account, symbol, now)
-            if not all_positions and row["positionAmt"] == FUTURES[symbol].fmt_qty(ZERO) \
-                    and not self.engine.open_orders(account, symbol):
-                continue
-            lev = account.leverage_of(symbol)
-            positions.append({
-                "symbol": symbol, "initialMargin": row["initialMargin"], "maintMargin": row["maintMargin"],
-                "unrealizedProfit": row["unRealizedProfit"], "positionInitialMargin": row["positionInitialMargin"],
-                "openOrderInitialMargin": row["openOrderInitialMargin"], "leverage": str(lev), "isolated": False,
-                "entryPrice": row["entryPrice"], "breakEvenPrice": row["breakEvenPrice"],
-                "maxNotional": str(max_notional(lev)), "bidNotional": row["bidNotional"],
-                "askNotional": row["askNotional"], "positionSide": "BOTH", "positionAmt": row["positionAmt"],
-                "notional": row["notional"], "isolatedWallet": "0", "updateTime": row["updateTime"]})
-        return {"feeTier": 0, "feeBurn": True, "canTrade": True, "canDeposit": True, "canWithdraw": True,
-                "updateTime": 0, "multiAssetsMargin": False, "tradeGroupId": -1,
-                "totalInitialMargin": t["im"], "totalMaintMargin": t["maint"], "totalWalletBalance": t["wallet"],
-                "totalUnrealizedProfit": t["upnl"], "totalMarginBalance": t["margin"],
-                "totalPositionInitialMargin": t["pos_im"], "totalOpenOrderInitialMargin": t["ord_im"],
-                "totalCrossWalletBalance": t["wallet"], "totalCrossUnPnl": t["upnl"],
-                "availableBalance": t["avail"], "maxWithdrawAmount": t["max_withdraw"],
-                "assets": [asset], "positions": positions}
-
-    async def account_v2(self, call: Call) -> Any:
-        assert call.account is not None
-        return self._account(call.account, call.now, all_positions=True)
-
-    async def account_v3(self, call: Call) -> Any:
-        assert call.account is not None
-        return self._account(call.account, call.now, all_positions=False)
-
-    async def balance(self, call: Call) -> Any:
-        assert call.account is not None
-        t = {k: f"{v:.8f}" for k, v in self._totals(call.account).items()}
-        return [{"accountAlias": "SgsR", "asset": "USDT", "balance": t["wallet"],
-                 "crossWalletBalance": t["wallet"], "crossUnPnl": t["upnl"], "availableBalance": t["avail"],
-                 "maxWithdrawAmount": t["max_withdraw"], "marginAvailable": True, "updateTime": call.now}]
-
-    async def position_risk_v2(self, call: Call) -> Any:
-        assert call.account is not None
-        symbol = self._symbol(call, required=False)
-        rows = []
-        for s in ([symbol] if symbol else list(FUTURES)):
-            row = self._position_row(call.account, s, call.now)
-            lev = call.account.leverage_of(s)
-            rows.append({k: row[k] for k in ("entryPrice", "breakEvenPrice", "leverage", "liquidationPrice",
-                                              "markPrice", "positionAmt", "notional", "isolatedWallet",
-                                              "symbol", "unRealizedProfit", "positionSide", "updateTime")}
-                        | {"marginType": "cross", "isAutoAddMargin": "false", "isolatedMargin": "0.00000000",
-                           "maxNotionalValue": str(max_notional(lev))})
-        return rows
-
-    async def position_risk_v3(self, call: Call) -> Any:
-        """v3 lists only symbols with a position or open orders, and has no leverage field."""
-        account = call.account
-        assert account is not None
-        symbol = self._symbol(call, required=False)
-        rows = []
-        for s in ([symbol] if symbol else list(FUTURES)):
-            if account.position(s).amount == 0 and not self.engine.open_orders(account, s):
-                continue
-            row = self._position_row(account, s, call.now)
-            row.pop("leverage")
-            rows.append(row)
-        return rows
-
-    async def leverage(self, call: Call) -> Any:
-        assert call.account is not None
-        symbol = self._symbol(call)
-        raw = call.params.get("leverage", "")
-        if not raw:
-            raise missing("leverage")
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEVERAGE:
-            raise BinanceError(-4028, leverage=raw)
-        call.account.leverage[symbol] = int(raw)
-        return {"leverage": int(raw), "maxNotionalValue": str(max_notional(int(raw))), "symbol": symbol}
-
-    async def leverage_bracket(self, call: Call) -> Any:
-        symbol = self._symbol(call, required=False)
-        if symbol:
-            return leverage_brackets(symbol)
-        return [leverage_brackets(s) for s in FUTURES]
-
-    async def commission_rate(self, call: Call) -> Any:
-        """The account's fee rates for a symbol, as fractions in strings (like Binance)."""
-        symbol = self._symbol(call, required=True)
-        engine = self.venue.engine
-        return {"symbol": symbol, "makerCommissionRate": f"{engine.maker_fee.normalize():f}",
-                "takerCommissionRate": f"{engine.taker_fee.normalize():f}"}
 
     # ---- user data stream keys ------------------------------------------------
     async def listen_key_new(self, call: Call) -> Any:

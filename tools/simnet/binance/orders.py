@@ -1,4 +1,13 @@
-"""Futures order records and their REST / user-data-stream renderings."""
+"""Futures order records and their REST / user-data-stream renderings.
+
+Field sets follow the current USDⓈ-M docs examples, as carried by the official SDK
+(binance/binance-connector-python, clients/derivatives_trading_usds_futures, REST models
+new_order_response.py, cancel_order_response.py, query_order_response.py):
+``avgPrice`` and ``cumQuote`` were removed from the POST and DELETE /fapi/v1/order answers
+(SDK CHANGELOG 14.0.0, 2026-07-15; DELETE lost avgPrice already in 8.0.0, 2026-03-09) and
+stay in GET /fapi/v1/order. Measured live 2026-09-19 (jabdori/maxt docs): a placement answer
+carries ``cumQty`` and neither ``avgPrice`` nor ``cumQuote``; the same order read back has both.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,6 +32,7 @@ class Order:
     price: Decimal               # 0 for MARKET
     reduce_only: bool
     time: int
+    position_side: str = "BOTH"
     status: str = "NEW"
     executed: Decimal = ZERO
     cum_quote: Decimal = ZERO
@@ -53,7 +63,7 @@ class Order:
             "origQty": spec.fmt_qty(self.qty), "executedQty": spec.fmt_qty(self.executed),
             "cumQuote": f"{self.cum_quote:.8f}", "timeInForce": self.tif, "type": self.type,
             "reduceOnly": self.reduce_only, "closePosition": False, "side": self.side,
-            "positionSide": "BOTH", "stopPrice": "0", "workingType": "CONTRACT_PRICE",
+            "positionSide": self.position_side, "stopPrice": "0", "workingType": "CONTRACT_PRICE",
             "priceProtect": False, "origType": self.type, "priceMatch": "NONE",
             "selfTradePreventionMode": "EXPIRE_MAKER", "goodTillDate": 0,
             "updateTime": self.update_time or self.time,
@@ -62,18 +72,20 @@ class Order:
             out["time"] = self.time
         return out
 
-    def ack(self) -> dict[str, Any]:
-        """newOrderRespType=ACK (the futures default): the order as first accepted."""
+    def placement(self, final: bool) -> dict[str, Any]:
+        """POST /fapi/v1/order answer: newOrderRespType=ACK (the futures default) shows the order as
+        accepted (NEW, nothing executed); RESULT shows its final state. No avgPrice, no cumQuote."""
         out = self.rest(with_time=False)
-        out.update(status="NEW", executedQty=self.spec.fmt_qty(ZERO), cumQuote="0.00000000",
-                   avgPrice="0.00", updateTime=self.time)
+        for gone in ("avgPrice", "cumQuote"):
+            del out[gone]
+        if not final:
+            out.update(status="NEW", executedQty=self.spec.fmt_qty(ZERO), updateTime=self.time)
         out["cumQty"] = out["executedQty"]
         return out
 
-    def result(self) -> dict[str, Any]:
-        out = self.rest(with_time=False)
-        out["cumQty"] = out["executedQty"]
-        return out
+    def cancelled(self) -> dict[str, Any]:
+        """DELETE /fapi/v1/order answer: the same field set as a placement answer."""
+        return self.placement(final=True)
 
     def trade_event(self, now: int, execution: str, last_qty: Decimal = ZERO, last_price: Decimal = ZERO,
                     fee: Decimal = ZERO, maker: bool = False, trade_id: int = 0,
@@ -89,6 +101,7 @@ class Order:
             "L": spec.fmt_price(last_price) if last_price else "0",
             "N": "USDT", "n": f"{fee:f}", "T": now, "t": trade_id,
             "b": "0", "a": "0", "m": maker, "R": self.reduce_only, "wt": "CONTRACT_PRICE",
-            "ot": self.type, "ps": "BOTH", "cp": False, "rp": f"{realized:f}", "pP": False,
+            "ot": self.type, "ps": self.position_side, "cp": False, "rp": f"{realized:f}", "pP": False,
             "si": 0, "ss": 0, "V": "EXPIRE_MAKER", "pm": "NONE", "gtd": 0,
+            "er": "0",  # expiry reason: in the SDK model order_trade_update_o.py; unconfirmed: its values
         }}

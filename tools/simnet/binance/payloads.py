@@ -1,4 +1,12 @@
-"""Market-stream message shapes (futures and spot), field letters as Binance's."""
+"""Market-stream message shapes (futures and spot), field letters as Binance's.
+
+Futures field sets follow the stream models of the official SDK
+(binance/binance-connector-python, clients/derivatives_trading_usds_futures,
+websocket_streams/models): since SDK 12.0.0 (2026-06-29) book tickers and depth updates
+carry ``ps`` (pair) and ``st`` (symbol type, 1 = UM) and aggTrade / markPrice carry ``st``,
+described as "(After CM migration)"; aggTrade's ``nq`` (quantity without RPI-order trades)
+came with SDK 11.0.0. unconfirmed: since when the live streams send ``ps``/``st``.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,12 +14,15 @@ from typing import Any
 
 from tools.simnet.binance.book import Book
 
+UM = 1          # "st": symbol type, 1 = UM (USDⓈ-M)
+
 
 def futures_book_ticker(book: Book, now: int) -> dict[str, Any]:
     spec = book.spec
     bid, bid_qty, ask, ask_qty = book.top()
-    return {"e": "bookTicker", "u": book.update_id, "s": spec.symbol, "b": spec.fmt_price(bid),
-            "B": spec.fmt_qty(bid_qty), "a": spec.fmt_price(ask), "A": spec.fmt_qty(ask_qty), "T": now, "E": now}
+    return {"e": "bookTicker", "u": book.update_id, "s": spec.symbol, "ps": spec.symbol, "b": spec.fmt_price(bid),
+            "B": spec.fmt_qty(bid_qty), "a": spec.fmt_price(ask), "A": spec.fmt_qty(ask_qty), "T": now, "E": now,
+            "st": UM}
 
 
 def spot_book_ticker(book: Book) -> dict[str, Any]:
@@ -24,7 +35,7 @@ def spot_book_ticker(book: Book) -> dict[str, Any]:
 def futures_partial_depth(book: Book, levels: int, prev_u: int, now: int) -> dict[str, Any]:
     bids, asks = book.levels(levels)
     return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": prev_u + 1,
-            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks}
+            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks, "ps": book.spec.symbol, "st": UM}
 
 
 def spot_partial_depth(book: Book, levels: int) -> dict[str, Any]:
@@ -48,7 +59,7 @@ def depth_diff(old: dict[str, dict[str, str]], book: Book) -> tuple[list[list[st
 
 def futures_diff_depth(book: Book, bids: list, asks: list, first_u: int, prev_u: int, now: int) -> dict[str, Any]:
     return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": first_u,
-            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks}
+            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks, "ps": book.spec.symbol, "st": UM}
 
 
 def agg_trade(symbol: str, agg_id: int, trade_id: int, price: str, qty: str, buyer_maker: bool,
@@ -57,6 +68,8 @@ def agg_trade(symbol: str, agg_id: int, trade_id: int, price: str, qty: str, buy
            "l": trade_id, "T": now, "m": buyer_maker}
     if spot:
         msg["M"] = True
+    else:
+        msg.update(nq=qty, st=UM)        # no RPI orders are simulated: nq == q
     return msg
 
 
@@ -65,7 +78,10 @@ def spot_trade(symbol: str, trade_id: int, price: str, qty: str, buyer_maker: bo
             "m": buyer_maker, "M": True}
 
 
-def mark_price(symbol: str, mark: Decimal, now: int) -> dict[str, Any]:
+def mark_price(symbol: str, mark: Decimal, index: Decimal, rate: Decimal, next_funding: int,
+               now: int) -> dict[str, Any]:
+    """<symbol>@markPrice: p mark, i index, P estimated settle price, r funding rate, T next funding time.
+    unconfirmed: ``ap`` (mark price moving average) is sent equal to the mark."""
     text = f"{mark:.8f}"
-    return {"e": "markPriceUpdate", "E": now, "s": symbol, "p": text, "ap": text, "P": text, "i": text,
-            "r": "0.00010000", "T": (now // 28_800_000 + 1) * 28_800_000}
+    return {"e": "markPriceUpdate", "E": now, "s": symbol, "p": text, "ap": text, "P": f"{index:.8f}",
+            "i": f"{index:.8f}", "r": f"{rate:.8f}", "T": next_funding, "st": UM}

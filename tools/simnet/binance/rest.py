@@ -62,8 +62,10 @@ class RestPipeline:
         try:
             query = request.rel_url.raw_query_string
             body = (await request.text()) if request.can_read_body else ""
-            params = parse_params(query)
-            params.update(parse_params(body))
+            # "If a parameter sent in both the query string and request body, the query string
+            # parameter will be used." (USDⓈ-M general-info)
+            params = parse_params(body)
+            params.update(parse_params(query))
             now = venue.server_ms()
             self.limiter.limit = venue.weight_limit(self.base_limit)
             cost = weight(params) if callable(weight) else weight
@@ -83,7 +85,7 @@ class RestPipeline:
         except BinanceError as err:
             response = err.response()
             extra = call.headers if call is not None else {}
-            for key, value in (self._headers(used or self.limiter.used(ip)) | extra).items():
+            for key, value in (self._headers(used or self.limiter.used(ip, venue.server_ms())) | extra).items():
                 response.headers.setdefault(key, value)
             return response
 

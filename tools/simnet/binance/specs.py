@@ -26,6 +26,8 @@ class SymbolSpec:
     min_notional: Decimal
     price_precision: int
     quantity_precision: int
+    min_price: Decimal | None = None     # PRICE_FILTER minPrice (None: the tick)
+    max_price: Decimal = Decimal("1000000")
 
     def floor_price(self, value: Decimal) -> Decimal:
         return (value / self.tick).to_integral_value(ROUND_FLOOR) * self.tick
@@ -48,8 +50,11 @@ def _d(text: str) -> Decimal:
 
 
 FUTURES: dict[str, SymbolSpec] = {
+    # ETHUSDT as in a recorded live exchangeInfo (serverTime 1715054406944, embedded in a public Rust
+    # client's tests): tick 0.01, minPrice 39.86, maxPrice 306177, LOT 0.001..10000, MARKET_LOT ..2000,
+    # MIN_NOTIONAL 20, PERCENT_PRICE 1.0500 / 0.9500
     "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", "ETH", _d("0.01"), _d("0.001"), _d("0.001"), _d("10000"),
-                          _d("2000"), _d("20"), 2, 3),
+                          _d("2000"), _d("20"), 2, 3, _d("39.86"), _d("306177")),
     "AVAXUSDT": SymbolSpec("AVAXUSDT", "AVAX", "AVAX", _d("0.001"), _d("1"), _d("1"), _d("1000000"),
                            _d("100000"), _d("5"), 4, 0),
     "SOLUSDT": SymbolSpec("SOLUSDT", "SOL", "SOL", _d("0.01"), _d("1"), _d("1"), _d("1000000"),
@@ -68,8 +73,47 @@ SPOT: dict[str, SymbolSpec] = {
 assert {m.binance_symbol for m in MARKETS.values()} == set(FUTURES) == set(SPOT)
 
 MAX_LEVERAGE = 125
-MARKET_TAKE_BOUND = Decimal("0.05")     # futures PERCENT_PRICE multipliers 1.05 / 0.95
+MARKET_TAKE_BOUND = Decimal("0.05")     # exchangeInfo "marketTakeBound" (recorded BTCUSDT listings: "0.05")
 DEFAULT_LEVERAGE = 20
+
+
+@dataclass(frozen=True)
+class PercentPrice:
+    """The PERCENT_PRICE filter: BUY price <= markPrice * up, SELL price >= markPrice * down.
+
+    Source: USDⓈ-M docs, common-definition "PERCENT_PRICE ... defines valid range for a price
+    based on the mark price" (one bound per side: a buy has no floor, a sell no ceiling).
+    """
+    up: Decimal
+    down: Decimal
+    decimals: int = 4
+
+    def row(self) -> dict[str, Any]:
+        q = Decimal(1).scaleb(-self.decimals)
+        return {"filterType": "PERCENT_PRICE", "multiplierUp": f"{self.up.quantize(q):f}",
+                "multiplierDown": f"{self.down.quantize(q):f}", "multiplierDecimal": str(self.decimals)}
+
+
+# Per symbol. ETHUSDT 1.0500 / 0.9500 is recorded (see FUTURES), as are BTCUSDT and DOTUSDT; a live
+# census (jabdori/maxt docs, 2026-09-21) found 1.1500 / 0.8500 the most common pair.
+# unconfirmed: AVAXUSDT and SOLUSDT (no recorded listing found; 1.0500 / 0.9500 assumed); the option
+# ``percent_price`` ({"SOLUSDT": ["1.15", "0.85"]} or ["1.15", "0.85"] for all) sets other values.
+PERCENT_PRICE: dict[str, PercentPrice] = {
+    "ETHUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+    "AVAXUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+    "SOLUSDT": PercentPrice(Decimal("1.05"), Decimal("0.95")),
+}
+
+
+def percent_price_from_options(option: Any) -> dict[str, PercentPrice]:
+    """PERCENT_PRICE per symbol with the ``percent_price`` option applied."""
+    table = dict(PERCENT_PRICE)
+    if option is None:
+        return table
+    items = option.items() if isinstance(option, dict) else ((s, option) for s in table)
+    for symbol, (up, down) in items:
+        table[symbol] = PercentPrice(Decimal(str(up)), Decimal(str(down)))
+    return table
 
 # notionalCap, initialLeverage, maintMarginRatio, cum -- one ladder for every symbol
 BRACKETS: list[tuple[int, int, str, str]] = [
@@ -106,7 +150,7 @@ def _rate_limits(weight: int) -> list[dict[str, Any]]:
     ]
 
 
-def futures_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
+def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, Any]:
     return {
         "symbol": spec.symbol, "pair": spec.symbol, "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
@@ -117,31 +161,34 @@ def futures_symbol_info(spec: SymbolSpec) -> dict[str, Any]:
         "underlyingSubType": ["Layer-1"], "settlePlan": 0, "triggerProtect": "0.0500",
         "liquidationFee": "0.012500", "marketTakeBound": f"{MARKET_TAKE_BOUND:f}", "maxMoveOrderLimit": 10000,
         "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.tick:f}", "maxPrice": "1000000",
-             "tickSize": f"{spec.tick:f}"},
+            {"filterType": "PRICE_FILTER", "minPrice": f"{spec.min_price or spec.tick:f}",
+             "maxPrice": f"{spec.max_price:f}", "tickSize": f"{spec.tick:f}"},
             {"filterType": "LOT_SIZE", "minQty": f"{spec.min_qty:f}", "maxQty": f"{spec.max_qty:f}",
              "stepSize": f"{spec.step:f}"},
             {"filterType": "MARKET_LOT_SIZE", "minQty": f"{spec.min_qty:f}",
              "maxQty": f"{spec.market_max_qty:f}", "stepSize": f"{spec.step:f}"},
             {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
             {"filterType": "MIN_NOTIONAL", "notional": f"{spec.min_notional:f}"},
-            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
-             "multiplierDecimal": "4"},
+            percent.row(),
+            # A live listing (jabdori/maxt docs, 2026-09-19) carries POSITION_RISK_CONTROL and no longer
+            # MAX_NUM_ALGO_ORDERS (USDⓈ-M change log 2025-12-29: removed from exchangeInfo).
+            {"filterType": "POSITION_RISK_CONTROL", "positionControlSide": "NONE"},
         ],
         "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
                        "TRAILING_STOP_MARKET"],
         "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
-        "permissionSet": ["GRID", "COPY"],
+        "permissionSets": ["GRID", "COPY"],
     }
 
 
-def futures_exchange_info(server_time: int, weight_limit: int) -> dict[str, Any]:
+def futures_exchange_info(server_time: int, weight_limit: int,
+                          percent: dict[str, PercentPrice] | None = None) -> dict[str, Any]:
+    percent = percent or PERCENT_PRICE
     return {
         "timezone": "UTC", "serverTime": server_time, "futuresType": "U_MARGINED",
         "rateLimits": _rate_limits(weight_limit), "exchangeFilters": [],
         "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-        "symbols": [futures_symbol_info(spec) for spec in FUTURES.values()],
+        "symbols": [futures_symbol_info(spec, percent[spec.symbol]) for spec in FUTURES.values()],
     }
 
 

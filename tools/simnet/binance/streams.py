@@ -2,6 +2,10 @@
 connections, live SUBSCRIBE / UNSUBSCRIBE, and the user data stream keyed by
 listenKey.
 
+Each connection belongs to a route (``routes.py``): a stream of another route
+is accepted and acknowledged but never delivered, as Binance's split
+fstream routes do; a private connection may filter user events by type.
+
 Publishing is synchronous (called from price ticks and order handlers); each
 connection has a queue drained by its own writer task, so a slow client never
 blocks the simulator loop. Stalls are checked per message against the
@@ -18,6 +22,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tools.simnet.binance.routes import LEGACY, delivers
 from tools.simnet.faults import Faults
 
 log = logging.getLogger("simnet.binance.streams")
@@ -35,8 +40,14 @@ class Connection:
     ws: web.WebSocketResponse
     combined: bool
     label: str
+    route: str = LEGACY
     streams: set[str] = field(default_factory=set)
+    events: dict[str, set[str] | None] = field(default_factory=dict)   # listenKey -> allowed "e" (None: all)
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+    def wants(self, stream: str, payload: dict[str, Any]) -> bool:
+        allowed = self.events.get(stream)
+        return allowed is None or payload.get("e") in allowed
 
 
 class StreamHub:
@@ -60,6 +71,8 @@ class StreamHub:
         for conn in list(conns):
             if self.faults.is_stalled(conn.label) or self.faults.is_stalled(stream):
                 continue
+            if not conn.wants(stream, payload):
+                continue
             if conn.combined:
                 wrapped = wrapped or json.dumps({"stream": stream, "data": payload}, separators=(",", ":"))
                 text = wrapped
@@ -74,10 +87,11 @@ class StreamHub:
             conn.queue.put_nowait(text)
 
     # ---- connections --------------------------------------------------------
-    async def serve(self, request: web.Request, streams: list[str], combined: bool, label: str) -> web.StreamResponse:
+    async def serve(self, request: web.Request, streams: list[str], combined: bool, label: str,
+                    route: str = LEGACY, events: dict[str, set[str] | None] | None = None) -> web.StreamResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        conn = Connection(ws, combined, label)
+        conn = Connection(ws, combined, label, route, events=dict(events or {}))
         for stream in streams:
             self._subscribe(conn, stream)
         self.faults.track(ws, label)
@@ -125,9 +139,16 @@ class StreamHub:
         return {"code": 2, "msg": f"Invalid request: unknown method {method!r}", "id": ident}
 
     def _subscribe(self, conn: Connection, stream: str) -> None:
+        """Record the subscription; deliver only if the connection's route serves the stream.
+
+        A stream of another route is still acknowledged and listed (the venue answers
+        ``{"result": null}`` and then stays silent; routes.py has the sources).
+        unconfirmed: whether LIST_SUBSCRIPTIONS lists such a stream.
+        """
         name = normalize(stream)
         conn.streams.add(name)
-        self.subs.setdefault(name, set()).add(conn)
+        if delivers(conn.route, name):
+            self.subs.setdefault(name, set()).add(conn)
 
     def _forget(self, conn: Connection) -> None:
         for name in conn.streams:

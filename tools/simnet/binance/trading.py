@@ -8,14 +8,15 @@ fills as maker, at its own price, once a later book crosses it.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, Callable
 
-from tools.simnet.binance.accounts import Account
+from tools.simnet.binance.accounts import BOTH, LONG, SHORT, Account
 from tools.simnet.binance.book import Book
 from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.marks import Marks
 from tools.simnet.binance.orders import Order
-from tools.simnet.binance.specs import FUTURES, MARKET_TAKE_BOUND, SymbolSpec
+from tools.simnet.binance.specs import FUTURES, PERCENT_PRICE, PercentPrice, SymbolSpec
 
 ZERO = Decimal(0)
 CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -26,6 +27,10 @@ TradeSink = Callable[[str, Decimal, Decimal, bool, int], None]  # symbol, price,
 
 def decimals(text: str) -> int:
     return len(text.split(".", 1)[1].rstrip("0")) if "." in text else 0
+
+
+def _bound(value: Decimal, places: int, rounding: str) -> str:
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=rounding):f}"
 
 
 def parse_decimal(params: dict[str, str], name: str) -> tuple[Decimal, str]:
@@ -41,8 +46,12 @@ def parse_decimal(params: dict[str, str], name: str) -> tuple[Decimal, str]:
 
 class FuturesEngine:
     def __init__(self, books: dict[str, Book], maker_fee_bps: float, taker_fee_bps: float,
-                 first_order_id: int, on_user: UserSink, on_trade: TradeSink):
+                 first_order_id: int, on_user: UserSink, on_trade: TradeSink, marks: Marks | None = None,
+                 percent_price: dict[str, PercentPrice] | None = None):
         self.books = books
+        self.mark_prices = marks or Marks(books, {})
+        self.percent_price = percent_price or dict(PERCENT_PRICE)
+        self.next_tran_id = first_order_id * 3
         self.maker_fee = Decimal(repr(maker_fee_bps)) / Decimal(10_000)
         self.taker_fee = Decimal(repr(taker_fee_bps)) / Decimal(10_000)
         self.orders: dict[int, Order] = {}
@@ -57,7 +66,11 @@ class FuturesEngine:
 
     # ---- marks and margin -------------------------------------------------------
     def marks(self) -> dict[str, Decimal]:
-        return {symbol: book.mid for symbol, book in self.books.items()}
+        return self.mark_prices.all()
+
+    def tran_id(self) -> int:
+        self.next_tran_id += 1
+        return self.next_tran_id
 
     def order_margin(self, account: Account) -> Decimal:
         total = ZERO
@@ -148,22 +161,47 @@ class FuturesEngine:
         if prior is not None and self.orders[prior].is_open():
             raise BinanceError(-4116)
         reduce_only = params.get("reduceOnly", "false").lower() == "true"
+        position_side = self._position_side(account, params)
         return {"spec": spec, "side": side, "type": kind, "tif": tif if kind == "LIMIT" else "GTC",
-                "qty": qty, "price": price, "client_id": client_id, "reduce_only": reduce_only}
+                "qty": qty, "price": price, "client_id": client_id, "reduce_only": reduce_only,
+                "position_side": position_side}
+
+    @staticmethod
+    def _position_side(account: Account, params: dict[str, str]) -> str:
+        """positionSide against the account's position mode.
+
+        Hedge Mode needs LONG or SHORT; One-way Mode needs BOTH (the default): otherwise -4061
+        "Order's position side does not match user's setting." (USDⓈ-M error-code page; observed
+        answers quoted in public issue threads). reduceOnly "cannot be sent in Hedge Mode" (New Order
+        docs); unconfirmed: the code it is refused with (-1106 is the docs' "sent when not required").
+        """
+        side = params.get("positionSide") or BOTH
+        if side not in (BOTH, LONG, SHORT):
+            raise BinanceError(-4060)
+        if (side == BOTH) == account.dual_side:
+            raise BinanceError(-4061)
+        if account.dual_side and "reduceOnly" in params:
+            raise BinanceError(-1106, name="reduceOnly")
+        return side
 
     def check_prices(self, f: dict[str, Any]) -> None:
-        """PERCENT_PRICE: limit prices and the counterparty's best within 5% of the mark."""
+        """PERCENT_PRICE around the MARK price, per symbol: a BUY limit at most mark * multiplierUp, a SELL
+        limit at least mark * multiplierDown (common-definition); a MARKET order whose counterparty best
+        price is outside that band: -4131 (error-code page). The price in the -4016/-4024 text is the bound;
+        unconfirmed: its rounding (simnet: pricePrecision decimals, toward the allowed side)."""
         spec: SymbolSpec = f["spec"]
         book = self.books[spec.symbol]
-        up, down = book.mid * (1 + MARKET_TAKE_BOUND), book.mid * (1 - MARKET_TAKE_BOUND)
+        band = self.percent_price[spec.symbol]
+        mark = self.mark_prices.mark(spec.symbol)
+        up, down = mark * band.up, mark * band.down
         if f["type"] == "LIMIT":
             if f["side"] == "BUY" and f["price"] > up:
-                raise BinanceError(-4016, limit=spec.fmt_price(spec.floor_price(up)))
+                raise BinanceError(-4016, limit=_bound(up, spec.price_precision, ROUND_FLOOR))
             if f["side"] == "SELL" and f["price"] < down:
-                raise BinanceError(-4024, limit=spec.fmt_price(spec.ceil_price(down)))
+                raise BinanceError(-4024, limit=_bound(down, spec.price_precision, ROUND_CEILING))
         else:
             best = book.best_for(f["side"])
-            if best is None or best > up or best < down:
+            if best is None or (f["side"] == "BUY" and best > up) or (f["side"] == "SELL" and best < down):
                 raise BinanceError(-4131)
         limit = f["price"] if f["type"] == "LIMIT" else None
         if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
@@ -172,22 +210,30 @@ class FuturesEngine:
             raise BinanceError(-5021)
 
     def check_account(self, account: Account, f: dict[str, Any]) -> None:
+        """MIN_NOTIONAL at the order's price (limit price for LIMIT orders, IOC included; the mark price for
+        MARKET orders: common-definition "MIN_NOTIONAL"), reduce-only, then margin."""
         spec: SymbolSpec = f["spec"]
-        book = self.books[spec.symbol]
-        ref_price = f["price"] if f["type"] == "LIMIT" else book.mid
-        position = account.position(spec.symbol).amount
+        mark = self.mark_prices.mark(spec.symbol)
+        ref_price = f["price"] if f["type"] == "LIMIT" else mark
         if f["reduce_only"]:
+            position = account.position(spec.symbol).amount
             if position == 0 or (position > 0) == (f["side"] == "BUY"):
                 raise BinanceError(-2022)
             f["qty"] = min(f["qty"], abs(position))
             return
+        if f["position_side"] != BOTH and not account.exposure_increase(spec.symbol, f["side"], f["qty"],
+                                                                         f["position_side"]):
+            held = abs(account.position(spec.symbol, f["position_side"]).amount)
+            if f["qty"] > held:                      # unconfirmed: code for closing more than the position
+                raise BinanceError(-2022)
+            return
         minimum = max(spec.min_notional, self.min_notional_floor or ZERO)
         if f["qty"] * ref_price < minimum:
             raise BinanceError(-4164, notional=f"{minimum:f}")
-        opening = account.exposure_increase(spec.symbol, f["side"], f["qty"])
+        opening = account.exposure_increase(spec.symbol, f["side"], f["qty"], f["position_side"])
         if opening <= 0:
             return
-        price = max(ref_price, book.mid) if f["side"] == "BUY" else ref_price
+        price = max(ref_price, mark) if f["side"] == "BUY" else ref_price
         need = opening * price / account.leverage_of(spec.symbol) + opening * price * self.taker_fee
         if need > account.available(self.marks(), self.order_margin(account)):
             raise BinanceError(-2019)
@@ -195,7 +241,7 @@ class FuturesEngine:
     def create(self, account: Account, f: dict[str, Any], now: int) -> Order:
         spec: SymbolSpec = f["spec"]
         order = Order(self.next_order_id, spec, f["client_id"], f["side"], f["type"], f["tif"], f["qty"],
-                      f["price"], f["reduce_only"], now, update_time=now)
+                      f["price"], f["reduce_only"], now, f["position_side"], update_time=now)
         self.next_order_id += 1
         self.orders[order.order_id] = order
         self.owner[order.order_id] = account
@@ -222,7 +268,7 @@ class FuturesEngine:
     def _fill(self, account: Account, order: Order, price: Decimal, qty: Decimal, maker: bool, now: int) -> None:
         spec = order.spec
         signed = qty if order.side == "BUY" else -qty
-        position = account.position(spec.symbol)
+        position = account.position(spec.symbol, order.position_side)
         realized = position.apply(signed, price)
         position.update_time = now
         fee = price * qty * (self.maker_fee if maker else self.taker_fee)
@@ -235,14 +281,18 @@ class FuturesEngine:
         self.next_trade_id += 1
         order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id,
                             "realized": realized, "time": now})
+        # income rows as GET /fapi/v1/income lists them (incomeType enum: REALIZED_PNL, COMMISSION, ...)
+        account.add_income(spec.symbol, "COMMISSION", -fee, now, self.tran_id(), str(trade_id))
+        if realized:
+            account.add_income(spec.symbol, "REALIZED_PNL", realized, now, self.tran_id(), str(trade_id))
         self.on_user(account.api_key, order.trade_event(now, "TRADE", qty, price, fee, maker, trade_id, realized))
-        self.on_user(account.api_key, self.account_event(account, spec.symbol, now))
+        self.on_user(account.api_key, self.account_event(account, spec.symbol, order.position_side, now))
 
-    def account_event(self, account: Account, symbol: str, now: int) -> dict[str, Any]:
-        """ACCOUNT_UPDATE (reason ORDER) for one symbol's position and the USDT wallet."""
-        position = account.position(symbol)
+    def account_event(self, account: Account, symbol: str, position_side: str, now: int) -> dict[str, Any]:
+        """ACCOUNT_UPDATE (reason ORDER) for the changed position and the USDT wallet."""
+        position = account.position(symbol, position_side)
         spec = FUTURES[symbol]
-        mark = self.books[symbol].mid
+        mark = self.mark_prices.mark(symbol)
         upnl = position.amount * (mark - position.entry) if position.amount else ZERO
         wallet = f"{account.wallet:.8f}"
         return {"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": {
@@ -250,7 +300,7 @@ class FuturesEngine:
             "B": [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}],
             "P": [{"s": symbol, "pa": spec.fmt_qty(position.amount), "ep": f"{position.entry:f}",
                    "bep": f"{position.entry:f}", "cr": f"{position.realized:.8f}", "up": f"{upnl:.8f}",
-                   "mt": "cross", "iw": "0", "ps": "BOTH"}],
+                   "mt": "cross", "iw": "0", "ps": position_side}],
         }}
 
     # ---- resting orders ---------------------------------------------------------

@@ -10,7 +10,14 @@ Venue-specific faults (``set_flag name=... value=...``):
   unknown_status=<n>      next n orders execute, then answer 503 (execution status unknown)
   weight_limit=<w>        request-weight limit per minute (429, then 418 ban)
   min_notional=<usd>      raise every symbol's MIN_NOTIONAL (-4164 on orders below it)
-Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired).
+  late_execution=<n>      next n accepted orders get no answer, stay unknown (-2013) for
+                          ``late_execution_seconds`` (default 2), then execute or are refused
+                          with -5028 past timestamp + recvWindow; ``late_execution_answer``
+                          "timeout" (held ``late_execution_hold_seconds``, default delay + 1) or "reset"
+Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``set_mark``
+[symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
+[symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
+``set_multi_assets`` [on, api_key=None]. Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
 from __future__ import annotations
@@ -26,16 +33,20 @@ from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
 from tools.simnet.binance.errors import BinanceError
+from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
 from tools.simnet.binance.listen_keys import ListenKeys
+from tools.simnet.binance.marks import Marks
 from tools.simnet.binance import payloads
 from tools.simnet.binance.rest import RestPipeline, wall_ms
+from tools.simnet.binance.routes import LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query
 from tools.simnet.binance.spot_api import SpotApi
-from tools.simnet.binance.specs import FUTURES, SPOT
+from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
 from tools.simnet.binance.streams import StreamHub, streams_from_query
 from tools.simnet.binance.trading import FuturesEngine
 from tools.simnet.core import Venue
 
+MODE_ACTIONS = ("set_position_mode", "set_multi_assets")
 DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000}
 
 
@@ -55,8 +66,10 @@ def parse_stream(name: str) -> tuple[str, str, int, int | None] | None:
     return symbol, kind, levels, interval
 
 
-def is_listen_key(stream: str) -> bool:
-    return "@" not in stream and not stream.startswith("!") and len(stream) >= 32
+def route_from_path(path: str) -> str:
+    """"public" for /public/ws..., "" (legacy) for /ws and /stream."""
+    first = path.strip("/").split("/")[0]
+    return first if first in ROUTES else LEGACY
 
 
 class BinanceVenue(Venue):
@@ -75,15 +88,15 @@ class BinanceVenue(Venue):
         self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)))
         self.futures_hub = StreamHub(self.faults)
         self.spot_hub = StreamHub(self.faults)
+        self.marks = Marks(self.books, self.spot_books, float(self.options.get("mark_offset_bps", 0.0)))
+        self.percent_price = percent_price_from_options(self.options.get("percent_price"))
         self.engine = FuturesEngine(self.books, float(self.options.get("maker_fee_bps", 2.0)),
                                     float(self.options.get("taker_fee_bps", 5.0)),
-                                    8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event)
-        self.futures_limiter = WeightLimiter(int(self.options.get("weight_limit_1m", 2400)),
-                                             int(self.options.get("ban_after", 3)),
-                                             float(self.options.get("ban_seconds", 120.0)))
-        self.spot_limiter = WeightLimiter(int(self.options.get("spot_weight_limit_1m", 6000)),
-                                          int(self.options.get("ban_after", 3)),
-                                          float(self.options.get("ban_seconds", 120.0)))
+                                    8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event,
+                                    self.marks, self.percent_price)
+        self.futures_limiter = self._limiter("weight_limit_1m", 2400)
+        self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
+        self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
         dt = net.config.path.dt
         self.lag_steps = max(0, round(float(self.options.get("lag_seconds", 0.0)) / dt))
         self.dt_ms = dt * 1000.0
@@ -96,9 +109,16 @@ class BinanceVenue(Venue):
         self.trade_rng = random.Random(f"{seed}:binance:trades")
         self._rebuild(self.history[0])
 
+    def _limiter(self, option: str, default: int) -> WeightLimiter:
+        # 2400 / minute: exchangeInfo REQUEST_WEIGHT of USDⓈ-M; 6000: spot
+        return WeightLimiter(int(self.options.get(option, default)), int(self.options.get("ban_after", 3)),
+                             float(self.options.get("ban_seconds", 120.0)),
+                             str(self.options.get("weight_window", "minute")))
+
     # ---- wiring ---------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
-        futures = FuturesApi(self, RestPipeline(self, self.futures_limiter)).app()
+        self.futures_api = FuturesApi(self, RestPipeline(self, self.futures_limiter))
+        futures = self.futures_api.app()
         spot = SpotApi(self, RestPipeline(self, self.spot_limiter)).app()
         return {"binance_futures": futures, "binance_spot": spot}
 
@@ -108,30 +128,49 @@ class BinanceVenue(Venue):
                 "binance_spot_rest": f"http://{spot}", "binance_spot_ws": f"ws://{spot}/",
                 "binance_api_key": self.api_key, "binance_api_secret": self.api_secret}
 
-    def add_ws_routes(self, app: web.Application, handler) -> None:
-        for prefix in ("", "/{category}"):
-            for path in ("/ws", "/ws/{stream}", "/stream"):
+    @staticmethod
+    def add_ws_routes(app: web.Application, handler, prefixes: tuple[str, ...] = ("",)) -> None:
+        """ws mode ``<prefix>/ws/<a>/<b>`` and stream mode ``<prefix>/stream?streams=a/b`` (change notice)."""
+        for prefix in prefixes:
+            for path in ("/ws", "/ws/{streams:.+}", "/stream"):
                 app.router.add_get(prefix + path, handler)
 
     async def futures_ws(self, request: web.Request) -> web.StreamResponse:
+        """USDT-M streams by route: /public, /market, /private, and the retired /ws, /stream
+        (still answering, but only with /public data: routes.py)."""
+        route = route_from_path(request.path)
+        if route == PRIVATE:
+            return await self._private_ws(request)
         streams, combined = self._ws_streams(request)
         label = "futures_user" if any(is_listen_key(s) for s in streams) else "futures_market"
-        return await self.futures_hub.serve(request, streams, combined, label)
+        return await self.futures_hub.serve(request, streams, combined, label, route)
+
+    async def _private_ws(self, request: web.Request) -> web.StreamResponse:
+        """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
+        (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
+        unconfirmed: the path form ``/private/ws/<listenKey>`` (only a third-party guide calls it documented)."""
+        keys = parse_private_query(list(request.query.items()))
+        path_key = request.match_info.get("streams")
+        if path_key:
+            keys.setdefault(path_key, None)
+        combined = request.path.rstrip("/").endswith("/stream")
+        return await self.futures_hub.serve(request, list(keys), combined, "futures_user", PRIVATE, keys)
 
     async def spot_ws(self, request: web.Request) -> web.StreamResponse:
         streams, combined = self._ws_streams(request)
-        return await self.spot_hub.serve(request, streams, combined, "spot_market")
+        return await self.spot_hub.serve(request, streams, combined, "spot_market", UNSPLIT)
 
     @staticmethod
     def _ws_streams(request: web.Request) -> tuple[list[str], bool]:
-        if "stream" in request.match_info:
-            return [request.match_info["stream"]], False
+        if "streams" in request.match_info:
+            return [s for s in request.match_info["streams"].split("/") if s], False
         if request.path.endswith("/stream"):
             return streams_from_query(request), True
         key = request.query.get("listenKey")
         return ([key] if key else []), False
 
     async def on_stop(self) -> None:
+        await self.futures_api.late.cancel()
         await self.faults.drop()
 
     # ---- state queries used by the APIs ------------------------------------------
@@ -148,7 +187,10 @@ class BinanceVenue(Venue):
         if api_key != self.api_key:
             raise BinanceError(-2015)
         if api_key not in self.accounts:
-            self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin)
+            # option position_mode: "one-way" (Binance's default for a new account) or "hedge"
+            hedge = str(self.options.get("position_mode", "one-way")).lower() == "hedge"
+            self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin, hedge,
+                                                 bool(self.options.get("multi_assets_margin", False)))
         return self.accounts[api_key]
 
     def min_notional_floor(self) -> Decimal | None:
@@ -169,8 +211,22 @@ class BinanceVenue(Venue):
         for symbol in FUTURES:
             self.engine.cross_resting(symbol, now)
         self._background_trades(now)
+        for symbol in self.funding.due(now):
+            self.pay_funding(symbol, now)
         self._publish_futures(now)
         self._publish_spot(now)
+
+    def pay_funding(self, symbol: str, now: int, rate: Decimal | None = None) -> list[str]:
+        """One funding settlement of `symbol` for every account; the API keys that paid or received."""
+        rate = self.funding.rates[symbol] if rate is None else rate
+        mark = self.marks.mark(symbol)
+        paid = []
+        for account in self.accounts.values():
+            event = settle(account, symbol, mark, rate, now, self.engine.tran_id)
+            if event is not None:
+                self._user_event(account.api_key, event)
+                paid.append(account.api_key)
+        return paid
 
     def _rebuild(self, prices: dict[str, float]) -> None:
         basis = float(self.options.get("basis_bps", 0.0)) / 10_000
@@ -221,7 +277,9 @@ class BinanceVenue(Venue):
             elif kind == "depth" and self._due(interval or DEFAULT_INTERVAL_MS["futures_depth"]):
                 hub.publish(name, self._futures_depth(name, book, levels, now))
             elif kind == "markPrice" and self._due(interval or DEFAULT_INTERVAL_MS["markPrice"]):
-                hub.publish(name, payloads.mark_price(symbol, book.mid, now))
+                hub.publish(name, payloads.mark_price(symbol, self.marks.mark(symbol), self.marks.index(symbol),
+                                                      self.funding.rates[symbol],
+                                                      self.funding.next_time(symbol, now), now))
 
     def _futures_depth(self, name: str, book: Book, levels: int, now: int) -> dict[str, Any]:
         prev_u, old = self._stream_state.get(name, (book.update_id - 1, {}))
@@ -283,7 +341,30 @@ class BinanceVenue(Venue):
                     expired.append(key)
             self.listen_keys.expire_all()
             return {"expired": expired}
+        if action in MODE_ACTIONS:
+            return self._mode_action(action, params)
+        if action == "set_mark":
+            symbol = params["symbol"]
+            mark = self.marks.pin(symbol, params.get("price"), params.get("offset_bps"))
+            return {"symbol": symbol, "markPrice": f"{mark:.8f}"}
+        if action == "fund_now":
+            now = self.server_ms()
+            rate = params.get("rate")
+            symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
+            return {s: self.pay_funding(s, now, None if rate is None else Decimal(str(rate))) for s in symbols}
         if action == "clear":
             self.futures_limiter.reset()
             self.spot_limiter.reset()
         return await self.faults.apply(action, params)
+
+    def _mode_action(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``set_position_mode`` [mode="hedge"|"one-way"] / ``set_multi_assets`` [on=bool]: what a user does in
+        the web UI, bypassing the API's checks (any account, default the simulator's key)."""
+        account = self.account_for(params.get("api_key") or self.api_key)
+        if action == "set_position_mode":
+            account.dual_side = str(params["mode"]).lower() == "hedge"
+            for symbol in FUTURES:
+                account.symbol_positions(symbol)
+            return {"dualSidePosition": account.dual_side}
+        account.multi_assets = bool(params["on"])
+        return {"multiAssetsMargin": account.multi_assets}

@@ -1,0 +1,263 @@
+"""USDT-M futures account endpoints: account / balance / positionRisk, leverage, fee rates,
+position mode, Multi-Assets mode and income history.
+
+Answer shapes follow the docs examples as carried by the official SDK
+(binance/binance-connector-python, clients/derivatives_trading_usds_futures, REST models
+and unit-test fixtures); weights from the same SDK's endpoint docstrings ("Weight(IP)").
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tools.simnet.binance.accounts import ZERO, Account, Position
+from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.rest import SIGNED, Call
+from tools.simnet.binance.specs import FUTURES, MAX_LEVERAGE, leverage_brackets, max_notional
+
+if TYPE_CHECKING:
+    from tools.simnet.binance.futures_api import FuturesApi
+
+MAINT_RATE = Decimal("0.004")       # first bracket's maintMarginRatio (specs.BRACKETS)
+INCOME_LIMIT, INCOME_MAX = 100, 1000
+SEVEN_DAYS_MS = 7 * 86_400_000
+SUCCESS = {"code": 200, "msg": "success"}
+
+
+def bool_param(params: dict[str, str], name: str) -> bool:
+    raw = params.get(name, "")
+    if raw.lower() not in ("true", "false"):
+        raise missing(name) if not raw else BinanceError(-1130, name=name)
+    return raw.lower() == "true"
+
+
+class AccountApi:
+    def __init__(self, api: "FuturesApi"):
+        self.api = api
+        self.engine = api.engine
+
+    def routes(self) -> list[tuple[str, str, Any, Any, str]]:
+        return [
+            ("GET", "/fapi/v2/account", self.account_v2, 5, SIGNED),
+            ("GET", "/fapi/v3/account", self.account_v3, 5, SIGNED),
+            ("GET", "/fapi/v2/balance", self.balance, 5, SIGNED),
+            ("GET", "/fapi/v3/balance", self.balance, 5, SIGNED),
+            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5, SIGNED),
+            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5, SIGNED),
+            ("POST", "/fapi/v1/leverage", self.leverage, 1, SIGNED),
+            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1, SIGNED),
+            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20, SIGNED),
+            ("GET", "/fapi/v1/positionSide/dual", self.position_mode, 30, SIGNED),
+            ("POST", "/fapi/v1/positionSide/dual", self.set_position_mode, 1, SIGNED),
+            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets, 30, SIGNED),
+            ("POST", "/fapi/v1/multiAssetsMargin", self.set_multi_assets, 1, SIGNED),
+            ("GET", "/fapi/v1/income", self.income, 30, SIGNED),
+        ]
+
+    # ---- figures ---------------------------------------------------------------
+    def _totals(self, account: Account) -> dict[str, Decimal]:
+        marks = self.engine.marks()
+        upnl = account.unrealized(marks)
+        pos_im = account.position_margin(marks)
+        ord_im = self.engine.order_margin(account)
+        maint = sum((abs(p.amount) * marks[p.symbol] * MAINT_RATE for p in account.open_positions()), ZERO)
+        avail = account.wallet + upnl - pos_im - ord_im
+        return {"wallet": account.wallet, "upnl": upnl, "margin": account.wallet + upnl, "pos_im": pos_im,
+                "ord_im": ord_im, "im": pos_im + ord_im, "maint": maint, "avail": avail,
+                "max_withdraw": max(ZERO, min(avail, account.wallet))}
+
+    def _position_row(self, account: Account, position: Position) -> dict[str, Any]:
+        symbol = position.symbol
+        spec = FUTURES[symbol]
+        mark = self.engine.mark_prices.mark(symbol)
+        lev = account.leverage_of(symbol)
+        orders = [o for o in self.engine.open_orders(account, symbol) if o.position_side == position.side]
+        upnl = position.amount * (mark - position.entry) if position.amount else ZERO
+        pos_im = abs(position.amount) * mark / lev
+        ord_im = sum((o.remaining * o.price / lev for o in orders), ZERO)
+        bid = sum((o.remaining * o.price for o in orders if o.side == "BUY"), ZERO)
+        ask = sum((o.remaining * o.price for o in orders if o.side == "SELL"), ZERO)
+        return {"symbol": symbol, "positionSide": position.side, "positionAmt": spec.fmt_qty(position.amount),
+                "entryPrice": f"{position.entry:f}", "breakEvenPrice": f"{position.entry:f}",
+                "markPrice": f"{mark:.8f}", "unRealizedProfit": f"{upnl:.8f}", "liquidationPrice": "0",
+                "isolatedMargin": "0", "notional": f"{position.amount * mark:.8f}", "marginAsset": "USDT",
+                "isolatedWallet": "0", "initialMargin": f"{pos_im + ord_im:.8f}",
+                "maintMargin": f"{abs(position.amount) * mark * MAINT_RATE:.8f}",
+                "positionInitialMargin": f"{pos_im:.8f}", "openOrderInitialMargin": f"{ord_im:.8f}",
+                "adl": 0, "bidNotional": f"{bid:f}", "askNotional": f"{ask:f}",
+                "updateTime": position.update_time, "leverage": str(lev)}
+
+    def _active(self, account: Account, position: Position) -> bool:
+        return bool(position.amount) or any(o.position_side == position.side
+                                            for o in self.engine.open_orders(account, position.symbol))
+
+    def _rows(self, account: Account, symbol: str | None, active_only: bool) -> list[dict[str, Any]]:
+        rows = []
+        for s in ([symbol] if symbol else list(FUTURES)):
+            for position in account.symbol_positions(s):
+                if not active_only or self._active(account, position):
+                    rows.append(self._position_row(account, position))
+        return rows
+
+    # ---- account, balance, positions ---------------------------------------------
+    def _account(self, account: Account, now: int, all_positions: bool) -> dict[str, Any]:
+        t = {k: f"{v:.8f}" for k, v in self._totals(account).items()}
+        asset = {"asset": "USDT", "walletBalance": t["wallet"], "unrealizedProfit": t["upnl"],
+                 "marginBalance": t["margin"], "maintMargin": t["maint"], "initialMargin": t["im"],
+                 "positionInitialMargin": t["pos_im"], "openOrderInitialMargin": t["ord_im"],
+                 "maxWithdrawAmount": t["max_withdraw"], "crossWalletBalance": t["wallet"],
+                 "crossUnPnl": t["upnl"], "availableBalance": t["avail"], "marginAvailable": True,
+                 "updateTime": now}
+        positions = []
+        for row in self._rows(account, None, active_only=not all_positions):
+            lev = int(row["leverage"])
+            positions.append({
+                "symbol": row["symbol"], "initialMargin": row["initialMargin"], "maintMargin": row["maintMargin"],
+                "unrealizedProfit": row["unRealizedProfit"], "positionInitialMargin": row["positionInitialMargin"],
+                "openOrderInitialMargin": row["openOrderInitialMargin"], "leverage": row["leverage"],
+                "isolated": False, "entryPrice": row["entryPrice"], "breakEvenPrice": row["breakEvenPrice"],
+                "maxNotional": str(max_notional(lev)), "bidNotional": row["bidNotional"],
+                "askNotional": row["askNotional"], "positionSide": row["positionSide"],
+                "positionAmt": row["positionAmt"], "notional": row["notional"], "isolatedWallet": "0",
+                "updateTime": row["updateTime"]})
+        return {"feeTier": 0, "feeBurn": True, "canTrade": True, "canDeposit": True, "canWithdraw": True,
+                "updateTime": 0, "multiAssetsMargin": account.multi_assets, "tradeGroupId": -1,
+                "totalInitialMargin": t["im"], "totalMaintMargin": t["maint"], "totalWalletBalance": t["wallet"],
+                "totalUnrealizedProfit": t["upnl"], "totalMarginBalance": t["margin"],
+                "totalPositionInitialMargin": t["pos_im"], "totalOpenOrderInitialMargin": t["ord_im"],
+                "totalCrossWalletBalance": t["wallet"], "totalCrossUnPnl": t["upnl"],
+                "availableBalance": t["avail"], "maxWithdrawAmount": t["max_withdraw"],
+                "assets": [asset], "positions": positions}
+
+    async def account_v2(self, call: Call) -> Any:
+        assert call.account is not None
+        return self._account(call.account, call.now, all_positions=True)
+
+    async def account_v3(self, call: Call) -> Any:
+        """v3: the docs example's slimmer shape (no feeTier/canTrade/...; assets without marginAvailable;
+        positions with symbol, positionSide, positionAmt, unrealizedProfit, isolatedMargin, notional,
+        isolatedWallet, initialMargin, maintMargin, updateTime), listing only positions that are open or
+        have open orders."""
+        assert call.account is not None
+        full = self._account(call.account, call.now, all_positions=False)
+        out = {k: v for k, v in full.items() if k.startswith("total") or k in ("availableBalance",
+                                                                              "maxWithdrawAmount")}
+        out["assets"] = [{k: v for k, v in a.items() if k != "marginAvailable"} for a in full["assets"]]
+        out["positions"] = [{"symbol": r["symbol"], "positionSide": r["positionSide"], "positionAmt": r["positionAmt"],
+                             "unrealizedProfit": r["unRealizedProfit"], "isolatedMargin": "0.00000000",
+                             "notional": r["notional"], "isolatedWallet": "0", "initialMargin": r["initialMargin"],
+                             "maintMargin": r["maintMargin"], "updateTime": r["updateTime"]}
+                            for r in self._rows(call.account, None, active_only=True)]
+        return out
+
+    async def balance(self, call: Call) -> Any:
+        assert call.account is not None
+        t = {k: f"{v:.8f}" for k, v in self._totals(call.account).items()}
+        return [{"accountAlias": "SgsR", "asset": "USDT", "balance": t["wallet"],
+                 "crossWalletBalance": t["wallet"], "crossUnPnl": t["upnl"], "availableBalance": t["avail"],
+                 "maxWithdrawAmount": t["max_withdraw"], "marginAvailable": True, "updateTime": call.now}]
+
+    async def position_risk_v2(self, call: Call) -> Any:
+        """v2: every position (LONG and SHORT rows in Hedge Mode), with leverage and marginType."""
+        assert call.account is not None
+        rows = []
+        for row in self._rows(call.account, self.api.symbol(call, required=False), active_only=False):
+            lev = int(row["leverage"])
+            rows.append({k: row[k] for k in ("entryPrice", "breakEvenPrice", "leverage", "liquidationPrice",
+                                              "markPrice", "positionAmt", "notional", "isolatedWallet",
+                                              "symbol", "unRealizedProfit", "positionSide", "updateTime")}
+                        | {"marginType": "cross", "isAutoAddMargin": "false", "isolatedMargin": "0.00000000",
+                           "maxNotionalValue": str(max_notional(lev))})
+        return rows
+
+    async def position_risk_v3(self, call: Call) -> Any:
+        """v3 lists only positions that are open or have open orders, and has no leverage field."""
+        assert call.account is not None
+        rows = self._rows(call.account, self.api.symbol(call, required=False), active_only=True)
+        for row in rows:
+            row.pop("leverage")
+        return rows
+
+    # ---- leverage and fees -----------------------------------------------------------
+    async def leverage(self, call: Call) -> Any:
+        assert call.account is not None
+        symbol = self.api.symbol(call)
+        raw = call.params.get("leverage", "")
+        if not raw:
+            raise missing("leverage")
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEVERAGE:
+            raise BinanceError(-4028, leverage=raw)
+        call.account.leverage[symbol] = int(raw)
+        return {"leverage": int(raw), "maxNotionalValue": str(max_notional(int(raw))), "symbol": symbol}
+
+    async def leverage_bracket(self, call: Call) -> Any:
+        symbol = self.api.symbol(call, required=False)
+        if symbol:
+            return leverage_brackets(symbol)
+        return [leverage_brackets(s) for s in FUTURES]
+
+    async def commission_rate(self, call: Call) -> Any:
+        """The account's fee rates for a symbol, as fractions in strings; ``rpiCommissionRate`` is in the docs
+        example since the RPI order type (unconfirmed: its value for these symbols; simnet: the maker rate)."""
+        symbol = self.api.symbol(call, required=True)
+        maker, taker = self.engine.maker_fee.normalize(), self.engine.taker_fee.normalize()
+        return {"symbol": symbol, "makerCommissionRate": f"{maker:f}", "takerCommissionRate": f"{taker:f}",
+                "rpiCommissionRate": f"{maker:f}"}
+
+    # ---- position mode and Multi-Assets mode ------------------------------------------
+    async def position_mode(self, call: Call) -> Any:
+        """GET /fapi/v1/positionSide/dual: ``{"dualSidePosition": true}`` in Hedge Mode."""
+        assert call.account is not None
+        return {"dualSidePosition": call.account.dual_side}
+
+    async def set_position_mode(self, call: Call) -> Any:
+        """POST /fapi/v1/positionSide/dual: -4059 if already so, -4067 with open orders, -4068 with a position
+        (error-code page); ``{"code": 200, "msg": "success"}`` (docs example).
+        unconfirmed: the order in which Binance makes these checks."""
+        account = call.account
+        assert account is not None
+        dual = bool_param(call.params, "dualSidePosition")
+        if dual == account.dual_side:
+            raise BinanceError(-4059)
+        if self.engine.open_orders(account):
+            raise BinanceError(-4067)
+        if account.has_position():
+            raise BinanceError(-4068)
+        account.dual_side = dual
+        for symbol in FUTURES:
+            account.symbol_positions(symbol)
+        return dict(SUCCESS)
+
+    async def multi_assets(self, call: Call) -> Any:
+        assert call.account is not None
+        return {"multiAssetsMargin": call.account.multi_assets}
+
+    async def set_multi_assets(self, call: Call) -> Any:
+        """POST /fapi/v1/multiAssetsMargin: -4171 when already so (error-code page). simnet has only USDT
+        margin, so the mode changes nothing else (unconfirmed: -4167..-4172 preconditions not modelled)."""
+        assert call.account is not None
+        on = bool_param(call.params, "multiAssetsMargin")
+        if on == call.account.multi_assets:
+            raise BinanceError(-4171)
+        call.account.multi_assets = on
+        return dict(SUCCESS)
+
+    # ---- income ----------------------------------------------------------------------
+    async def income(self, call: Call) -> Any:
+        """GET /fapi/v1/income: FUNDING_FEE, COMMISSION and REALIZED_PNL rows. "If neither startTime nor endTime
+        is sent, the recent 7-day data will be returned"; limit default 100, max 1000 (docs).
+        unconfirmed: which end of the window a truncating limit keeps (simnet: the oldest rows)."""
+        assert call.account is not None
+        params = call.params
+        symbol = params.get("symbol")
+        kind = params.get("incomeType")
+        start = int(params["startTime"]) if params.get("startTime", "").isdigit() else None
+        end = int(params["endTime"]) if params.get("endTime", "").isdigit() else None
+        if start is None and end is None:
+            start = call.now - SEVEN_DAYS_MS
+        raw_limit = params.get("limit", str(INCOME_LIMIT))
+        limit = min(int(raw_limit), INCOME_MAX) if raw_limit.isdigit() and int(raw_limit) > 0 else INCOME_LIMIT
+        rows = [r for r in call.account.income
+                if symbol in (None, r["symbol"]) and kind in (None, r["incomeType"])
+                and (start is None or r["time"] >= start) and (end is None or r["time"] <= end)]
+        return rows[:limit]
