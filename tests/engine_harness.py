@@ -97,3 +97,17 @@ async def venue_positions(net: SimNet, ready: dict, run: Running, market: str = 
     hubble = await asyncio.to_thread(hubble_position, net, run.engine.hubble.trader, market)
     hedge = await asyncio.to_thread(hedge_position, ready, run.hedge, run.credentials, market)
     return hubble, hedge
+
+
+async def venues_reach(net: SimNet, ready: dict, run: Running, expected: tuple, timeout: float = 15,
+                       market: str = "AVAX") -> tuple:
+    """Wait until (Hubble, hedge) positions, as the venues report them, equal `expected` (Hubble changes
+    positions when a block is accepted, a moment after the fill is streamed)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await venue_positions(net, ready, run, market)
+        if seen == tuple(expected) or time.monotonic() > deadline:
+            return seen
+        await asyncio.sleep(0.1)

@@ -55,6 +55,11 @@ def hubble_account(net, trader: str) -> dict:
     return net.control("hubble", "account", trader=trader)
 
 
+def resting(net, trader: str) -> list:
+    """The trader's quotes that can still match, as the simulated node holds them."""
+    return net.control("hubble", "orders", trader=trader)["orders"]
+
+
 def position(account: dict) -> float:
     return sum(float(p["size"]) for p in account.get("positions") or [] if int(p["market"]) == 1)
 
@@ -68,7 +73,7 @@ def test_kill_mid_hedge_then_restart_reconciles_and_no_secret_is_ever_printed(tm
         first = subprocess.Popen([sys.executable, str(MAIN), "AVAX", *FAST], cwd=tmp_path, env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            wait_until(lambda: float(hubble_account(net, trader).get("reservedMargin", 0)) > 0, 60, "first quotes")
+            wait_until(lambda: resting(net, trader), 60, "first quotes")
             net.control("hyperliquid", "refuse", seconds=4)          # the hedge cannot get through
             net.control("hubble", "take", market=1, side="sell", size=3)
             wait_until(lambda: position(hubble_account(net, trader)) == 3, 10, "the fill")

@@ -1,9 +1,9 @@
 """Issue 10: a hedge whose outcome is unknown must never be hedged twice.
 
 The venue's late-execution fault drops the order's answer and executes the order a second later. The
-bot's HyperliquidHedgeClient must not resend it as a new order while it may still execute. Today it
-does (see the xfail reason); the test turns green once the bot is fixed, and then strict xfail fails so
-the marker gets removed.
+bot's HyperliquidHedgeClient must not resend it as a new order while it may still execute: its orders
+carry expiresAfter, and "not found" counts only once that time has passed. (On dccc5d2 the client
+resent at once and the position ended at 6, not 3.)
 """
 from __future__ import annotations
 
@@ -40,11 +40,6 @@ def venue_position(net) -> D:
     return sum((D(p["position"]["szi"]) for p in state["assetPositions"]), D(0))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot: hedge_hyperliquid.py _signed() sends expiresAfter None, and hedge_client.py _resolve_ambiguous() "
-    "takes orderStatus 'unknownOid' right after a dropped answer as 'never arrived' and resends at once; "
-    "the late original then fills too (position 6, not 3). Fix: sign orders with expiresAfter = now + T and, "
-    "after an unknown outcome, wait until expiresAfter has passed before concluding the order never arrived."))
 async def test_an_order_that_executes_late_is_not_hedged_twice(net):
     client = create(make_settings(), creds(), {"HYPERLIQUID_API_URL": net.url}, lambda m: None)
     await client.start()

@@ -9,11 +9,14 @@ BINANCE_SPOT_REST. ``AsyncClient.create`` is not used because it pings the
 SPOT API; the clock offset is taken from ``/fapi/v1/time`` instead and
 resynced whenever the venue answers -1021.
 
-Every order carries ``recvWindow``: the venue refuses a request it receives
-later than timestamp + recvWindow (Binance USDS-M "Timing security"), which
-bounds when an order whose answer was lost could still arrive. How long an
-order the venue did receive can wait before it executes is not documented;
-``EXECUTION_GRACE`` is our allowance for that, not a venue figure.
+Every signed request carries ``recvWindow`` (python-binance writes its
+``REQUEST_RECVWINDOW`` into each one, so that is set on the client): the venue
+refuses a request it receives later than timestamp + recvWindow (USDS-M
+"Timing security"), and since the derivatives release of 2023-04-18 the
+matching engine also refuses an order that reaches it after that time (-5028).
+So an order whose answer was lost can provably no longer execute once
+timestamp + recvWindow has passed: only then does -2013 "Order does not
+exist" mean it never executed.
 
 Fees: the order answer (newOrderRespType=RESULT) has no commission. Rather
 than one ``userTrades`` call per hedge (weight 5: at 2400 weight a minute
@@ -54,8 +57,8 @@ RATE_LIMIT_CODES = (-1003,)
 UNKNOWN_STATUS_CODES = (-1000, -1001, -1006, -1007)    # "execution status unknown" family
 CREDENTIAL_CODES = (-1022, -2008, -2014, -2015)    # bad signature, unknown key, malformed key, key/IP/permissions
 POSITION_SIDE_MISMATCH = -4061                     # an order without positionSide on a Hedge Mode account
-RECV_WINDOW_MS = 3000
-EXECUTION_GRACE = 5.0       # seconds after recvWindow before "not found" is taken as "never executed" (ours)
+RECV_WINDOW_MS = 3000       # every signed request, orders included (python-binance's default is 10000)
+CLOCK_MARGIN = 1.0          # seconds: the request's timestamp is taken at send time, a little after prepare
 
 
 class BinanceHedgeClient(HedgeClient):
@@ -88,6 +91,7 @@ class BinanceHedgeClient(HedgeClient):
         client.FUTURES_DATA_URL = f"{self.futures_rest}/futures/data"
         client.API_URL = f"{self.spot_rest}/api"
         client.REQUEST_TIMEOUT = self.request_timeout
+        client.REQUEST_RECVWINDOW = RECV_WINDOW_MS
         self.client = client
         await self._retrying("clock sync", self._sync_clock)
 
@@ -191,15 +195,17 @@ class BinanceHedgeClient(HedgeClient):
         client_id = f"{self._id_prefix}-{next(self._ids)}"
         params = {"symbol": self.symbol, "side": "BUY" if is_buy else "SELL", "type": "LIMIT",
                   "timeInForce": "IOC", "quantity": f"{size:f}", "price": f"{limit:f}",
-                  "newClientOrderId": client_id, "newOrderRespType": "RESULT", "recvWindow": RECV_WINDOW_MS}
-        dead_after = time.time() + RECV_WINDOW_MS / 1000 + EXECUTION_GRACE
+                  "newClientOrderId": client_id, "newOrderRespType": "RESULT"}
+        dead_after = time.time() + RECV_WINDOW_MS / 1000 + CLOCK_MARGIN
         return PreparedOrder(params, client_id, is_buy, size, limit, dead_after)
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         assert self.client is not None
         answer = await self._call(self.client.futures_create_order, order=True, **prepared.request)
         outcome = _outcome(answer)
-        if outcome.filled and outcome.avg_price is None:    # an answer without the average price: ask for it
+        # The order answer carries no avgPrice or cumQuote since the SDK's 14.0.0 models (2026-07-15); GET
+        # /fapi/v1/order (weight 1) still does.
+        if outcome.filled and outcome.avg_price is None:
             found = await self._resolve_price(prepared)
             outcome = found or outcome
         return outcome

@@ -50,7 +50,9 @@ class MidPriceFeed:
     def _socket(self, manager: BinanceSocketManager):
         if self.settings.price_feed == "binance-futures":
             manager.FSTREAM_URL = _ws_base(self.endpoints["BINANCE_FUTURES_WS"])
-            return manager.futures_multiplex_socket([f"{self.symbol}@bookTicker"])
+            # bookTicker is served only on the /public route since 2026-04-23 (Binance's change notice of
+            # 2026-03-06); python-binance's multiplex socket defaults to /market, where it never arrives
+            return manager.futures_multiplex_socket([f"{self.symbol}@bookTicker"], category="public")
         manager.STREAM_URL = _ws_base(self.endpoints["BINANCE_SPOT_WS"])
         return manager.trade_socket(self.symbol.upper())
 

@@ -57,6 +57,8 @@ NO_MATCH = "could not immediately match"
 ORDER_TTL_MS = 3000                # expiresAfter = nonce + this: the venue refuses the order after that
 CLOCK_MARGIN = 2.0                 # seconds allowed for clock skew before "not found" proves anything
 UNKNOWN_SIGNER = "does not exist"  # "User or API Wallet 0x... does not exist." (a key the venue does not know)
+ADDRESS_BUDGET = "Too many cumulative requests"   # docs "Rate limits and user limits": the address budget is spent
+ADDRESS_THROTTLE_SECONDS = 10.0    # then one request per 10 seconds is allowed (same page)
 
 
 class HyperliquidHedgeClient(HedgeClient):
@@ -219,7 +221,10 @@ class HyperliquidHedgeClient(HedgeClient):
         if answer.get("status") != "ok":
             refusal = str(answer.get("response"))
             if UNKNOWN_SIGNER in refusal:
-                self.fatal(f"hyperliquid refuses the API key: {refusal}")
+                raise ConfigurationProblem(f"hyperliquid: the venue does not accept HYPERLIQUID_PRIVATE_KEY for "
+                                           f"{self.trader} ({refusal}): check both credentials")
+            if ADDRESS_BUDGET in refusal:     # over the per-address budget: one request per 10 s gets through
+                raise TransientError(f"order refused: {refusal}", retry_after=ADDRESS_THROTTLE_SECONDS)
             raise OrderRejected(refusal)
         status = answer["response"]["data"]["statuses"][0]
         if "filled" in status:

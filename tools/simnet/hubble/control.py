@@ -127,6 +127,19 @@ class HubbleControl:
     def do_account(self, trader: str) -> dict[str, Any]:
         return self.v.rpc.margin_and_positions(trader)
 
+    def do_orders(self, trader: str, market: Any = None) -> dict[str, Any]:
+        """Every order of `trader` that can still match now, of any kind (a simulator's view: the node has
+        no such API; orderbook_getOpenOrders lists limit orders only). For tests that ask the venue,
+        not the bot, what rests."""
+        engine, now = self.v.engine, int(self.v.engine.clock())
+        wanted = None if market is None else market_id_of(market)
+        rows = [{"id": o.id, "market": o.market, "kind": o.kind, "size": str(o.unfilled_signed / C.SIZE_SCALE),
+                 "price": str(o.price / C.PRICE_SCALE), "expire_at": o.expire_at}
+                for o in engine.orders.values()
+                if o.trader.lower() == trader.lower() and o.in_book and o.live(now) and o.remaining > 0
+                and (wanted is None or o.market == wanted)]
+        return {"orders": rows}
+
     def do_prices(self) -> dict[str, Any]:
         return {"prices": dict(self.v.prices)}
 

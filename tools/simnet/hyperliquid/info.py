@@ -41,6 +41,7 @@ class InfoApi:
             "userFees": self._user_fees,
             "userRateLimit": self._user_rate_limit,
             "extraAgents": self._extra_agents,
+            "userRole": self._user_role,
         }
 
     def answer(self, body: dict[str, Any]) -> Any:
@@ -176,6 +177,20 @@ class InfoApi:
         acct = self._user(req)
         return {"cumVlm": fmt.usd(acct.volume), "nRequestsUsed": acct.n_requests,
                 "nRequestsCap": self.venue.address_budget.cap(acct.volume), "nRequestsSurplus": 0}
+
+    def _user_role(self, req: dict[str, Any]) -> Any:
+        """Docs, info endpoint "Query a user's role": {"role": "missing" | "user" | "vault" | "subAccount"},
+        or {"role": "agent", "data": {"user": <master>}} for an API wallet (the same variants in the
+        @nktkas/hyperliquid SDK's UserRoleResponse; the SDK cassette test_user_role.yaml records
+        {"role":"vault"}). Vaults and sub-accounts are not simulated. Does not create an account."""
+        user = req.get("user")
+        if not isinstance(user, str) or not user.startswith("0x") or len(user) != 42:
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        address = user.lower()
+        master = next((m for a, m in self.venue.registry.agents.items() if a.lower() == address), None)
+        if master is not None:
+            return {"role": "agent", "data": {"user": master.lower()}}
+        return {"role": "user"} if address in self.engine.accounts else {"role": "missing"}
 
     def _extra_agents(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
