@@ -113,3 +113,17 @@ def test_vwap_and_decimals():
     assert hm.vwap([(D("100"), D("1")), (D("103"), D("-2"))]) == D("102")
     assert hm.vwap([]) is None
     assert hm.decimals_of(D("0.001")) == 3 and hm.decimals_of(D("1")) == 0
+
+
+def test_minimum_round_trip_overshoots_so_that_both_orders_meet_the_minimum():
+    # 3 AVAX (~$105) to buy, venue minimum raised to $200: buy 3 + k, then sell k, each >= $200
+    order = hm.minimum_round_trip(D("3"), D("1"), D("1"), D("200"), D("35.35"), D("34.65"))
+    k = order - 3
+    assert order > 0 and k * D("34.65") >= 200 and (k - 1) * D("34.65") < 200
+    assert order * D("35.35") >= 200
+    sell = hm.minimum_round_trip(D("-3"), D("1"), D("1"), D("200"), D("34.65"), D("35.35"))
+    assert sell < 0 and (-sell - 3) * D("35.35") >= 200
+
+
+def test_minimum_round_trip_cannot_hedge_less_than_one_step():
+    assert hm.minimum_round_trip(D("0.3"), D("1"), D("1"), D("5"), D("150"), D("149")) == 0

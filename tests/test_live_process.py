@@ -104,3 +104,34 @@ def test_kill_mid_hedge_then_restart_reconciles_and_no_secret_is_ever_printed(tm
     everything = "\n".join(outputs + files).lower()
     for secret in (HUBBLE_KEY, HL_KEY):
         assert secret[2:].lower() not in everything
+
+
+def test_a_restart_after_a_kill_clears_the_quotes_the_killed_run_left_resting(tmp_path):
+    """Quotes of 30 s outlive a SIGKILL; the next start cancels them before quoting (asked of the node)."""
+    net, ready = start_net()
+    trader = Account.from_key(HUBBLE_KEY).address
+    env, slow = live_env(ready), [*FAST, "--set", "orderExpiry=30"]
+    try:
+        first = subprocess.Popen([sys.executable, str(MAIN), "AVAX", *slow], cwd=tmp_path, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: resting(net, trader), 60, "first quotes")
+            left = {o["id"] for o in resting(net, trader)}
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert left <= {o["id"] for o in resting(net, trader)}        # still resting after the kill
+        second = subprocess.Popen([sys.executable, str(MAIN), "AVAX", *slow, "--duration", "30"], cwd=tmp_path,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_until(lambda: not left & {o["id"] for o in resting(net, trader)}, 25, "the killed run's quotes gone")
+            wait_until(lambda: {o["id"] for o in resting(net, trader)} - left, 25, "the new run quoting")
+        finally:
+            second.terminate()
+            out, _ = second.communicate(timeout=60)
+        assert "quotes of an earlier run may still rest" in out and "no quote of an earlier run is left" in out
+        assert second.returncode == 0, out[-3000:]
+    finally:
+        net.stop()

@@ -68,3 +68,26 @@ async def test_an_open_but_silent_stream_counts_as_a_break():
 
 def test_backoff_doubles_and_is_capped():
     assert [supervision.backoff_delay(n, 0.5) for n in range(1, 7)] == [0.5, 1, 2, 4, 8, 8]
+
+
+async def test_keep_running_restarts_a_failing_task_then_reports_fatal(monkeypatch):
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.001)
+    runs, fatal = [], []
+
+    async def work():
+        runs.append(1)
+        raise RuntimeError("boom")
+
+    await supervision.keep_running("quote loop", work, fatal.append)
+    assert len(runs) == supervision.MAX_RETRIES
+    assert fatal and "quote loop failed 5 times" in fatal[0] and "boom" in fatal[0]
+
+
+async def test_keep_running_returns_when_the_task_ends_normally():
+    fatal = []
+
+    async def work():
+        return None
+
+    await supervision.keep_running("status line", work, fatal.append)
+    assert fatal == []

@@ -101,7 +101,7 @@ class OrderManager:
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.fetch_position, self.hedger, ledger,
                                       self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
-                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction)
+                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal)
         self._subscribed = asyncio.Event()
         self._subscriptions = 0
         self._stream_block = 0                     # highest block seen on the trader stream
@@ -129,7 +129,7 @@ class OrderManager:
         self.margin_fraction = await self.hubble.margin_requirement()
         await self._read_hubble_position()
         log.info("Hubble margin requirement (minAllowableMargin) %s: quotes sized at %sx", self.margin_fraction,
-                 (1 / self.margin_fraction).normalize() if self.margin_fraction else "?")
+                 format((1 / self.margin_fraction).normalize(), "f"))
         if self.reconciler is not None:
             c = await self.reconciler.settle(STARTUP_RECONCILE_TIMEOUT)
             log.info("reconciled: Hubble %s, %s %s, net %s (carried below the venue minimum: %s)", c.hubble,

@@ -24,13 +24,20 @@ from bot.venues.hubble.quote_journal import QuoteJournal
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
+# Refusals only the operator can fix (hubblenet trading_apis.go PlaceOrder and its validations): what to do
+OPERATOR_REFUSALS = {
+    "no referrer": "this Hubble account needs a referrer before it may trade: register one on Hubble",
+    "all markets are settled now": "Hubble's markets are settled: there is nothing to quote",
+    "trader not found": "this Hubble key has no margin account: deposit margin on Hubble first",
+}
 HARMLESS_PAUSES = ("hedge in flight", "starting")   # pauses that do not make resting quotes dangerous
 
 
 class Quoter:
     def __init__(self, settings: MarketSettings, hubble, tracker: OrderTracker, journal: QuoteJournal,
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
-                 account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal]):
+                 account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
+                 fatal: Callable[..., None] = lambda message, status=1: None):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -43,6 +50,7 @@ class Quoter:
         self.gate = gate
         self.account = account
         self.margin_fraction = margin_fraction
+        self.fatal = fatal
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.last_quotes: list[quoting.Quote] = []
@@ -128,6 +136,16 @@ class Quoter:
             self.tracker.count_quotes(len(orders), 0)
             return
         self.tracker.on_quotes_answer(orders, results)
+        self._stop_on_operator_refusal(results)
+
+    def _stop_on_operator_refusal(self, results: list[dict]) -> None:
+        for result in results:
+            error = str(result.get("error") or "")
+            remedy = next((fix for text, fix in OPERATOR_REFUSALS.items() if text in error), None)
+            if remedy is not None:
+                self.quoting = False
+                self.fatal(f"Hubble refuses this bot's quotes ({error}): {remedy}", 78)
+                return
 
     def _still_resting(self, quote: quoting.Quote, live: list[TrackedOrder], now: float) -> bool:
         """Keep, rather than re-place, a level whose live quote has the same size, a price within the

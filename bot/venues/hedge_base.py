@@ -9,8 +9,9 @@ its client id, and the fees of a fill.
 
 Safety rules built in here:
   * sizes are rounded DOWN to the venue's step; the venue minimum is checked
-    at the price the venue checks it at (``min_notional_at``). A hedge whose
-    whole size is below the minimum (a small reconciliation difference, a
+    at the price the venue checks it at (``min_notional_at``), and the rules
+    are re-read after any rejection. A hedge of which nothing has filled yet
+    and whose size is below the minimum (a small reconciliation difference, a
     venue that raised its minimum) is done by overshooting it and closing the
     overshoot: two orders that each meet the minimum. What a partial fill
     leaves below the minimum, and anything below one step, is carried to the
@@ -221,6 +222,12 @@ class HedgeClient(abc.ABC):
                         rules.min_size, self.rules.size_step, rules.size_step)
         self.rules, self.rules_at = rules, time.monotonic()
 
+    async def _refresh_rules_quietly(self) -> None:
+        try:
+            await self._refresh_rules()
+        except (HedgeSetupError, VenueRequestError) as exc:
+            log.warning("%s: re-reading the venue's rules failed (%s)", self.venue, exc)
+
     # ---- queries -----------------------------------------------------------------------
     def best_bid_ask(self) -> tuple[Decimal | None, Decimal | None]:
         return self.book.best_bid(), self.book.best_ask()
@@ -292,7 +299,7 @@ class HedgeClient(abc.ABC):
                 progress.last_error = "the hedge book has no liquidity on the side needed"
                 await asyncio.sleep(supervision.backoff_delay(progress.attempts, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
                 continue
-            planned = self._next_order(remaining, overshoot=progress.attempts == 0)
+            planned = self._next_order(remaining, overshoot=progress.filled == 0)
             if planned is None:
                 return                        # below one step: carried
             order, limit = planned
@@ -354,7 +361,7 @@ class HedgeClient(abc.ABC):
             self.order_listener.mark(tracked.order_id, OrderState.REJECTED, f"venue refused it: {exc}")
             log.warning("%s: order rejected (%s); attempt %d/%d", self.venue, exc, progress.attempts,
                         MAX_ORDER_ATTEMPTS)
-            self.rules_at = 0.0               # the rules may have changed: re-read them at the next poll
+            await self._refresh_rules_quietly()   # the venue's minimum may have changed: price the retry by it
             return None
         except TransientError as exc:
             progress.confirmed_at = time.perf_counter()
