@@ -10,7 +10,7 @@ from hubble_exchange import HubbleClient
 from hubble_exchange.errors import TraderNotFound
 from hubble_exchange.models import IOCOrder, LimitOrder
 
-from tests.simnet.hubble_helpers import hubble_net, point_sdk, returned, rpc
+from tests.simnet.hubble_helpers import client_for, hubble_net, point_sdk, returned, rpc
 from tools.simnet.core import SimNet
 from tools.simnet.hubble.chain import ZERO_HASH
 
@@ -33,10 +33,6 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> Iterator[SimNet]:
     sim[0].control("hubble", "referral", restricted=False)
 
 
-def _client(request: pytest.FixtureRequest, tag: str) -> HubbleClient:
-    return HubbleClient("0x" + keccak(f"{request.node.name}:{tag}".encode()).hex())
-
-
 async def test_an_address_without_margin_account_is_not_found(net: SimNet, request: pytest.FixtureRequest) -> None:
     knob = HubbleClient(UNFUNDED_KEY)                     # unfunded_traders knob
     with pytest.raises(TraderNotFound):
@@ -44,7 +40,7 @@ async def test_an_address_without_margin_account_is_not_found(net: SimNet, reque
     order = knob.prepare_signed_order(1, 1, 34.0, False, 60)
     assert (await knob.place_signed_orders([order], returned))[0]["error"] == "insufficient margin"
     await knob.close_websocket()
-    later = _client(request, "a")
+    later = client_for(request, "a")
     assert (await later.get_margin_and_positions(returned)).margin == "10000.00000000"   # auto-funded
     net.control("hubble", "unfund", trader=later.trader_address)                        # control action
     with pytest.raises(TraderNotFound):
@@ -54,7 +50,7 @@ async def test_an_address_without_margin_account_is_not_found(net: SimNet, reque
 
 
 async def test_restricted_invites_refuse_traders_without_referrer(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "a")
+    client = client_for(request, "a")
     net.control("hubble", "referral", restricted=True)
     signed = client.prepare_signed_order(1, 1, 34.0, False, 60)
     assert (await client.place_signed_orders([signed], returned))[0]["error"] == "no referrer"
@@ -68,7 +64,7 @@ async def test_restricted_invites_refuse_traders_without_referrer(net: SimNet, r
 
 
 async def test_transactions_need_native_gas_not_margin(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "a")
+    client = client_for(request, "a")
     url = net.ready["hubble_rpc"]
     assert int(rpc(url, "eth_getBalance", client.trader_address, "latest")["result"], 16) == 100 * 10 ** 18
     order = client.prepare_signed_order(1, 1, 34.0, False, 60)
@@ -85,7 +81,7 @@ async def test_transactions_need_native_gas_not_margin(net: SimNet, request: pyt
 
 
 async def test_min_allowable_margin_comes_from_chain_state(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "a")
+    client = client_for(request, "a")
     chv = rpc(net.ready["hubble_rpc"], "testing_getClearingHouseVars", client.trader_address)["result"]
     assert chv["min_allowable_margin"] == 100_000 and chv["maintenance_margin"] == 50_000   # JSON numbers, 1e6
     fits = client.prepare_signed_order(0, 33, 3000.0 - 10, False, 60)    # 98,670 notional x 0.1 < 10,000
@@ -94,7 +90,7 @@ async def test_min_allowable_margin_comes_from_chain_state(net: SimNet, request:
 
 
 async def test_funding_shows_in_margin_and_unrealised_funding(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "long")
+    client = client_for(request, "long")
     bid = client.prepare_signed_order(1, 2, 35.0, False, 60)
     await client.place_signed_orders([bid], returned)
     net.control("hubble", "take", market=1, side="sell", size=2, price=35.0, wait="accepted")
@@ -120,7 +116,7 @@ async def test_funding_shows_in_margin_and_unrealised_funding(net: SimNet, reque
 async def test_settled_markets_refuse_signed_orders_and_drop_active_markets(request: pytest.FixtureRequest) -> None:
     with hubble_net(seed=52) as (net, ready):
         point_sdk(ready)
-        client = _client(request, "a")
+        client = client_for(request, "a")
         bid = client.prepare_signed_order(1, 1, 35.0, False, 60)
         await client.place_signed_orders([bid], returned)
         net.control("hubble", "take", market=1, side="sell", size=1, price=35.0, wait="accepted")

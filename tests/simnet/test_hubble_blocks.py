@@ -6,12 +6,10 @@ import time
 from typing import Any, Iterator
 
 import pytest
-from eth_utils import keccak
-from hubble_exchange import HubbleClient
 from hubble_exchange.models import IOCOrder, LimitOrder
 
 from tests.helpers import eventually
-from tests.simnet.hubble_helpers import TraderFeed, hubble_net, point_sdk, returned, rpc
+from tests.simnet.hubble_helpers import TraderFeed, client_for, hubble_net, point_sdk, returned, rpc
 from tools.simnet.core import SimConfig, SimNet
 from tools.simnet.hubble.builder import BuilderParams
 
@@ -29,10 +27,6 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> Iterator[SimNet]:
     sim[0].control("hubble", "hold_accept", hold=False)
 
 
-def _client(request: pytest.FixtureRequest, tag: str) -> HubbleClient:
-    return HubbleClient("0x" + keccak(f"{request.node.name}:{tag}".encode()).hex())
-
-
 def test_mainnet_pacing_is_the_default_in_every_scenario() -> None:
     for scenario in ("default", "quiet"):
         net = SimNet(SimConfig(seed=1, venues=("hubble",), autotick=False, scenario=scenario))
@@ -46,7 +40,7 @@ def test_mainnet_pacing_is_the_default_in_every_scenario() -> None:
 
 async def test_fills_of_one_block_arrive_together_head_first_positions_at_accept(
         net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "maker")
+    client = client_for(request, "maker")
     ready = net.ready
     orders = [client.prepare_signed_order(1, -1, 35.0 + i / 100, False, 60) for i in range(2)]   # inside the spread
     assert all(r["success"] for r in await client.place_signed_orders(orders, returned))
@@ -72,7 +66,7 @@ async def test_fills_of_one_block_arrive_together_head_first_positions_at_accept
 
 
 async def test_same_block_matching_of_an_ioc_taker(net: SimNet, request: pytest.FixtureRequest) -> None:
-    maker, taker = _client(request, "maker"), _client(request, "taker")
+    maker, taker = client_for(request, "maker"), client_for(request, "taker")
     asks = [maker.prepare_signed_order(2, -0.3, 150.0 + i / 10, False, 60) for i in range(2)]   # inside the spread
     await maker.place_signed_orders(asks, returned)
     ioc = IOCOrder.new(2, 0.5, 150.1, False, 20)
@@ -90,7 +84,7 @@ async def test_same_block_matching_of_an_ioc_taker(net: SimNet, request: pytest.
 
 
 async def test_receipts_block_number_and_status_follow_acceptance(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "a")
+    client = client_for(request, "a")
     url = net.ready["hubble_rpc"]
     net.control("hubble", "hold_accept")
     accepted_before = int(rpc(url, "eth_blockNumber")["result"], 16)

@@ -5,12 +5,10 @@ import time
 from typing import Any, Iterator
 
 import pytest
-from eth_utils import keccak
-from hubble_exchange import HubbleClient
 from hubble_exchange.models import IOCOrder
 
 from tests.helpers import eventually
-from tests.simnet.hubble_helpers import TraderFeed, hubble_net, point_sdk, returned, rpc
+from tests.simnet.hubble_helpers import TraderFeed, client_for, hubble_net, point_sdk, returned, rpc
 from tools.simnet.core import SimNet
 from tools.simnet.hubble.chain import ZERO_HASH
 
@@ -27,13 +25,9 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> SimNet:
     return sim[0]
 
 
-def _client(request: pytest.FixtureRequest, tag: str) -> HubbleClient:
-    return HubbleClient("0x" + keccak(f"{request.node.name}:{tag}".encode()).hex())
-
-
 async def test_expired_order_stops_matching_before_the_sweep_then_expires_on_the_feed(
         net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "maker")
+    client = client_for(request, "maker")
     order = client.prepare_signed_order(1, -1, 35.02, False, 1)
     assert (await client.place_signed_orders([order], returned))[0]["success"] is True
     order_id = "0x" + bytes(order.id).hex()
@@ -57,7 +51,7 @@ async def test_expired_order_stops_matching_before_the_sweep_then_expires_on_the
 
 
 async def test_placement_refuses_an_order_already_expired(net: SimNet, request: pytest.FixtureRequest) -> None:
-    client = _client(request, "a")
+    client = client_for(request, "a")
     order = client.prepare_signed_order(1, 1, 34.0, False, -1)
     assert (await client.place_signed_orders([order], returned))[0]["error"] == "order expired"
     await client.close_websocket()
@@ -65,7 +59,7 @@ async def test_placement_refuses_an_order_already_expired(net: SimNet, request: 
 
 async def test_ioc_remainder_waits_for_a_later_signed_maker_until_its_expiry(
         net: SimNet, request: pytest.FixtureRequest) -> None:
-    taker, maker = _client(request, "taker"), _client(request, "maker")
+    taker, maker = client_for(request, "taker"), client_for(request, "maker")
     ioc = IOCOrder.new(1, 1, 35.01, False, 30)             # nothing to buy at 35.01: the IOC waits in the book
     assert (await taker.place_ioc_orders([ioc], True, returned))[0]["success"] is True
     depth = rpc(net.ready["hubble_rpc"], "orderbook_getDepthForMarket", 1)["result"]

@@ -5,11 +5,10 @@ import time
 from typing import Any, Iterator
 
 import pytest
-from eth_utils import keccak
 from hubble_exchange import HubbleClient
 from hubble_exchange.models import LimitOrder, SignedOrder
 
-from tests.simnet.hubble_helpers import hubble_net, point_sdk, returned, wait_for
+from tests.simnet.hubble_helpers import client_for, hubble_net, point_sdk, returned, wait_for
 from tools.simnet.core import SimNet
 
 
@@ -25,13 +24,9 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> SimNet:
     return sim[0]
 
 
-def _client(request: pytest.FixtureRequest, tag: str) -> HubbleClient:
-    return HubbleClient("0x" + keccak(f"{request.node.name}:{tag}".encode()).hex())
-
-
 @pytest.fixture
 def client(net: SimNet, request: pytest.FixtureRequest) -> HubbleClient:
-    return _client(request, "a")
+    return client_for(request, "a")
 
 
 async def _place(client: HubbleClient, order: SignedOrder) -> dict[str, Any]:
@@ -43,7 +38,7 @@ async def _place(client: HubbleClient, order: SignedOrder) -> dict[str, Any]:
 
 async def test_signature_of_another_key_has_no_trading_authority(
         client: HubbleClient, request: pytest.FixtureRequest) -> None:
-    intruder = _client(request, "intruder")
+    intruder = client_for(request, "intruder")
     order = client.prepare_signed_order(0, 0.1, 2990.0, False, 60)   # trader = client, signed by intruder
     assert (await _place(intruder, order))["error"] == "no trading authority"
 
