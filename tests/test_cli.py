@@ -47,3 +47,19 @@ def test_bad_endpoint_override_is_a_config_error(tmp_path):
 
     result = run_main(["AVAX"], tmp_path, env=clean_env(HUBBLE_WS_RPC="https://not-a-websocket"))
     assert result.returncode == 78 and "HUBBLE_WS_RPC" in result.stderr
+
+
+def test_a_syntax_error_in_config_py_is_one_line_and_exit_78(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.helpers import MAIN, clean_env
+
+    shutil.copy(MAIN, tmp_path / "main.py")                       # main.py imports the config.py beside it
+    (tmp_path / "config.py").write_text('AVAX = {\n    "name": "AVAX-Perp",\n    "marginShare": 0.5\n    "x": 1,\n}\n')
+    result = subprocess.run([sys.executable, str(tmp_path / "main.py"), "AVAX"], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 78
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]   # one line, no traceback
+    assert result.stderr.startswith("config error: config.py line 3") and "Traceback" not in result.stderr

@@ -206,3 +206,17 @@ def test_min_notional_and_leverage_bracket_parsing():
     assert _max_leverage(row, "ETHUSDT") == 125 and _max_leverage([row], "ETHUSDT") == 125
     with pytest.raises(HedgeSetupError):
         _max_leverage([row], "SOLUSDT")
+
+
+async def test_a_difference_below_a_raised_minimum_is_hedged_by_overshooting_and_closing(net):
+    # issue 10 item 15: the venue raised its minimum above the whole hedge (3 AVAX ~ $105 < $250)
+    client = new_client(net, make_settings("AVAX"))
+    await client.start()
+    try:
+        net.control("binance", "set_flag", name="min_notional", value=250)
+        result = await client.hedge(D("-3"))
+        assert result.filled == D("-3") and result.carried == 0 and result.attempts >= 2
+        assert await client.fetch_position() == D("-3")           # the venue's own answer
+        assert client.rules.min_notional == 250                   # re-read after the venue refused the first order
+    finally:
+        await client.stop()

@@ -278,3 +278,13 @@ async def test_poller_gives_up_through_fatal(net):
     finally:
         await c.stop()
 
+
+
+async def test_a_market_sharing_the_hedge_account_uses_only_its_share_of_the_free_margin(net):
+    c = create(make_settings(hedgeMarginShare=0.25), creds(), {"HYPERLIQUID_API_URL": net.url}, lambda m: None)
+    await c.start()
+    try:
+        state = await venue_state(net)
+        assert c.free_margin == D(state["withdrawable"]) * D("0.25")
+    finally:
+        await c.stop()

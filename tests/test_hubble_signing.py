@@ -49,3 +49,16 @@ def test_salts_are_unique_and_repr_hides_the_key():
     signer = OrderSigner(key, Account.from_key(key).address)
     assert len({signer.new_salt() for _ in range(1000)}) == 1000
     assert "11" * 8 not in repr(signer)
+
+
+def test_a_fractional_expiry_is_rounded_up_so_no_quote_is_born_expired():
+    import time
+
+    from bot.venues.hubble.gateway import HubbleGateway
+
+    signer = OrderSigner("0x" + "42" * 32, "0x" + "11" * 20)
+    gateway = HubbleGateway(client=None, signer=signer, ws_url="ws://unused", rpc_url="http://unused")
+    for expiry in (0.5, 1.25, 2):
+        before = time.time()
+        order = gateway.sign(1, Decimal("1"), Decimal("35"), expiry)
+        assert order.expire_at >= before + expiry and order.expire_at == int(order.expire_at)

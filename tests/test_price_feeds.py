@@ -55,3 +55,27 @@ def test_spot_trade_price_is_the_mid_for_binance_spot():
 
 def test_events_start_cleared():
     assert not book().event.is_set() and not mid_feed("binance-futures").event.is_set()
+
+
+def test_negative_ask_sizes_from_the_node_are_kept():
+    # hubblenet service.go aggregateOrdersByPrice sums signed unfilled sizes: shorts are negative
+    feed = book()
+    feed.apply([["34.9", "10"]], [["35.1", "-5"], ["35.05", "-1.5"]])
+    assert feed.best_ask == D("35.05") and feed.asks[D("35.1")] == D("5")
+    feed.apply([], [["35.05", "0.00000000"]])
+    assert feed.best_ask == D("35.1")
+
+
+async def test_the_book_ticker_socket_asks_binances_public_route():
+    # since 2026-04-23 bookTicker is served only under /public (Binance change notice of 2026-03-06)
+    from binance import AsyncClient, BinanceSocketManager
+
+    feed = MidPriceFeed(settings.load("AVAX"), {"BINANCE_FUTURES_WS": "wss://fstream.binance.com"},
+                        fatal=lambda message: None)
+    client = AsyncClient()
+    try:
+        socket = feed._socket(BinanceSocketManager(client))
+    finally:
+        await client.close_connection()
+    assert socket._url + socket._prefix + socket._path == \
+        "wss://fstream.binance.com/public/stream?streams=avaxusdt@bookTicker"

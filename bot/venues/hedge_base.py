@@ -407,6 +407,8 @@ class HedgeClient(abc.ABC):
                                      "could not be asked; not resending (it may have filled)") from None
             else:
                 if outcome is not None:
+                    log.warning("%s: order %s found after an unknown outcome: %s, filled %s", self.venue,
+                                prepared.client_id, outcome.status, outcome.filled)
                     return outcome
                 if prepared.dead_after is None:
                     raise HedgeError(f"{self.venue}: order {prepared.client_id} not found, and nothing proves it "

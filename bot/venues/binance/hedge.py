@@ -227,8 +227,6 @@ class BinanceHedgeClient(HedgeClient):
                 return None
             raise TransientError(str(exc)) from None
         outcome = _outcome(answer)
-        log.warning("binance: order %s found after an unknown outcome: %s, filled %s",
-                    prepared.client_id, outcome.status, outcome.filled)
         if outcome.status in ("NEW", "PARTIALLY_FILLED"):   # IOC still being processed: ask again
             raise TransientError(f"order {prepared.client_id} still {outcome.status}")
         return outcome

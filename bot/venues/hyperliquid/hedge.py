@@ -250,8 +250,6 @@ class HyperliquidHedgeClient(HedgeClient):
         size = sum((Decimal(f["sz"]) for f in fills), hm.ZERO)
         price = hm.vwap([(Decimal(f["px"]), Decimal(f["sz"])) for f in fills])
         fee = sum((Decimal(f["fee"]) for f in fills), hm.ZERO)
-        log.warning("hyperliquid: order %s found after an unknown outcome: %s, filled %s", prepared.client_id,
-                    order.get("status"), size)
         return OrderOutcome(size, price, order_id=oid, fee=fee, status=order.get("status", ""))
 
     async def _fills_of(self, oid: Any, since_ms: Any) -> list[dict[str, Any]]:
