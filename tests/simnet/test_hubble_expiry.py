@@ -28,7 +28,7 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> SimNet:
 async def test_expired_order_stops_matching_before_the_sweep_then_expires_on_the_feed(
         net: SimNet, request: pytest.FixtureRequest) -> None:
     client = client_for(request, "maker")
-    order = client.prepare_signed_order(1, -1, 35.02, False, 1)
+    order = client.prepare_signed_order(1, -1, 35.02, False, 2)   # expireAt = int(now) + 2: alive when placed
     assert (await client.place_signed_orders([order], returned))[0]["success"] is True
     order_id = "0x" + bytes(order.id).hex()
     async with TraderFeed(net.ready["hubble_ws"], client.trader_address, "head") as head, \

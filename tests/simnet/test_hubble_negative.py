@@ -1,6 +1,7 @@
 """Negative cases: the node rejects what the real node rejects, with its error texts."""
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Iterator
 
@@ -69,16 +70,18 @@ async def test_duplicate_and_reduce_only_are_rejected(client: HubbleClient) -> N
 
 
 async def test_expired_order_leaves_the_book(net: SimNet, client: HubbleClient) -> None:
-    order = client.prepare_signed_order(2, 0.1, 149.0, False, 1)
+    # 3 s: the SDK sets expireAt = int(now) + 3, so the order lives at least 2 s (enough to see it on a busy machine)
+    order = client.prepare_signed_order(2, 0.1, 149.0, False, 3)
     assert (await _place(client, order))["success"] is True
     assert ["149.00000000", "0.10000000"] in (await client.get_order_book(2, returned)).bids
 
     async def gone() -> bool:
         return ["149.00000000", "0.10000000"] not in ((await client.get_order_book(2, returned)).bids or [])
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 8
     while not await gone():
         assert time.monotonic() < deadline, "expired order still on the book"
+        await asyncio.sleep(0.05)
     await wait_for(lambda: client.trader_address not in net.venues["hubble"].index.virtual
                    or net.venues["hubble"].index.virtual[client.trader_address] == 0)
     assert await client.get_signed_order_status(order.id, returned) == "Invalid"

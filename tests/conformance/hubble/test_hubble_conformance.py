@@ -57,7 +57,7 @@ async def _scenario(net: SimNet, ready: dict[str, Any]) -> dict[str, Any]:
         await trader.place_ioc_orders([IOCOrder.new(1, 1, 34.0, False, 20)], True, returned)
         net.control("hubble", "take", market=1, side="buy", size=1, price=35.02, wait="accepted")
         await maker.cancel_signed_orders([spare], True, returned)
-        expiring = maker.prepare_signed_order(1, 1, 34.9, False, 1)
+        expiring = maker.prepare_signed_order(1, 1, 34.9, False, 2)   # alive when placed, expired 2 s later
         await maker.place_signed_orders([expiring], returned)
         net.control("hubble", "funding", rate=0.0000125)
         net.control("hubble", "take", market=0, side="buy", size=0.01, wait="accepted")
