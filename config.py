@@ -30,10 +30,14 @@ AVAX = {
     "hedge": "hyperliquid",                # hedge venue: "hyperliquid" | "binance"
     "hedgeMode": True,                     # hedge every fill at once (False = quote only, you carry the risk)
     "slippage": 0.01,                      # fraction: worst hedge price vs the hedge venue's book (IOC limit)
+    "hedgeStreams": True,                  # hedge venue book, fills and position pushed by websockets (False = poll by REST)
+    "hedgeBookMaxAge": 2,                  # s: an older hedge book pauses quoting (and is re-read before hedging)
+    "hedgeVenueProcesses": 1,              # market processes sharing this IP and hedge account (3 for AVAX, ETH and SOL)
+    "hedgeNettingWindow": 0,               # s a hedge waits so that fills arriving together go out as one order (0 = at once)
     "futures_feed_frequency": 1,           # s between mid-price updates taken from the price feed
     "mid_price_expiry": 3,                 # s after which the mid price is stale and quoting pauses (> futures_feed_frequency)
-    "hedgeClient_orderbook_frequency": 1,  # s between hedge-venue order book refreshes
-    "hedgeClient_user_state_frequency": 5, # s between hedge-venue account (margin, position) refreshes
+    "hedgeClient_orderbook_frequency": 1,  # s between REST reads of the hedge book (with hedgeStreams: only while its stream is silent)
+    "hedgeClient_user_state_frequency": 60, # s between REST reads of the hedge account (pushed meanwhile; use 5 without hedgeStreams)
     "orderFillCooldown": 5,                # s without new quotes after a fill
     "hubblePositionPollInterval": 5,       # s between Hubble margin/position polls
     "position_data_expiry": 12,            # s after which Hubble position data is stale and quoting pauses (> hubblePositionPollInterval)
@@ -59,10 +63,14 @@ ETH = {
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,
+    "hedgeStreams": True,
+    "hedgeBookMaxAge": 2,
+    "hedgeVenueProcesses": 1,
+    "hedgeNettingWindow": 0,
     "futures_feed_frequency": 1,
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,
-    "hedgeClient_user_state_frequency": 5,
+    "hedgeClient_user_state_frequency": 60,
     "orderFillCooldown": 5,
     "hubblePositionPollInterval": 5,
     "position_data_expiry": 12,
@@ -88,10 +96,14 @@ SOL = {
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,
+    "hedgeStreams": True,
+    "hedgeBookMaxAge": 2,
+    "hedgeVenueProcesses": 1,
+    "hedgeNettingWindow": 0,
     "futures_feed_frequency": 1,
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,
-    "hedgeClient_user_state_frequency": 5,
+    "hedgeClient_user_state_frequency": 60,
     "orderFillCooldown": 5,
     "hubblePositionPollInterval": 5,
     "position_data_expiry": 12,

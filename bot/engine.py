@@ -161,8 +161,9 @@ class Engine:
 
     async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
         """The venues' own answers (never the bot's books)."""
-        reads = [self.hubble.position(self.s.spec.hubble_id) if self.hubble else _none(),
-                 self.hedge.fetch_position() if self.hedge else _none()]
+        hubble = self.orders.settled_hubble_position() if self.orders else (
+            self.hubble.position(self.s.spec.hubble_id) if self.hubble else _none())
+        reads = [hubble, self.hedge.fetch_position() if self.hedge else _none()]
         results = await asyncio.gather(*reads, return_exceptions=True)
         for result in results:
             if isinstance(result, Exception):
@@ -183,8 +184,16 @@ class Engine:
                  "exit_status": self.exit_status, "failures": self.failures,
                  "run_seconds": round(time.monotonic() - self.started, 3),
                  "carried_hedge_residual": float(self.hedge.carried) if self.hedge else None,
-                 "reconciler_hedged": float(reconciler.hedged_total) if reconciler else None}
+                 "reconciler_hedged": float(reconciler.hedged_total) if reconciler else None,
+                 "hedge_venue": self._hedge_venue_figures()}
         return self.perf.summary(mid, hubble_position, hedge_position, extra)
+
+    def _hedge_venue_figures(self) -> dict | None:
+        """Request budget use and where the hedge book came from (for the benchmark and the operator)."""
+        if self.hedge is None:
+            return None
+        return {"request_budget": self.hedge.budget.report(), "book_source": self.hedge.book_source,
+                "venue_reported_weight_1m": getattr(self.hedge, "venue_used_weight", None)}
 
     @property
     def first_quote_at(self) -> float | None:

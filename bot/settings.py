@@ -55,6 +55,10 @@ class MarketSettings:
     hedge: str
     hedge_mode: bool
     slippage: Decimal
+    hedge_streams: bool
+    hedge_book_max_age: float
+    hedge_venue_processes: int
+    hedge_netting_window: float
     futures_feed_frequency: float
     mid_price_expiry: float
     hedge_orderbook_frequency: float
@@ -105,6 +109,16 @@ def _integer(market: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(market, key, value, "must be a whole number")
     return value
+
+
+def _whole(low: int, high: int) -> Checker:
+    """A whole number in [low, high]."""
+    def check(market: str, key: str, value: Any) -> int:
+        number = _integer(market, key, value)
+        if not low <= number <= high:
+            raise ConfigError(market, key, value, f"must be a whole number in [{low}, {high}]")
+        return number
+    return check
 
 
 def _of_type(kind: type, rule: str) -> Checker:
@@ -161,10 +175,14 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
     "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
     "slippage": (_ranged(0, Decimal("0.1"), low_open=True), "fraction (0, 0.1]", "worst hedge price allowed vs the hedge book (IOC limit)"),
+    "hedgeStreams": (_boolean, "bool", "hedge venue book, fills and position pushed by its websockets (REST takes over while a stream is down); False polls as the seed did"),
+    "hedgeBookMaxAge": (_seconds(), "seconds", "a hedge-venue book older than this pauses quoting and is re-read before a hedge is priced"),
+    "hedgeVenueProcesses": (_whole(1, 10), "processes, whole number", "market processes sharing this machine's IP and the hedge account: each uses 1/n of the venue's request limits"),
+    "hedgeNettingWindow": (_ranged(0, 1, unit=" seconds"), "seconds", "a hedge waits this long after the fill that starts it, so fills arriving together go out as one order (fewer orders against the venue's limits, each hedge that much later); 0 = at once"),
     "futures_feed_frequency": (_seconds(), "seconds", "time between mid-price updates from the price feed"),
     "mid_price_expiry": (_seconds(), "seconds", "mid price older than this pauses quoting; > futures_feed_frequency"),
-    "hedgeClient_orderbook_frequency": (_seconds(), "seconds", "time between hedge-venue order book refreshes"),
-    "hedgeClient_user_state_frequency": (_seconds(), "seconds", "time between hedge-venue account refreshes"),
+    "hedgeClient_orderbook_frequency": (_seconds(), "seconds", "time between REST reads of the hedge-venue book (with hedgeStreams, only while its stream is silent)"),
+    "hedgeClient_user_state_frequency": (_seconds(), "seconds", "time between REST reads of the hedge-venue account (with hedgeStreams they heal the pushed position)"),
     "orderFillCooldown": (_seconds(allow_zero=True), "seconds", "no new quotes for this long after a fill"),
     "hubblePositionPollInterval": (_seconds(), "seconds", "time between Hubble margin and position polls"),
     "position_data_expiry": (_seconds(), "seconds", "position data older than this pauses quoting; > hubblePositionPollInterval"),
@@ -256,7 +274,9 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         order_frequency=v["orderFrequency"], order_expiry=v["orderExpiry"],
         defensive_skew_pct=v["defensiveSkew"], price_feed=v["priceFeed"], avoid_crossing=v["avoidCrossing"],
         levels=_levels(market, raw["orderLevels"], spec), hedge=v["hedge"], hedge_mode=v["hedgeMode"],
-        slippage=v["slippage"], futures_feed_frequency=v["futures_feed_frequency"],
+        slippage=v["slippage"], hedge_streams=v["hedgeStreams"], hedge_book_max_age=v["hedgeBookMaxAge"],
+        hedge_venue_processes=v["hedgeVenueProcesses"], hedge_netting_window=float(v["hedgeNettingWindow"]),
+        futures_feed_frequency=v["futures_feed_frequency"],
         mid_price_expiry=v["mid_price_expiry"], hedge_orderbook_frequency=v["hedgeClient_orderbook_frequency"],
         hedge_user_state_frequency=v["hedgeClient_user_state_frequency"],
         order_fill_cooldown=v["orderFillCooldown"], hubble_position_poll_interval=v["hubblePositionPollInterval"],

@@ -84,8 +84,9 @@ async def _run_once(worker: Callable[[Health], Awaitable[None]], health: Health,
 
 async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], event: asyncio.Event,
                     fatal: Callable[[str], None], *, base_delay: float | None = None,
-                    max_retries: int = MAX_RETRIES, stall_timeout: float | None = None) -> None:
-    """Run `worker(health)` forever; restart it on failure or stall; report fatal after `max_retries`."""
+                    max_retries: int | None = MAX_RETRIES, stall_timeout: float | None = None) -> None:
+    """Run `worker(health)` forever; restart it on failure or stall; report fatal after `max_retries`
+    (None: never, for a stream whose work a poll takes over while it is down)."""
     health = Health(event)
     while True:
         try:
@@ -98,13 +99,14 @@ async def supervise(name: str, worker: Callable[[Health], Awaitable[None]], even
         event.clear()
         health.failures += 1
         health.last_error = error
-        if health.failures > max_retries:
+        if max_retries is not None and health.failures > max_retries:
             message = f"{name}: gave up after {max_retries} reconnect attempts; last error: {error}"
             log.error(message)
             fatal(message)
             return
         delay = backoff_delay(health.failures, BASE_DELAY if base_delay is None else base_delay)
-        log.warning("%s broke (%s); reconnect %d/%d in %.1fs", name, error, health.failures, max_retries, delay)
+        log.warning("%s broke (%s); reconnect %d/%s in %.1fs", name, error, health.failures,
+                    max_retries if max_retries is not None else "-", delay)
         await asyncio.sleep(delay)
 
 

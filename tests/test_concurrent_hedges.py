@@ -87,3 +87,18 @@ async def test_fills_of_one_loop_iteration_are_netted_into_one_hedge(tmp_path):
     await asyncio.wait_for(om.hedger.idle.wait(), 5)
     assert hedge.calls == [D(-11)]
     assert len(om.perf.latencies.samples["fill_to_hedge_sent"]) == 3
+
+
+async def test_a_netting_window_sends_fills_of_several_loop_iterations_as_one_order(tmp_path):
+    hedge = GatedHedge()
+    om = manager(hedge, tmp_path)
+    om.hedger.netting_window = 0.2
+    fill(om, "0xc1", D(3), "3")
+    await asyncio.sleep(0)                    # the next fills come in later loop iterations, inside the window
+    fill(om, "0xc2", D(-1), "1")
+    await asyncio.sleep(0)
+    fill(om, "0xc3", D(4), "4")
+    await wait_calls(hedge, 1)
+    hedge.gates[0].set()
+    await asyncio.wait_for(om.hedger.idle.wait(), 5)
+    assert hedge.calls == [D(-6)]

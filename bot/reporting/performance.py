@@ -25,7 +25,7 @@ from bot.tracking.fills import FillLedger, LedgerSnapshot
 from bot.tracking.orders import OrderTracker
 
 ZERO = Decimal(0)
-LATENCY_NAMES = ("fill_to_hedge_sent", "fill_to_hedge_confirmed", "quote_tick_to_orders_sent")
+LATENCY_NAMES = ("fill_to_hedge_sent", "fill_to_hedge_confirmed", "quote_tick_to_orders_sent", "hedge_book_age")
 CSV_COLUMNS = ("start_time", "end_time", "cumulative_trade_volume", "trade_volume_in_period", "orders_attempted",
                "orders_placed", "orders_filled", "orders_failed", "orders_hedged", "hedge_spread_pnl",
                "maker_fees", "taker_fees", "net_pnl")

@@ -25,8 +25,10 @@ ZERO = Decimal(0)
 
 
 class Hedger:
-    def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None]):
+    def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None],
+                 netting_window: float = 0.0):
         self.client = client
+        self.netting_window = netting_window   # seconds a hedge waits for more fills to net with
         self.ledger = ledger
         self.latencies = latencies
         self.fatal = fatal
@@ -86,6 +88,8 @@ class Hedger:
 
     # ---- work ---------------------------------------------------------------------------------------------
     async def _hedge_pending(self) -> None:
+        if self.netting_window > 0:          # fills arriving meanwhile join this order (no new task is queued)
+            await asyncio.sleep(self.netting_window)
         self._queued = False
         if self.failed:      # stopping: the pending size is left for the restart's reconciliation
             return
@@ -114,6 +118,8 @@ class Hedger:
             else:
                 self.fatal(message)
             return
+        if result.attempts and result.book_age is not None:
+            self.latencies.add("hedge_book_age", result.book_age)
         if result.attempts:
             for t in received:
                 self.latencies.add("fill_to_hedge_sent", result.sent_at - t)

@@ -97,8 +97,9 @@ class OrderManager:
         self.last_fill_at = -math.inf              # monotonic time of the last booked fill (cooldown)
         self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
-        self.hedger = Hedger(self.hedge, ledger, perf.latencies, fatal) if self.hedge else None
-        self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.fetch_position, self.hedger, ledger,
+        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window)
+                       if self.hedge else None)
+        self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
                                       self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
                              perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal)
@@ -307,6 +308,15 @@ class OrderManager:
         self.reconciler.flag_unhedgeable(
             f"{carried} {self.hedge.symbol} is carried unhedged, at least one {self.hedge.venue} lot ({lot})"
             if lot is not None and abs(carried) >= lot else None)
+
+    async def settled_hubble_position(self, poll: float = 0.2) -> Decimal:
+        """Hubble's own figure once every fill this run saw is accepted (positions move at acceptance,
+        fills are streamed at head); the caller bounds the wait."""
+        while True:
+            block = await self.hubble.head_block()
+            if self.ledger.delta_after(block) == 0:
+                return await self.hubble.position(self.market)
+            await asyncio.sleep(poll)
 
     def hubble_position(self) -> Decimal | None:
         if self.account is None:

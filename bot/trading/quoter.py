@@ -163,6 +163,8 @@ class Quoter:
         self.latencies.add("quote_tick_to_orders_sent", time.perf_counter() - tick)
         if self.first_quote_at is None:
             self.first_quote_at = time.monotonic()
+            if self.hedge is not None:
+                self.hedge.budget.mark()
             log.info("first quotes sent")
 
     # ---- cancelling ------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from typing import Any, Callable
 from bot import supervision
 from bot.maths import hedging as hm
 from bot.tracking.orders import OrderState, TrackedOrder
+from bot.venues.request_budget import Limit, RequestBudget
 from bot.venues.hedge_types import (  # noqa: F401  (re-exported: the venue clients import them from here)
     AccountState, HedgeError, HedgeResult, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
     TransientError, VenueRequestError, VenueRules,
@@ -52,8 +53,7 @@ RETRY_BASE_DELAY = 0.1          # seconds; doubles per retry
 RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
 REQUEST_TIMEOUT = 10.0          # seconds per HTTP request
-RULES_REFRESH_SECONDS = 300.0   # venue rules (minimums, steps) are re-read this often
-MIN_BOOK_AGE_LIMIT = 2.0        # seconds: a polled book older than max(this, 2 polls) is stale
+RULES_REFRESH_SECONDS = 900.0   # venue rules (minimums, steps) are re-read this often (and after any rejection)
 
 
 @dataclass
@@ -67,6 +67,7 @@ class _Progress:
     sent_at: float | None = None
     confirmed_at: float | None = None
     last_error: str = ""
+    book_age: float | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -89,6 +90,13 @@ class _LinkedEvent(asyncio.Event):
         self._on_change()
 
 
+@dataclass
+class _OrderWaiter:
+    """The stream's updates of one order in flight, for the code waiting on its outcome."""
+    events: list = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class _NoListener:
     def add(self, order: TrackedOrder) -> TrackedOrder:
         return order
@@ -100,6 +108,8 @@ class _NoListener:
 # ---- the client --------------------------------------------------------------------
 class HedgeClient(abc.ABC):
     venue: str = "?"
+    limits: tuple[Limit, ...] = ()               # the venue's request limits (request_budget)
+    account_weight: dict[str, int] = {}          # what one REST account read costs
     min_notional_at: str = "limit"               # "limit": the order's limit price; "touch": the best price
     request_timeout: float = REQUEST_TIMEOUT     # seconds per HTTP request
     poll_retry_delay: float = 0.5                # supervise's first backoff (doubles per failure)
@@ -124,6 +134,12 @@ class HedgeClient(abc.ABC):
         self._tasks: list[asyncio.Task] = []
         self._seen_book = asyncio.Event()
         self._seen_account = asyncio.Event()
+        self.book_source = "rest"
+        self.account_checked_at = -1e9          # monotonic time of the last REST account read
+        self.position_stream_up = asyncio.Event()   # set while the stream that pushes the position runs
+        self._position_stamp = 0                # venue time (ms) of the last pushed position applied
+        self._order_waiters: dict[str, _OrderWaiter] = {}
+        self.budget = RequestBudget(self.venue, self.limits, settings.hedge_venue_processes)
 
     # ---- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -151,17 +167,23 @@ class HedgeClient(abc.ABC):
                         self.venue, state.position, self.symbol, state.leverage, leverage)
         self._tasks = [self._supervised("order book", self._book_worker, self.book_ready),
                        self._supervised("account", self._account_worker, self.account_ready)]
-        timeout = max(START_TIMEOUT_MIN, 3 * max(self.settings.hedge_orderbook_frequency,
-                                                 self.settings.hedge_user_state_frequency))
+        if self.settings.hedge_streams:
+            self._tasks += [self._supervised(name, worker, event, retries=None)
+                            for name, worker, event in self._streams()]
+        timeout = START_TIMEOUT_MIN + 3 * self.settings.hedge_orderbook_frequency   # the first reads go at once
         try:
             await asyncio.wait_for(asyncio.gather(self._seen_book.wait(), self._seen_account.wait()), timeout)
         except asyncio.TimeoutError:
             raise HedgeSetupError(f"{self.venue}: no order book and account data within {timeout:.0f}s") from None
 
-    def _supervised(self, what: str, worker: Callable[[supervision.Health], Any], event: asyncio.Event) -> asyncio.Task:
+    def _supervised(self, what: str, worker: Callable[[supervision.Health], Any], event: asyncio.Event,
+                    retries: int | None = supervision.MAX_RETRIES) -> asyncio.Task:
+        """A worker under the 5-retry rule; a stream (``retries=None``) is retried for ever, since REST
+        takes over while it is down."""
         name = f"{self.venue} {what}"
         return asyncio.create_task(supervision.supervise(name, worker, event, self.fatal,
-                                                         base_delay=self.poll_retry_delay), name=name)
+                                                         base_delay=self.poll_retry_delay, max_retries=retries),
+                                   name=name)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -179,16 +201,58 @@ class HedgeClient(abc.ABC):
             self.uptime.clear()
 
     async def _book_worker(self, health: supervision.Health) -> None:
+        """The book by REST: always without streams, and with them only while the stream is silent."""
         while True:
-            self.book = await self._fetch_book()
-            self.book_at = time.monotonic()
+            if not self.settings.hedge_streams or self.book_age() > self.max_book_age() / 2:
+                self.book = await self._fetch_book()
+                self.book_at, self.book_source = time.monotonic(), "rest"
             self._seen_book.set()
             health.ok()
             await asyncio.sleep(self.settings.hedge_orderbook_frequency)
 
+    def on_stream_book(self, book: hm.Book) -> None:
+        """A book pushed by the venue's stream (the freshest source there is)."""
+        self.book, self.book_at, self.book_source = book, time.monotonic(), "stream"
+        self._seen_book.set()
+
+    def on_stream_position(self, position: Decimal, stamp: int) -> None:
+        """The venue's own figure for the position, pushed (a fill or an account update). Applied only when
+        no order is in flight (that order's fill may or may not be in it) and newer than the last one."""
+        if self._orders_in_flight == 0 and stamp >= self._position_stamp:
+            self._position_stamp = stamp
+            self.position = position
+
+    def on_stream_order(self, client_id: str, event: Any) -> None:
+        """An update of one of our orders pushed by the venue: kept for whoever waits on that order."""
+        waiter = self._order_waiters.get(client_id)
+        if waiter is not None:
+            waiter.events.append(event)
+            waiter.changed.set()
+
+    async def await_stream_order(self, client_id: str, done: Callable[[list], bool], timeout: float) -> list:
+        """The stream's updates of an order until `done(updates)` holds or `timeout` passes."""
+        waiter = self._order_waiters.get(client_id)
+        if waiter is None:
+            return []
+        deadline = time.monotonic() + timeout
+        while not done(waiter.events):
+            waiter.changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                await asyncio.wait_for(waiter.changed.wait(), left)
+            except asyncio.TimeoutError:
+                break
+        return list(waiter.events)
+
     async def _account_worker(self, health: supervision.Health) -> None:
+        """The account by REST every hedgeClient_user_state_frequency: the pushed position is healed
+        by it (a read the request budget may skip when hedges need the room)."""
         while True:
-            await self._poll_account()
+            if self.budget.allows_optional(self.account_weight):
+                await self._poll_account()
+                self.account_checked_at = time.monotonic()
             self._seen_account.set()
             health.ok()
             if time.monotonic() - self.rules_at > RULES_REFRESH_SECONDS:
@@ -209,9 +273,18 @@ class HedgeClient(abc.ABC):
         self.free_margin = state.free_margin * self.settings.hedge_margin_share
 
     async def fetch_position(self) -> Decimal:
-        """The venue's own answer about the position (for the reconciler and the summary)."""
+        """The venue's own answer about the position, asked now (the summary, a stream that is down)."""
         state = await self._retrying("read position", self._poll_account)
+        self.account_checked_at = time.monotonic()
         return state.position
+
+    async def venue_position(self) -> Decimal:
+        """The position for the reconciler: the venue's pushed figure while its stream runs and the REST
+        check is recent (no request), else asked by REST."""
+        recent = time.monotonic() - self.account_checked_at <= 2 * self.settings.hedge_user_state_frequency + 5
+        if self.settings.hedge_streams and self.position_stream_up.is_set() and recent:
+            return self.position
+        return await self.fetch_position()
 
     async def _refresh_rules(self) -> None:
         rules = await self._retrying("load rules", self._load_rules)
@@ -237,7 +310,7 @@ class HedgeClient(abc.ABC):
 
     def max_book_age(self) -> float:
         """A book older than this is stale: quoting pauses rather than price hedges from it."""
-        return max(MIN_BOOK_AGE_LIMIT, 2.5 * self.settings.hedge_orderbook_frequency)
+        return self.settings.hedge_book_max_age
 
     def lot(self) -> Decimal | None:
         """The smallest order the venue takes now, in base units (its minimum size, or its minimum
@@ -287,6 +360,7 @@ class HedgeClient(abc.ABC):
 
     async def _hedge_loop(self, progress: _Progress) -> None:
         fresh = not self._book_is_fresh()
+        progress.book_age = self.book_age() if not fresh else 0.0   # age of the book the first order is priced on
         while progress.attempts < MAX_ORDER_ATTEMPTS:
             if fresh:
                 await self._refresh_book(progress)
@@ -353,6 +427,7 @@ class HedgeClient(abc.ABC):
             progress.sent_at = sent_at
         self._orders_sent += 1
         self._orders_in_flight += 1
+        self._order_waiters[prepared.client_id] = _OrderWaiter()
         try:
             outcome = await self._submit_order(prepared)
         except OrderRejected as exc:
@@ -381,6 +456,7 @@ class HedgeClient(abc.ABC):
                 return None
         finally:
             self._orders_in_flight -= 1
+            self._order_waiters.pop(prepared.client_id, None)
         progress.confirmed_at = time.perf_counter()
         filled = outcome.filled >= size
         self.order_listener.mark(tracked.order_id, OrderState.FILLED if filled else OrderState.CANCELLED,
@@ -445,8 +521,7 @@ class HedgeClient(abc.ABC):
             progress.last_error = f"book refresh failed: {exc}"
 
     def _book_is_fresh(self) -> bool:
-        max_age = max(2.0, 2 * self.settings.hedge_orderbook_frequency)
-        return bool(self.book.bids or self.book.asks) and time.monotonic() - self.book_at <= max_age
+        return bool(self.book.bids or self.book.asks) and self.book_age() <= self.max_book_age()
 
     def _reference(self, size: Decimal) -> Decimal | None:
         """Touch price on the side a trade of signed `size` takes from."""
@@ -458,7 +533,8 @@ class HedgeClient(abc.ABC):
         return HedgeResult(requested=progress.total, filled=progress.filled, avg_price=hm.vwap(progress.fills),
                            fee=progress.fee, carried=progress.remaining, attempts=progress.attempts,
                            sent_at=progress.sent_at if progress.sent_at is not None else now,
-                           confirmed_at=progress.confirmed_at if progress.confirmed_at is not None else now)
+                           confirmed_at=progress.confirmed_at if progress.confirmed_at is not None else now,
+                           book_age=progress.book_age)
 
     async def _retrying(self, what: str, call: Callable[[], Any]) -> Any:
         """`call()` with the bounded retry rule for one-shot requests (start-up, position)."""
@@ -485,6 +561,10 @@ class HedgeClient(abc.ABC):
 
     async def _check_account_setup(self) -> None:
         """Refuse (ConfigurationProblem) credentials or account modes the venue would refuse to trade with."""
+
+    def _streams(self) -> list[tuple[str, Callable[[supervision.Health], Any], asyncio.Event]]:
+        """The venue's streams: (name, worker, event set while it runs)."""
+        return []
 
     @abc.abstractmethod
     async def _load_rules(self) -> VenueRules: ...

@@ -17,6 +17,7 @@ class HedgeResult:
     attempts: int
     sent_at: float            # time.perf_counter() when the first order request was written
     confirmed_at: float       # time.perf_counter() when the venue's answer to the last order arrived
+    book_age: float | None = None   # seconds: age of the hedge book the first order was priced on
 
 
 class HedgeError(RuntimeError):

@@ -41,12 +41,21 @@ from binance import AsyncClient
 from binance.exceptions import BinanceAPIException, BinanceRequestException
 
 from bot.errors import ConfigurationProblem
-from bot.maths import hedging as hm
-from bot.venues.hedge_base import (
-    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder, TransientError,
-    VenueRequestError, VenueRules,
-)
 from bot.market_specs import HEDGE_TAKER_FEE_PCT
+from bot.maths import hedging as hm
+from bot.venues.binance.stream import BinanceBookStream, BinanceUserStream, OrderEvent
+from bot.venues.hedge_base import (
+    AccountState,
+    HedgeClient,
+    HedgeSetupError,
+    OrderOutcome,
+    OrderRejected,
+    PreparedOrder,
+    TransientError,
+    VenueRequestError,
+    VenueRules,
+)
+from bot.venues.request_budget import Limit
 
 log = logging.getLogger("hedge.binance")
 
@@ -59,10 +68,32 @@ CREDENTIAL_CODES = (-1022, -2008, -2014, -2015)    # bad signature, unknown key,
 POSITION_SIDE_MISMATCH = -4061                     # an order without positionSide on a Hedge Mode account
 RECV_WINDOW_MS = 3000       # every signed request, orders included (python-binance's default is 10000)
 CLOCK_MARGIN = 1.0          # seconds: the request's timestamp is taken at send time, a little after prepare
+STREAM_WAIT = 0.5           # seconds to wait for the user stream's account of a filled order before a GET
+IP_WEIGHT, ORDERS_10S, ORDERS_1M = "request weight per IP", "orders per account per 10 s", "orders per account per minute"
+# USDⓈ-M limits (exchangeInfo rateLimits: REQUEST_WEIGHT 2400/min, ORDERS 300/10 s and 1200/min) and the weight of
+# each call the bot makes (each endpoint's docs page; an order weighs 0 on the IP limit and 1 on both order limits)
+WEIGHTS = {"futures_time": 1, "futures_exchange_info": 1, "futures_leverage_bracket": 1, "futures_commission_rate": 20,
+           "futures_get_position_mode": 30, "futures_account": 5, "futures_change_leverage": 1, "futures_get_order": 1,
+           "futures_stream_get_listen_key": 1, "futures_stream_keepalive": 1, "futures_create_order": 0}
+DEPTH_WEIGHT = ((50, 2), (100, 5), (500, 10), (1000, 20))   # GET /fapi/v1/depth: weight by limit
+
+
+def request_cost(name: str, params: dict[str, Any]) -> dict[str, int]:
+    if name == "futures_order_book":
+        limit = int(params.get("limit", 500))
+        weight = next((w for top, w in DEPTH_WEIGHT if limit <= top), 20)
+    else:
+        weight = WEIGHTS.get(name, 1)
+    cost = {IP_WEIGHT: weight}
+    if name == "futures_create_order":
+        cost.update({ORDERS_10S: 1, ORDERS_1M: 1})
+    return cost
 
 
 class BinanceHedgeClient(HedgeClient):
     venue = "binance"
+    limits = (Limit(IP_WEIGHT, 60, 2400), Limit(ORDERS_10S, 10, 300), Limit(ORDERS_1M, 60, 1200))
+    account_weight = {IP_WEIGHT: 5}
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str],
                  fatal: Callable[[str], None]):
@@ -78,6 +109,12 @@ class BinanceHedgeClient(HedgeClient):
         self._ids = itertools.count(1)
         self._id_prefix = "hg" + os.urandom(6).hex()
         self.taker_rate = HEDGE_TAKER_FEE_PCT["binance"] / 100   # replaced by the account's rate at start
+        ws_base = endpoints["BINANCE_FUTURES_WS"]
+        self.book_stream_up = asyncio.Event()
+        self.book_stream = BinanceBookStream(ws_base, self._symbol, self._depth_snapshot, self.on_stream_book)
+        self.user_stream = BinanceUserStream(ws_base, self._symbol, self._listen_key, self._keepalive,
+                                             self._on_stream_order, self.on_stream_position)
+        self.venue_used_weight: int | None = None   # the venue's own count for this IP (X-MBX-USED-WEIGHT-1M)
 
     @property
     def symbol(self) -> str:
@@ -108,8 +145,11 @@ class BinanceHedgeClient(HedgeClient):
     async def _call(self, method: Callable[..., Awaitable[Any]], *, order: bool = False, **params: Any) -> Any:
         """One SDK call with Binance's errors sorted into retryable / refused."""
         name = getattr(method, "__name__", "request")
+        self.budget.charge(request_cost(name, params))
         try:
-            return await method(**params)
+            answer = await method(**params)
+            self._note_used_weight()
+            return answer
         except BinanceAPIException as exc:
             raise await self._classify(name, exc, order) from None
         except BinanceRequestException as exc:
@@ -203,12 +243,59 @@ class BinanceHedgeClient(HedgeClient):
         assert self.client is not None
         answer = await self._call(self.client.futures_create_order, order=True, **prepared.request)
         outcome = _outcome(answer)
-        # The order answer carries no avgPrice or cumQuote since the SDK's 14.0.0 models (2026-07-15); GET
-        # /fapi/v1/order (weight 1) still does.
+        # The order answer carries no avgPrice or cumQuote since the SDK's 14.0.0 models (2026-07-15): the user
+        # stream's ORDER_TRADE_UPDATE has them (ap, and the commission n of each trade); GET /fapi/v1/order
+        # (weight 1) is the fallback when the stream does not tell in time.
         if outcome.filled and outcome.avg_price is None:
-            found = await self._resolve_price(prepared)
-            outcome = found or outcome
+            found = await self._outcome_from_stream(prepared.client_id, outcome)
+            outcome = found or await self._resolve_price(prepared) or outcome
         return outcome
+
+    async def _outcome_from_stream(self, client_id: str, answer: OrderOutcome) -> OrderOutcome | None:
+        if not self.position_stream_up.is_set():
+            return None
+
+        def complete(events: list[OrderEvent]) -> bool:
+            return any(e.filled >= answer.filled and e.avg_price is not None for e in events)
+
+        events = await self.await_stream_order(client_id, complete, STREAM_WAIT)
+        if not complete(events):
+            return None
+        last = max((e for e in events if e.avg_price is not None), key=lambda e: e.filled)
+        fee = sum((e.commission for e in events), hm.ZERO)
+        return OrderOutcome(answer.filled, last.avg_price, order_id=answer.order_id, fee=fee, status=answer.status)
+
+    # ---- streams ----------------------------------------------------------------------------
+    def _streams(self):
+        return [("depth stream", self.book_stream.run, self.book_stream_up),
+                ("user-data stream", self.user_stream.run, self.position_stream_up)]
+
+    async def _depth_snapshot(self) -> dict[str, Any]:
+        assert self.client is not None
+        try:
+            return await self._call(self.client.futures_order_book, symbol=self.symbol, limit=1000)
+        except (TransientError, VenueRequestError) as exc:
+            raise ConnectionError(f"depth snapshot: {exc}") from None
+
+    async def _listen_key(self) -> str:
+        assert self.client is not None
+        try:
+            return await self._call(self.client.futures_stream_get_listen_key)
+        except (TransientError, VenueRequestError) as exc:
+            raise ConnectionError(f"listenKey: {exc}") from None
+
+    async def _keepalive(self, key: str) -> None:
+        assert self.client is not None
+        await self._call(self.client.futures_stream_keepalive, listenKey=key)
+
+    def _on_stream_order(self, event: OrderEvent) -> None:
+        self.on_stream_order(event.client_id, event)
+
+    def _note_used_weight(self) -> None:
+        response = getattr(self.client, "response", None)
+        used = getattr(response, "headers", {}).get("X-MBX-USED-WEIGHT-1M") if response is not None else None
+        if used is not None and str(used).isdigit():
+            self.venue_used_weight = int(used)
 
     async def _resolve_price(self, prepared: PreparedOrder) -> OrderOutcome | None:
         try:

@@ -48,6 +48,8 @@ from bot.venues.hedge_base import (
     TransientError, VenueRequestError, VenueRules,
 )
 from bot.venues.hyperliquid.signing import L1Signer
+from bot.venues.hyperliquid.stream import HyperliquidStream, StreamFill
+from bot.venues.request_budget import Limit
 from bot.market_specs import HEDGE_TAKER_FEE_PCT
 
 log = logging.getLogger("hedge.hyperliquid")
@@ -61,8 +63,25 @@ ADDRESS_BUDGET = "Too many cumulative requests"   # docs "Rate limits and user l
 ADDRESS_THROTTLE_SECONDS = 10.0    # then one request per 10 seconds is allowed (same page)
 
 
+IP_WEIGHT = "request weight per IP"
+# docs "Rate limits and user limits": 1200 weight per minute per IP; exchange actions weigh 1 + floor(batch / 40);
+# info l2Book, allMids, clearinghouseState, orderStatus, spotClearinghouseState, exchangeStatus weigh 2, userRole 60,
+# every other info request 20 (userFills-like answers add 1 per 20 items returned: not counted here)
+LIGHT_INFO = frozenset({"l2Book", "allMids", "clearinghouseState", "orderStatus", "spotClearinghouseState",
+                        "exchangeStatus"})
+
+
+def request_weight(payload: dict[str, Any]) -> int:
+    if "action" in payload:
+        return 1 + len(payload["action"].get("orders", ())) // 40
+    kind = payload.get("type")
+    return 2 if kind in LIGHT_INFO else 60 if kind == "userRole" else 20
+
+
 class HyperliquidHedgeClient(HedgeClient):
     venue = "hyperliquid"
+    limits = (Limit(IP_WEIGHT, 60, 1200),)
+    account_weight = {IP_WEIGHT: 2}
     # The $10 minimum is valued at the price the order would first execute at, not its limit: measured on
     # the venue by a third party (riftresearch, testnet spot); no Hyperliquid document states it.
     min_notional_at = "touch"
@@ -84,6 +103,8 @@ class HyperliquidHedgeClient(HedgeClient):
         self._last_nonce = 0
         self.taker_rate = HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100   # replaced by the account's rate at start
         self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
+        self.stream = HyperliquidStream(self.base_url, self.coin, self.trader, self.on_stream_book,
+                                        self._on_stream_fill, lambda update: None)
 
     @property
     def symbol(self) -> str:
@@ -103,6 +124,7 @@ class HyperliquidHedgeClient(HedgeClient):
         """POST JSON; TransientError for network/5xx/429 (ambiguous if `order` may have executed)."""
         assert self._session is not None, "start() first"
         what = payload.get("type") or payload.get("action", {}).get("type")
+        self.budget.charge({IP_WEIGHT: request_weight(payload)})
         try:
             async with self._session.post(self.base_url + path, json=payload) as resp:
                 status, text = resp.status, await resp.text()
@@ -122,6 +144,12 @@ class HyperliquidHedgeClient(HedgeClient):
 
     async def _info(self, request: dict[str, Any]) -> Any:
         return await self._post("/info", request)
+
+    def _streams(self):
+        return [("websocket", self.stream.run, self.position_stream_up)]
+
+    def _on_stream_fill(self, fill: StreamFill) -> None:
+        self.on_stream_position(fill.position_after, fill.time_ms)
 
     def _next_nonce(self) -> int:
         """Millisecond timestamp, strictly increasing even for two actions in one millisecond."""

@@ -1,0 +1,230 @@
+"""Binance USDT-M websockets: the symbol's book kept from the diff-depth stream, and the user-data stream.
+
+Routes (Binance change notice of 2026-03-06, in force since 2026-04-23):
+depth streams only on ``/public``, user data only on ``/private`` with a
+listenKey (docs/simnet/binance.md lists the URL forms).
+
+The book follows Binance's "How to manage a local order book correctly"
+(USDⓈ-M): buffer the stream's events, take a REST snapshot, drop events with
+``u`` < the snapshot's ``lastUpdateId``, start at the event with ``U`` <=
+lastUpdateId <= ``u``, and from then on every event's ``pu`` must equal the
+previous event's ``u``; a gap means resync from a new snapshot. Quantities are
+absolute; 0 removes the level.
+
+The user-data stream lives as long as its listenKey: created with POST
+/fapi/v1/listenKey, kept alive with PUT every ``KEEPALIVE_SECONDS`` (a key
+expires 60 minutes after its last keepalive), and replaced when the venue
+says ``listenKeyExpired`` or closes the connection (it does after 24 h).
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import json
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+
+from bot.maths import hedging as hm
+from bot.supervision import Health
+
+log = logging.getLogger("hedge.binance.stream")
+BOOK_LEVELS = 50                 # levels per side handed to the hedge client (enough to walk any hedge)
+SNAPSHOT_LIMIT = 1000            # GET /fapi/v1/depth limit at (re)sync: weight 20, the whole book
+KEEPALIVE_SECONDS = 30 * 60
+
+
+class SequenceGap(ConnectionError):
+    """A diff-depth event did not follow the previous one (pu != previous u): resync."""
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One ORDER_TRADE_UPDATE of one of our orders (docs, User Data Streams, "Event: Order Update")."""
+    client_id: str
+    status: str                  # X
+    execution: str               # x: NEW, TRADE, EXPIRED, CANCELED, ...
+    filled: Decimal              # z: cumulative filled quantity
+    avg_price: Decimal | None    # ap
+    commission: Decimal          # n: of this trade (0 when no trade)
+    event_ms: int
+
+
+class LocalBook:
+    """Levels kept from a snapshot and the diff events that follow it."""
+
+    def __init__(self, snapshot: dict[str, Any]):
+        self.last_u = int(snapshot["lastUpdateId"])
+        self.bids = {Decimal(p): Decimal(q) for p, q in snapshot["bids"] if Decimal(q) != 0}
+        self.asks = {Decimal(p): Decimal(q) for p, q in snapshot["asks"] if Decimal(q) != 0}
+        self.started = False
+
+    def apply(self, event: dict[str, Any]) -> bool:
+        """Apply one depthUpdate; False when it predates the snapshot. Raises SequenceGap on a gap."""
+        first, last, previous = int(event["U"]), int(event["u"]), int(event["pu"])
+        if last < self.last_u:
+            return False
+        if not self.started:
+            if first > self.last_u:
+                raise SequenceGap(f"first event U={first} is past the snapshot's lastUpdateId {self.last_u}")
+            self.started = True
+        elif previous != self.last_u:
+            raise SequenceGap(f"depth event pu={previous} does not follow u={self.last_u}")
+        for side, levels in ((self.bids, event["b"]), (self.asks, event["a"])):
+            for price_text, qty_text in levels:
+                price, qty = Decimal(price_text), Decimal(qty_text)
+                if qty == 0:
+                    side.pop(price, None)
+                else:
+                    side[price] = qty
+        self.last_u = last
+        return True
+
+    def top(self, levels: int = BOOK_LEVELS) -> hm.Book:
+        bids = heapq.nlargest(levels, self.bids.items())
+        asks = heapq.nsmallest(levels, self.asks.items())
+        return hm.Book(bids=tuple(bids), asks=tuple(asks))
+
+
+def route(ws_base: str, path: str) -> str:
+    return ws_base.rstrip("/") + "/" + path.lstrip("/")
+
+
+class BinanceBookStream:
+    def __init__(self, ws_base: str, symbol: str, snapshot: Callable[[], Awaitable[dict[str, Any]]],
+                 on_book: Callable[[hm.Book], None], period: str = "100ms"):
+        self.url = route(ws_base, f"public/ws/{symbol.lower()}@depth@{period}")
+        self.snapshot = snapshot
+        self.on_book = on_book
+        self.resyncs = 0
+
+    async def run(self, health: Health) -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23) as ws:
+                events = _Events(ws)
+                try:
+                    book = await self._sync(events)
+                    health.ok()
+                    while True:
+                        for event in await events.next():
+                            book.apply(event)
+                        self.on_book(book.top())
+                        health.ok()
+                finally:
+                    await events.close()
+
+    async def _sync(self, events: "_Events") -> LocalBook:
+        """Snapshot after the first event arrived, then apply what follows it (the docs' steps 2-5)."""
+        pending = await events.next()
+        book = LocalBook(await self.snapshot())
+        self.resyncs += 1
+        pending += events.drain()
+        while True:
+            for event in pending:
+                book.apply(event)
+            if book.started:
+                break
+            pending = await events.next()
+        self.on_book(book.top())
+        return book
+
+
+class _Events:
+    """depthUpdate events read in the background; ``next`` waits for at least one and returns all there are."""
+
+    def __init__(self, ws):
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read(ws))
+
+    async def _read(self, ws) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                data = json.loads(message.data)
+                data = data.get("data", data)
+                if data.get("e") == "depthUpdate":
+                    self.queue.put_nowait(data)
+            elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                break
+        raise ConnectionError("binance depth stream closed")
+
+    async def next(self) -> list[dict[str, Any]]:
+        if self.queue.empty():
+            getter = asyncio.ensure_future(self.queue.get())
+            done, _ = await asyncio.wait({getter, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                self.reader.result()          # raises the reader's error
+            first = [getter.result()]
+        else:
+            first = []
+        return first + self.drain()
+
+    def drain(self) -> list[dict[str, Any]]:
+        items = []
+        while not self.queue.empty():
+            items.append(self.queue.get_nowait())
+        return items
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await asyncio.gather(self.reader, return_exceptions=True)
+
+
+class BinanceUserStream:
+    def __init__(self, ws_base: str, symbol: str, listen_key: Callable[[], Awaitable[str]],
+                 keepalive: Callable[[str], Awaitable[Any]], on_order: Callable[[OrderEvent], None],
+                 on_position: Callable[[Decimal, int], None]):
+        self.ws_base = ws_base
+        self.symbol = symbol
+        self.listen_key = listen_key
+        self.keepalive = keepalive
+        self.on_order = on_order
+        self.on_position = on_position
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+
+    async def run(self, health: Health) -> None:
+        key = await self.listen_key()
+        self.reconnects += 1
+        url = route(self.ws_base, f"private/ws?listenKey={key}")
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(url, heartbeat=None, max_msg_size=2**23) as ws:
+                self.connected.set()
+                health.ok()
+                keeper = asyncio.create_task(self._keep_alive(key))
+                try:
+                    async for message in ws:
+                        if message.type == aiohttp.WSMsgType.TEXT:
+                            self._handle(json.loads(message.data), health)
+                        elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                            break
+                finally:
+                    self.connected.clear()
+                    keeper.cancel()
+                    await asyncio.gather(keeper, return_exceptions=True)
+        raise ConnectionError("binance user-data stream closed (after 24 h the venue closes every connection)")
+
+    async def _keep_alive(self, key: str) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            await self.keepalive(key)
+
+    def _handle(self, message: dict[str, Any], health: Health) -> None:
+        event = message.get("data", message)
+        kind = event.get("e")
+        if kind == "listenKeyExpired":
+            raise ConnectionError("binance listenKey expired: reconnecting with a new one")
+        if kind == "ORDER_TRADE_UPDATE":
+            o = event["o"]
+            if o.get("s") == self.symbol:
+                ap = Decimal(o["ap"]) if o.get("ap") and Decimal(o["ap"]) != 0 else None
+                self.on_order(OrderEvent(o.get("c", ""), o.get("X", ""), o.get("x", ""), Decimal(o.get("z") or "0"),
+                                         ap, Decimal(o.get("n") or "0"), int(event.get("E", 0))))
+        elif kind == "ACCOUNT_UPDATE":
+            for position in event.get("a", {}).get("P", ()):
+                if position.get("s") == self.symbol and position.get("ps", "BOTH") == "BOTH":
+                    self.on_position(Decimal(position["pa"]), int(event.get("E", 0)))
+        health.ok()

@@ -1,0 +1,44 @@
+"""The local book follows Binance's "How to manage a local order book correctly" (USDⓈ-M) to the letter."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from bot.venues.binance.stream import LocalBook, SequenceGap
+
+SNAPSHOT = {"lastUpdateId": 100, "bids": [["35.0", "5"], ["34.9", "7"]], "asks": [["35.1", "4"], ["35.2", "6"]]}
+
+
+def event(first: int, last: int, previous: int, bids=(), asks=()) -> dict:
+    return {"e": "depthUpdate", "U": first, "u": last, "pu": previous, "b": list(bids), "a": list(asks)}
+
+
+def test_events_before_the_snapshot_are_dropped_and_the_first_one_must_straddle_it():
+    book = LocalBook(SNAPSHOT)
+    assert not book.apply(event(90, 99, 89, bids=[["35.0", "1"]]))          # u < lastUpdateId: dropped
+    assert book.apply(event(98, 103, 97, bids=[["35.0", "0"], ["35.05", "2"]]))   # U <= 100 <= u: the first
+    top = book.top()
+    assert top.bids[0] == (D("35.05"), D("2")) and (D("35.0"), D("5")) not in top.bids
+    assert book.apply(event(104, 106, 103, asks=[["35.1", "0"]]))           # pu == previous u
+    assert book.top().asks[0] == (D("35.2"), D("6"))
+
+
+def test_a_first_event_past_the_snapshot_means_events_were_missed():
+    with pytest.raises(SequenceGap):
+        LocalBook(SNAPSHOT).apply(event(105, 110, 104))
+
+
+def test_a_gap_in_the_chain_means_resync():
+    book = LocalBook(SNAPSHOT)
+    book.apply(event(99, 101, 98))
+    with pytest.raises(SequenceGap, match="pu=105 does not follow u=101"):
+        book.apply(event(106, 108, 105))
+
+
+def test_levels_are_sorted_best_first_and_cut_to_the_top():
+    book = LocalBook({"lastUpdateId": 1, "bids": [[str(30 + i / 10), "1"] for i in range(80)],
+                      "asks": [[str(40 + i / 10), "1"] for i in range(80)]})
+    top = book.top(levels=50)
+    assert len(top.bids) == 50 and top.bids[0][0] == D("37.9") and top.bids[1][0] < top.bids[0][0]
+    assert len(top.asks) == 50 and top.asks[0][0] == D("40") and top.asks[1][0] > top.asks[0][0]
