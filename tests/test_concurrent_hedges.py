@@ -24,7 +24,7 @@ class GatedHedge:
 
     carried = D(0)
 
-    async def fetch_position(self) -> D:
+    async def venue_position(self) -> D:
         return D(0)
 
     def best_bid_ask(self):
