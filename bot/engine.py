@@ -136,6 +136,8 @@ class Engine:
         """Everything inside `budget` seconds: quotes cancelled and confirmed, hedges finished, the
         venues' final positions read, CSV row and summary written."""
         deadline = time.monotonic() + budget
+        if self.hedge is not None:
+            self.hedge.budget.mark_end()
         log.info("stopping: no new quotes; cancelling resting quotes; finishing hedges (within %.0fs)", budget)
         if self.orders is not None:
             try:

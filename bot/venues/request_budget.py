@@ -57,10 +57,16 @@ class RequestBudget:
         self.skipped_reads = 0
         self._warned: set[str] = set()
         self._mark: tuple[float, dict[str, int]] | None = None   # (time, totals) when quoting started
+        self._end: tuple[float, dict[str, int]] | None = None    # (time, totals) when stopping began
 
     def mark(self) -> None:
         """Start of steady running (after start-up's one-off reads): rates are also reported from here."""
         self._mark = (time.monotonic(), dict(self.totals))
+
+    def mark_end(self) -> None:
+        """End of steady running (before the stop's final reads)."""
+        if self._end is None:
+            self._end = (time.monotonic(), dict(self.totals))
 
     def share(self, limit: Limit) -> float:
         return limit.amount / self.processes
@@ -105,9 +111,10 @@ class RequestBudget:
         report = {"per_seconds": limit.per_seconds, "venue_limit": limit.amount,
                   "process_share": round(self.share(limit), 1), "used_in_window": self._windows[name].used(now),
                   "total": self.totals[name]}
-        if self._mark is not None and now > self._mark[0]:
-            spent = self.totals[name] - self._mark[1][name]
-            rate = spent * limit.per_seconds / (now - self._mark[0])
+        end_time, end_totals = self._end or (now, self.totals)
+        if self._mark is not None and end_time > self._mark[0]:
+            spent = end_totals[name] - self._mark[1][name]
+            rate = spent * limit.per_seconds / (end_time - self._mark[0])
             report["per_window_since_quoting"] = round(rate, 2)
             report["share_of_venue_limit_since_quoting"] = round(rate * self.processes / limit.amount, 4)
         return report

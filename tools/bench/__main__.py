@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tools.bench import loopback, report, signing
 from tools.bench.botrun import ROOT, RunResult, run_bot
-from tools.bench.plan import PLANS, Plan
+from tools.bench.plan import NETTING_WINDOWS, PLANS, Plan
 
 
 def _run(spec, out: Path, runs: dict) -> dict:
@@ -35,15 +35,18 @@ def measure(plan: Plan, out: Path) -> dict:
     floor = loopback.floor(plan.loopback_requests)
     runs: dict[str, dict] = {}
     print("bot runs:", file=sys.stderr, flush=True)
-    _run(plan.idle(), out, runs)
     for hedge in ("hyperliquid", "binance"):
+        _run(plan.idle(hedge), out, runs)
         _run(plan.load(hedge), out, runs)
+        _run(plan.load(hedge, streams=False), out, runs)
+    for window in NETTING_WINDOWS:
+        _run(plan.load("hyperliquid", netting=window), out, runs)
     fill_rows = [{"offered_fills_per_s": rate, **_run(spec, out, runs)}
                  for rate, spec in zip(plan.fill_rates, plan.fill_scaling())]
     level_rows = [{"levels": n, **_run(spec, out, runs)} for n, spec in zip(plan.level_counts, plan.level_scaling())]
     return {"mode": plan.mode, "machine": report.machine(),
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "headline": report.headline(runs, floor, signing_us), "runs": runs,
+            "headline": report.headline(runs, floor, signing_us), "budget": report.budget(runs), "runs": runs,
             "scaling": {"fill_scaling": fill_rows, "level_scaling": level_rows},
             "bench_seconds": round(time.monotonic() - started, 1)}
 

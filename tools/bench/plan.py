@@ -13,7 +13,10 @@ FILL_SIZE_USD = 40          # mean simulated taker size: mostly one 1-AVAX fill 
 LEVEL_QTY = 30              # AVAX per level: enough resting size that takers rarely empty the book
 TARGETS = {"fill_to_hedge_sent_p99_ms": 5.0, "fill_to_hedge_confirmed_p99_ms": 25.0,
            "quote_tick_to_orders_sent_p99_ms": 15.0, "cpu_idle_percent": 3.0, "cpu_load_percent": 30.0,
-           "peak_rss_mb": 250.0, "startup_to_first_quote_s": 5.0}
+           "peak_rss_mb": 250.0, "startup_to_first_quote_s": 5.0, "hedge_book_age_p99_ms": 100.0,
+           "idle_weight_share_3_processes_percent": 5.0}
+PROCESSES = 3               # market processes pm2 runs on one machine (AVAX, ETH, SOL) sharing IP and account
+NETTING_WINDOWS = (0.005, 0.02)   # seconds: hedgeNettingWindow values measured against 0 at 20 fills/s
 
 
 def levels(count: int, qty: int = LEVEL_QTY) -> str:
@@ -47,13 +50,17 @@ class Plan:
     hyperliquid_signs: int
     loopback_requests: int
 
-    def idle(self) -> RunSpec:
-        """Production settings, no takers: the cost of staying up and quoting."""
-        return RunSpec("idle", self.idle_window, sim_args=["--scenario=quiet"])
+    def idle(self, hedge: str = "hyperliquid") -> RunSpec:
+        """Production settings, no takers: the cost of staying up and quoting (CPU, request weight)."""
+        return RunSpec("idle" if hedge == "hyperliquid" else f"idle_{hedge}", self.idle_window, hedge=hedge,
+                       sim_args=["--scenario=quiet"])
 
-    def load(self, hedge: str) -> RunSpec:
+    def load(self, hedge: str, streams: bool = True, netting: float = 0.0) -> RunSpec:
         """50 updates/s on each feed (20 ms price ticks, a 20 ms Hubble depth stream) and 20 fills/s."""
-        return active_run(f"load_{hedge}", self.load_window, 20, hedge=hedge, tick_ms=20, book_period="20ms")
+        name = f"load_{hedge}" + ("" if streams else "_polling") + (f"_netting_{netting * 1000:g}ms" if netting else "")
+        spec = active_run(name, self.load_window, 20, hedge=hedge, tick_ms=20, book_period="20ms")
+        spec.settings += [f"hedgeStreams={'true' if streams else 'false'}", f"hedgeNettingWindow={netting}"]
+        return spec
 
     def fill_scaling(self) -> list[RunSpec]:
         return [active_run(f"fills_{rate:g}", self.scale_window, rate) for rate in self.fill_rates]

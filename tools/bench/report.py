@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from tools.bench.botrun import RunResult
-from tools.bench.plan import TARGETS
+from tools.bench.plan import NETTING_WINDOWS, PROCESSES, TARGETS
 
 LATENCIES = ("fill_to_hedge_sent", "fill_to_hedge_confirmed", "quote_tick_to_orders_sent")
+IP_WEIGHT = "request weight per IP"
 
 
 def machine() -> dict:
@@ -41,6 +42,8 @@ def run_figures(result: RunResult) -> dict:
         "final_net_delta": s.get("final_net_delta", {}).get("base"),
         "cpu_percent": result.cpu_percent, "cpu_window_s": result.window_seconds,
         "peak_rss_mb": result.peak_rss_mb, "startup": s.get("startup", {}), "wall_s": result.wall_seconds,
+        "hedge_book_age": s.get("latency", {}).get("hedge_book_age"),
+        "request_budget": (s.get("hedge_venue") or {}).get("request_budget", {}).get("limits", {}),
     }
 
 
@@ -66,6 +69,9 @@ def headline(runs: dict[str, dict], floor: dict, signing: dict) -> dict:
         "cpu_load_percent": max((runs[f"load_{h}"]["cpu_percent"] or 0) for h in ("hyperliquid", "binance")),
         "peak_rss_mb": max(rss, default=None),
         "startup_to_first_quote_s": max(startups, default=None),
+        "hedge_book_age_p99_ms": max((_p99_of(runs[f"load_{h}"].get("hedge_book_age")) or 0)
+                                     for h in ("hyperliquid", "binance")),
+        "idle_weight_share_3_processes_percent": max(_idle_share(runs[name]) for name in ("idle", "idle_binance")),
     }
     met = {k: (v is not None and v <= TARGETS[k]) for k, v in figures.items()}
     floor_p50 = floor.get("p50_ms") or None
@@ -74,6 +80,64 @@ def headline(runs: dict[str, dict], floor: dict, signing: dict) -> dict:
     return {"figures": figures, "targets": TARGETS, "met": met, "all_met": all(met.values()),
             "hedge_confirmed_by_venue": confirmed, "confirmed_p50_over_loopback_p50": ratios,
             "loopback_floor": floor, "signing_us": signing}
+
+
+def _p99_of(stats: dict | None) -> float | None:
+    return (stats or {}).get("p99_ms")
+
+
+def _per_minute(run: dict, limit: str) -> float | None:
+    """This process's use of a venue limit since quoting started, per the limit's window."""
+    return (run.get("request_budget", {}).get(limit) or {}).get("per_window_since_quoting")
+
+
+def _idle_share(run: dict) -> float:
+    """Percent of the venue's IP weight limit that PROCESSES idle processes like this one would use."""
+    entry = run.get("request_budget", {}).get(IP_WEIGHT) or {}
+    used = entry.get("per_window_since_quoting")
+    return round(100.0 * used * PROCESSES / entry["venue_limit"], 2) if used is not None else 100.0
+
+
+def budget(runs: dict[str, dict]) -> dict:
+    """Request budget per venue: idle and under load, per process and for PROCESSES processes, against each
+    limit; the fill rate at which the hedge orders alone would use a process's whole share; netting's effect."""
+    out = {}
+    for hedge in ("hyperliquid", "binance"):
+        idle, load = runs[f"idle{'' if hedge == 'hyperliquid' else '_binance'}"], runs[f"load_{hedge}"]
+        polling = runs.get(f"load_{hedge}_polling", {})
+        limits = load.get("request_budget", {})
+        out[hedge] = {"processes": PROCESSES, "limits": {
+            name: {"venue_limit": entry["venue_limit"], "per_seconds": entry["per_seconds"],
+                   "idle_per_process": _per_minute(idle, name), "load_per_process": _per_minute(load, name),
+                   "load_per_process_polling": _per_minute(polling, name) if polling else None}
+            for name, entry in limits.items()},
+            "orders_per_fill": _orders_per_fill(load),
+            "hedge_book_age_ms": {"stream": load.get("hedge_book_age"), "polling": polling.get("hedge_book_age")}}
+        out[hedge]["fill_rate_at_limit"] = _fill_rate_at_limit(out[hedge])
+    out["netting"] = [{"window_ms": 0, "orders_per_fill": _orders_per_fill(runs["load_hyperliquid"]),
+                       "fill_to_hedge_sent": runs["load_hyperliquid"]["latency"].get("fill_to_hedge_sent")}] + [
+        {"window_ms": w * 1000, "orders_per_fill": _orders_per_fill(runs[name]),
+         "fill_to_hedge_sent": runs[name]["latency"].get("fill_to_hedge_sent")}
+        for w in NETTING_WINDOWS if (name := f"load_hyperliquid_netting_{w * 1000:g}ms") in runs]
+    return out
+
+
+def _orders_per_fill(run: dict) -> float | None:
+    fills, hedges = run.get("fills") or 0, run.get("hedges") or 0
+    return round(hedges / fills, 3) if fills else None
+
+
+def _fill_rate_at_limit(venue: dict) -> dict:
+    """Fills per second per process at which hedge orders alone fill the process's share of each limit
+    that counts orders (an order weighs 1 on Hyperliquid's IP weight and on Binance's order limits)."""
+    ratio = venue["orders_per_fill"] or 1.0
+    rates = {}
+    for name, entry in venue["limits"].items():
+        if name == IP_WEIGHT and "orders" in "".join(venue["limits"]):
+            continue                     # Binance: an order weighs 0 on the IP limit
+        share_per_second = entry["venue_limit"] / PROCESSES / entry["per_seconds"]
+        rates[name] = round(share_per_second / ratio, 2)
+    return rates
 
 
 def _ms(stats: dict | None) -> str:

@@ -1,0 +1,66 @@
+"""Issue 11: the hedge venues' streams break and heal without a lost or doubled fill (judged at the venues)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.engine_harness import quoting, running_engine, start_net, venues_reach
+from tests.helpers import eventually
+
+VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
+
+
+@pytest.fixture
+def sim():
+    net, ready = start_net()
+    yield net, ready
+    net.stop()
+
+
+async def control(net, venue: str, action: str, **params):
+    return await asyncio.to_thread(net.control, venue, action, **params)
+
+
+async def test_hedges_price_from_the_stream_not_from_polls(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        hedge = run.engine.hedge
+        await eventually(lambda: hedge.book_source == "stream", 10, "the book from the stream")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        ages = run.engine.perf.latencies.samples["hedge_book_age"]
+        assert ages and max(ages) < hedge.max_book_age()
+
+
+@VENUES
+async def test_a_dropped_stream_reconnects_and_fills_meanwhile_are_hedged_once(sim, hedge):
+    net, ready = sim
+    async with running_engine(ready, hedge=hedge) as run:
+        await quoting(run)
+        client = run.engine.hedge
+        await eventually(client.position_stream_up.is_set, 10, "the stream up")
+        label = "ws" if hedge == "hyperliquid" else None           # None: every websocket of the venue
+        await control(net, hedge, "drop_ws", **({"stream": label} if label else {}))
+        await control(net, "hubble", "take", market=1, side="sell", size=3)   # hedged while the stream reconnects
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        await eventually(client.position_stream_up.is_set, 15, "the stream back")
+        await control(net, "hubble", "take", market=1, side="buy", size=5)
+        assert await venues_reach(net, ready, run, (-2, 2)) == (-2, 2)
+        assert not run.engine.failures
+
+
+async def test_an_expired_listen_key_is_replaced_and_hedges_go_on(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        client = run.engine.hedge
+        await eventually(client.position_stream_up.is_set, 10, "the user stream up")
+        connections = client.user_stream.reconnects
+        await control(net, "binance", "expire_listen_keys")
+        await eventually(lambda: client.user_stream.reconnects > connections and client.position_stream_up.is_set(),
+                         15, "a new listenKey and connection")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        assert not run.engine.failures
