@@ -38,8 +38,9 @@ def measure(plan: Plan, out: Path) -> dict:
     for hedge in ("hyperliquid", "binance"):
         _run(plan.idle(hedge), out, runs)
         _run(plan.load(hedge), out, runs)
-        _run(plan.load(hedge, streams=False), out, runs)
-    for window in NETTING_WINDOWS:
+        if plan.comparisons:
+            _run(plan.load(hedge, streams=False), out, runs)
+    for window in NETTING_WINDOWS if plan.comparisons else ():
         _run(plan.load("hyperliquid", netting=window), out, runs)
     fill_rows = [{"offered_fills_per_s": rate, **_run(spec, out, runs)}
                  for rate, spec in zip(plan.fill_rates, plan.fill_scaling())]

@@ -49,6 +49,7 @@ class Plan:
     hubble_signs: int
     hyperliquid_signs: int
     loopback_requests: int
+    comparisons: bool = True      # the polling and netting-window runs (left out of --smoke)
 
     def idle(self, hedge: str = "hyperliquid") -> RunSpec:
         """Production settings, no takers: the cost of staying up and quoting (CPU, request weight)."""
@@ -72,5 +73,5 @@ class Plan:
 PLANS = {
     "full": Plan("full", 30, 40, 20, (1, 10, 50, 100), (1, 3, 10, 25), 3000, 1000, 1000),
     "quick": Plan("quick", 8, 10, 6, (10, 50), (3, 25), 1000, 300, 300),
-    "smoke": Plan("smoke", 2, 3, 2, (10,), (3,), 100, 50, 50),
+    "smoke": Plan("smoke", 2, 3, 2, (10,), (3,), 100, 50, 50, comparisons=False),
 }
