@@ -20,7 +20,9 @@ stream=None, count=1] skips the next `count` events of matching depth streams (a
 ``lose_user_events`` [count=1, event=None] drops the next account events; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
 [symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
-``set_multi_assets`` [on, api_key=None]. Options and sources: docs/simnet/binance.md.
+``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
+``user_event_order``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
 from __future__ import annotations
@@ -160,7 +162,10 @@ class BinanceVenue(Venue):
     async def _private_ws(self, request: web.Request) -> web.StreamResponse:
         """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
         (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
-        unconfirmed: the path form ``/private/ws/<listenKey>`` (only a third-party guide calls it documented)."""
+        The path form ``/private/ws/<listenKey>``: a User Data Streams page with the fapi base
+        (https://developers.binance.com/docs/derivatives/coin-futures/user-data-streams: "Base Url:
+        wss://fstream.binance.com/private ... User Data Streams are accessed at /ws/<listenKey>") and the
+        options User Data Streams page (same route)."""
         keys = parse_private_query(list(request.query.items()))
         path_key = request.match_info.get("streams")
         if path_key:
