@@ -150,3 +150,13 @@ async def test_rest_depth_weight_by_limit(sim, client):
         await client.futures_order_book(symbol="ETHUSDT", limit=limit)
         used.append(int(client.response.headers["X-MBX-USED-WEIGHT-1M"]))
     assert [b - a for a, b in zip(used, used[1:])] == [2, 5, 10, 20]   # docs: 2 up to 50, 5, 10, 20
+
+
+async def test_drop_ws_by_stream_name_spares_other_connections(sim):
+    async with websockets.connect(url(sim, "public/ws/ethusdt@depth@100ms")) as depth, \
+            websockets.connect(url(sim, "public/ws/ethusdt@bookTicker")) as ticker:
+        assert await asyncio.to_thread(sim.control, "binance", "drop_ws", stream="ethusdt@depth@100ms") == \
+            {"dropped": 1}
+        await asyncio.wait_for(depth.wait_closed(), 2)
+        assert depth.close_code == 1011
+        assert (await step_and_read(sim, ticker))[0]["e"] == "bookTicker"

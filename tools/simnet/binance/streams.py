@@ -70,6 +70,15 @@ class StreamHub:
     def has(self, stream: str) -> bool:
         return bool(self.subs.get(stream))
 
+    async def drop_stream(self, stream: str) -> int:
+        """Close every connection that receives `stream` (a stream name or a listenKey); how many."""
+        victims = list(self.subs.get(normalize(stream), ()))
+        for conn in victims:
+            self._forget(conn)
+            self.faults.untrack(conn.ws)
+            await conn.ws.close(code=1011, message=b"dropped by fault injection")
+        return len(victims)
+
     # ---- publishing ---------------------------------------------------------
     def publish(self, stream: str, payload: dict[str, Any]) -> None:
         conns = self.subs.get(stream)

@@ -17,7 +17,8 @@ Venue-specific faults (``set_flag name=... value=...``):
   user_stream_delay=<s>   hold every user-data push back s seconds (also option ``user_stream_delay``)
 Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``depth_gap`` [symbol=None,
 stream=None, count=1] skips the next `count` events of matching depth streams (a pu gap);
-``lose_user_events`` [count=1, event=None] drops the next account events; ``set_mark``
+``lose_user_events`` [count=1, event=None] drops the next account events; ``drop_ws``
+[stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
 [symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
@@ -83,6 +84,7 @@ def route_from_path(path: str) -> str:
 
 class BinanceVenue(Venue):
     name = "binance"
+    _LABELS = ("futures_market", "futures_user", "spot_market")      # drop_ws / stall labels (streams.py)
 
     def __init__(self, net):
         super().__init__(net)
@@ -372,6 +374,10 @@ class BinanceVenue(Venue):
     async def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         if action == "expire_listen_keys":
             return {"expired": self.listen_keys.expire_now()}
+        if action == "drop_ws" and params.get("stream") and params["stream"] not in self._LABELS:
+            # a stream name ("ethusdt@depth@100ms") or a listenKey: only the connections receiving it
+            return {"dropped": await self.futures_hub.drop_stream(params["stream"])
+                    + await self.spot_hub.drop_stream(params["stream"])}
         if action == "depth_gap":
             return self._depth_gap(params)
         if action == "lose_user_events":
