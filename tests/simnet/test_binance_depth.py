@@ -160,3 +160,13 @@ async def test_drop_ws_by_stream_name_spares_other_connections(sim):
         await asyncio.wait_for(depth.wait_closed(), 2)
         assert depth.close_code == 1011
         assert (await step_and_read(sim, ticker))[0]["e"] == "bookTicker"
+
+
+async def test_stalled_depth_stream_resumes_with_a_gap(sim):
+    async with websockets.connect(url(sim, "public/ws/avaxusdt@depth@100ms")) as ws:
+        before = await step_and_read(sim, ws)
+        await asyncio.to_thread(sim.control, "binance", "stall", stream="avaxusdt@depth@100ms")
+        await asyncio.to_thread(sim.control, "net", "step", count=3)
+        await asyncio.to_thread(sim.control, "binance", "unstall")
+        after = await step_and_read(sim, ws)
+    assert after[0]["pu"] > before[-1]["u"]
