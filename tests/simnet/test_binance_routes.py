@@ -83,9 +83,10 @@ async def test_private_events_filter_is_an_allow_list(sim, client):
             websockets.connect(url(sim, f"private/stream?listenKey={key}")) as combined:
         await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01")
         only = json.loads(await asyncio.wait_for(filtered.recv(), 2))
-        everything = [json.loads(await asyncio.wait_for(combined.recv(), 2)) for _ in range(3)]
+        everything = [json.loads(await asyncio.wait_for(combined.recv(), 2)) for _ in range(4)]
     assert only["e"] == "ACCOUNT_UPDATE"
-    assert [m["data"]["e"] for m in everything] == ["ORDER_TRADE_UPDATE", "ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE"]
+    assert [m["data"]["e"] for m in everything] == ["ORDER_TRADE_UPDATE", "TRADE_LITE", "ACCOUNT_UPDATE",
+                                                    "ORDER_TRADE_UPDATE"]
     assert {m["stream"] for m in everything} == {key}
 
 

@@ -88,12 +88,14 @@ async def test_user_data_stream_order_and_account_updates(sim, client, fast_ws):
     async with bsm.futures_user_socket() as socket:
         await client.futures_create_order(symbol="ETHUSDT", side="SELL", type="MARKET", quantity="0.01",
                                           newClientOrderId="u-1")
-        events = [await asyncio.wait_for(socket.recv(), 5) for _ in range(3)]
-    new, trade, account = events
+        events = [await asyncio.wait_for(socket.recv(), 5) for _ in range(4)]
+    new, lite, account, trade = events
     assert new["e"] == "ORDER_TRADE_UPDATE" and new["o"]["x"] == "NEW" and new["o"]["c"] == "u-1"
+    assert lite["e"] == "TRADE_LITE" and (lite["c"], lite["l"], lite["p"]) == ("u-1", "0.010", "0")
     o = trade["o"]
     assert (o["x"], o["X"], o["S"], o["o"], o["z"]) == ("TRADE", "FILLED", "SELL", "MARKET", "0.010")
     assert {"s", "c", "q", "p", "ap", "l", "L", "N", "n", "T", "t", "m", "R", "ps", "rp"} <= set(o)
+    assert (lite["t"], lite["i"], lite["L"]) == (o["t"], o["i"], o["L"])
     assert account["e"] == "ACCOUNT_UPDATE" and account["a"]["m"] == "ORDER"
     assert account["a"]["P"][0]["pa"] == "-0.010" and account["a"]["B"][0]["a"] == "USDT"
 

@@ -168,16 +168,41 @@ async def test_market_stream_payloads(sim, client):
     agrees("stream_agg_trade", market["aggTrade"])
 
 
+USER_EVENT_FILES = {"ORDER_TRADE_UPDATE": ("user_order_trade_update", "user_order_trade_update_live"),
+                    "ACCOUNT_UPDATE": ("user_account_update",),
+                    "TRADE_LITE": ("user_trade_lite", "user_trade_lite_live"),
+                    "listenKeyExpired": ("user_listen_key_expired",)}
+
+
 async def test_user_stream_payloads(sim, client):
     key = await client.futures_stream_get_listen_key()
     async with websockets.connect(sim.ready["binance_futures_ws"] + f"private/ws?listenKey={key}") as ws:
         await client.futures_create_order(symbol="ETHUSDT", side="SELL", type="MARKET", quantity="0.02")
-        events = [json.loads(await asyncio.wait_for(ws.recv(), 2)) for _ in range(3)]
+        events = [json.loads(await asyncio.wait_for(ws.recv(), 2)) for _ in range(4)]
         sim.control("binance", "fund_now", symbol="ETHUSDT")
         funding = json.loads(await asyncio.wait_for(ws.recv(), 2))
-    for event in events:
-        agrees("user_order_trade_update" if event["e"] == "ORDER_TRADE_UPDATE" else "user_account_update", event)
+        sim.control("binance", "expire_listen_keys")
+        expired = json.loads(await asyncio.wait_for(ws.recv(), 2))
+    assert [e["e"] for e in events] == ["ORDER_TRADE_UPDATE", "TRADE_LITE", "ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE"]
+    for event in events + [expired]:
+        for name in USER_EVENT_FILES[event["e"]]:
+            agrees(name, event)
     agrees("user_account_update_funding", funding)
+
+
+async def test_listen_key_answers(sim, client):
+    """PUT and DELETE /fapi/v1/listenKey take no parameter (the official SDK sends none)."""
+    key = await client.futures_stream_get_listen_key()
+    headers = {"X-MBX-APIKEY": sim.ready["binance_api_key"]}
+    async with aiohttp.ClientSession() as session:
+        url = sim.ready["binance_futures_rest"] + "/fapi/v1/listenKey"
+        async with session.put(url, headers=headers) as response:
+            kept = await response.json()
+        async with session.delete(url, headers=headers) as response:
+            closed = await response.json()
+    agrees("listen_key_keepalive", kept)
+    agrees("listen_key_close", closed)
+    assert kept == {"listenKey": key}
 
 
 def test_every_data_file_names_its_source():

@@ -3,14 +3,26 @@
 Liquidity taken by the simulator's own accounts is removed from the levels
 until the next step rebuilds the book, so a large hedge walks the book and
 pays slippage, and two hedges in the same step see a thinner book.
+
+Every changed price level takes the next update id (one per level change) and
+is written to a journal, so the diff depth streams can say which levels changed
+between two ids (depth_streams.py). The ids come from a counter the venue may
+share between books: USDⓈ-M ids are not contiguous per symbol (the docs'
+examples: Diff. Book Depth Streams U=157 after pu=149; Partial Book Depth
+Streams U=390497796 after pu=390497794), which is why the futures book rule
+chains events by ``pu`` and never by ``U == previous u + 1``.
 """
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
+
+BID, ASK = "b", "a"
 
 from tools.simnet.binance.specs import SymbolSpec
 
@@ -39,13 +51,17 @@ class BookParams:
 class Book:
     """Bids (best first) and asks (best first) as [price, qty] Decimal pairs."""
 
-    def __init__(self, spec: SymbolSpec, params: BookParams):
+    def __init__(self, spec: SymbolSpec, params: BookParams, ids: Iterator[int] | None = None,
+                 journaled: bool = False):
         self.spec = spec
         self.params = params
         self.bids: list[list[Decimal]] = []
         self.asks: list[list[Decimal]] = []
         self.mid = Decimal(0)
         self.update_id = 0
+        self._ids = ids if ids is not None else itertools.count(1)
+        self.journaled = journaled                                 # keep the journal (futures books)
+        self.journal: deque[tuple[int, str, Decimal]] = deque()    # (update id, side, price), oldest first
 
     def rebuild(self, mid: float, rng: random.Random) -> None:
         spec, p = self.spec, self.params
@@ -56,9 +72,14 @@ class Book:
         if best_ask <= best_bid:
             best_ask = best_bid + spec.tick
         gap = max(spec.tick, spec.floor_price(self.mid * Decimal(repr(p.level_step_bps)) / Decimal(10_000)))
+        before = self.quantities()
         self.bids = self._side(best_bid, -gap, rng)
         self.asks = self._side(best_ask, gap, rng)
-        self.update_id += 1
+        after = self.quantities()
+        for side in (BID, ASK):
+            old, new = before[side], after[side]
+            for price in [p for p, q in new.items() if old.get(p) != q] + [p for p in old if p not in new]:
+                self._note(side, price)
 
     def _side(self, best: Decimal, gap: Decimal, rng: random.Random) -> list[list[Decimal]]:
         spec, p = self.spec, self.params
@@ -73,7 +94,27 @@ class Book:
             levels.append([price, max(qty, spec.min_qty)])
         return levels
 
+    def _note(self, side: str, price: Decimal) -> None:
+        """One level changed: it takes the next update id."""
+        self.update_id = next(self._ids)
+        if self.journaled:
+            self.journal.append((self.update_id, side, price))
+
+    def changes_after(self, update_id: int) -> list[tuple[int, str, Decimal]]:
+        """Journal entries with an id above `update_id` (oldest first)."""
+        return [entry for entry in self.journal if entry[0] > update_id]
+
+    def trim(self, update_id: int | None) -> None:
+        """Forget journal entries up to `update_id` (None: all of them)."""
+        journal = self.journal
+        while journal and (update_id is None or journal[0][0] <= update_id):
+            journal.popleft()
+
     # ---- queries -------------------------------------------------------------
+    def quantities(self) -> dict[str, dict[Decimal, Decimal]]:
+        """price -> qty per side ("b", "a")."""
+        return {BID: {p: q for p, q in self.bids}, ASK: {p: q for p, q in self.asks}}
+
     def top(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         bid = self.bids[0] if self.bids else [Decimal(0), Decimal(0)]
         ask = self.asks[0] if self.asks else [Decimal(0), Decimal(0)]
@@ -106,6 +147,7 @@ class Book:
         levels = self.asks if taker_side == "BUY" else self.bids
         fills: list[tuple[Decimal, Decimal]] = []
         remaining = qty
+        side = ASK if taker_side == "BUY" else BID
         while remaining > 0 and levels:
             price, size = levels[0]
             if limit is not None and ((taker_side == "BUY" and price > limit) or
@@ -118,8 +160,7 @@ class Book:
                 levels.pop(0)
             else:
                 levels[0][1] = size - done
-        if fills:
-            self.update_id += 1
+            self._note(side, price)
         return fills
 
     def _crossable(self, taker_side: str, limit: Decimal | None):

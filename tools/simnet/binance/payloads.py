@@ -32,34 +32,9 @@ def spot_book_ticker(book: Book) -> dict[str, Any]:
             "a": spec.fmt_price(ask), "A": spec.fmt_qty(ask_qty)}
 
 
-def futures_partial_depth(book: Book, levels: int, prev_u: int, now: int) -> dict[str, Any]:
-    bids, asks = book.levels(levels)
-    return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": prev_u + 1,
-            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks, "ps": book.spec.symbol, "st": UM}
-
-
 def spot_partial_depth(book: Book, levels: int) -> dict[str, Any]:
     bids, asks = book.levels(levels)
     return {"lastUpdateId": book.update_id, "bids": bids, "asks": asks}
-
-
-def depth_diff(old: dict[str, dict[str, str]], book: Book) -> tuple[list[list[str]], list[list[str]], dict]:
-    """Changed levels since `old` (price -> qty per side); removed levels get qty 0."""
-    bids, asks = book.levels(len(book.bids) + len(book.asks))
-    new = {"b": dict(map(tuple, bids)), "a": dict(map(tuple, asks))}
-    zero = book.spec.fmt_qty(Decimal(0))
-    out = {}
-    for side in ("b", "a"):
-        before, after = old.get(side, {}), new[side]
-        changes = [[p, q] for p, q in after.items() if before.get(p) != q]
-        changes += [[p, zero] for p in before if p not in after]
-        out[side] = changes
-    return out["b"], out["a"], new
-
-
-def futures_diff_depth(book: Book, bids: list, asks: list, first_u: int, prev_u: int, now: int) -> dict[str, Any]:
-    return {"e": "depthUpdate", "E": now, "T": now, "s": book.spec.symbol, "U": first_u,
-            "u": book.update_id, "pu": prev_u, "b": bids, "a": asks, "ps": book.spec.symbol, "st": UM}
 
 
 def agg_trade(symbol: str, agg_id: int, trade_id: int, price: str, qty: str, buyer_maker: bool,

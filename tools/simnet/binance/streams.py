@@ -11,6 +11,11 @@ connection has a queue drained by its own writer task, so a slow client never
 blocks the simulator loop. Stalls are checked per message against the
 connection's label ("futures_market", "futures_user", "spot_market") and the
 stream name, so ``stall stream=ethusdt@bookTicker`` silences one stream.
+
+A hub given ``WsLimits`` (the futures hub) pings, drops connections that stop
+answering or send too much, and closes each at its lifetime mark (ws_limits.py);
+it answers the client's pings itself. ``on_first(stream)`` is told when a stream
+gains its first deliverable subscriber (depth streams start their chain there).
 """
 from __future__ import annotations
 
@@ -18,11 +23,12 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
 from tools.simnet.binance.routes import LEGACY, delivers
+from tools.simnet.binance.ws_limits import POLICY_CLOSE, Liveness, WsLimits, keep
 from tools.simnet.faults import Faults
 
 log = logging.getLogger("simnet.binance.streams")
@@ -51,8 +57,11 @@ class Connection:
 
 
 class StreamHub:
-    def __init__(self, faults: Faults):
+    def __init__(self, faults: Faults, limits: WsLimits | None = None,
+                 on_first: Callable[[str], None] | None = None):
         self.faults = faults
+        self.limits = limits
+        self.on_first = on_first
         self.subs: dict[str, set[Connection]] = {}
 
     def active(self) -> list[str]:
@@ -60,6 +69,15 @@ class StreamHub:
 
     def has(self, stream: str) -> bool:
         return bool(self.subs.get(stream))
+
+    async def drop_stream(self, stream: str) -> int:
+        """Close every connection that receives `stream` (a stream name or a listenKey); how many."""
+        victims = list(self.subs.get(normalize(stream), ()))
+        for conn in victims:
+            self._forget(conn)
+            self.faults.untrack(conn.ws)
+            await conn.ws.close(code=1011, message=b"dropped by fault injection")
+        return len(victims)
 
     # ---- publishing ---------------------------------------------------------
     def publish(self, stream: str, payload: dict[str, Any]) -> None:
@@ -89,23 +107,35 @@ class StreamHub:
     # ---- connections --------------------------------------------------------
     async def serve(self, request: web.Request, streams: list[str], combined: bool, label: str,
                     route: str = LEGACY, events: dict[str, set[str] | None] | None = None) -> web.StreamResponse:
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(autoping=self.limits is None)
         await ws.prepare(request)
         conn = Connection(ws, combined, label, route, events=dict(events or {}))
         for stream in streams:
             self._subscribe(conn, stream)
         self.faults.track(ws, label)
-        writer = asyncio.create_task(self._writer(conn))
+        tasks = [asyncio.create_task(self._writer(conn))]
+        live = Liveness(self.limits) if self.limits is not None else None
+        if live is not None:
+            tasks.append(asyncio.create_task(keep(ws, live)))
         try:
             async for msg in ws:
+                if live is not None and msg.type in (WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG) \
+                        and live.over_rate():
+                    await ws.close(code=POLICY_CLOSE, message=b"too many messages")
+                    break
                 if msg.type == WSMsgType.TEXT:
                     reply = self._on_text(conn, msg.data)
                     if reply is not None:
                         conn.queue.put_nowait(json.dumps(reply))
+                elif msg.type == WSMsgType.PING:
+                    await ws.pong(msg.data)
+                elif msg.type == WSMsgType.PONG and live is not None:
+                    live.pong()
                 elif msg.type == WSMsgType.ERROR:
                     break
         finally:
-            writer.cancel()
+            for task in tasks:
+                task.cancel()
             self._forget(conn)
             self.faults.untrack(ws)
         return ws
@@ -148,7 +178,10 @@ class StreamHub:
         name = normalize(stream)
         conn.streams.add(name)
         if delivers(conn.route, name):
-            self.subs.setdefault(name, set()).add(conn)
+            subscribers = self.subs.setdefault(name, set())
+            if not subscribers and self.on_first is not None:
+                self.on_first(name)
+            subscribers.add(conn)
 
     def _forget(self, conn: Connection) -> None:
         for name in conn.streams:

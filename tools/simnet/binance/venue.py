@@ -14,14 +14,21 @@ Venue-specific faults (``set_flag name=... value=...``):
                           ``late_execution_seconds`` (default 2), then execute or are refused
                           with -5028 past timestamp + recvWindow; ``late_execution_answer``
                           "timeout" (held ``late_execution_hold_seconds``, default delay + 1) or "reset"
-Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``set_mark``
+  user_stream_delay=<s>   hold every user-data push back s seconds (also option ``user_stream_delay``)
+Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``depth_gap`` [symbol=None,
+stream=None, count=1] skips the next `count` events of matching depth streams (a pu gap);
+``lose_user_events`` [count=1, event=None] drops the next account events; ``drop_ws``
+[stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
 [symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
-``set_multi_assets`` [on, api_key=None]. Options and sources: docs/simnet/binance.md.
+``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
+``user_event_order``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
 from decimal import Decimal
@@ -32,6 +39,7 @@ from aiohttp import web
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
+from tools.simnet.binance.depth_streams import DepthFeeds
 from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
@@ -44,6 +52,8 @@ from tools.simnet.binance.spot_api import SpotApi
 from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
 from tools.simnet.binance.streams import StreamHub, streams_from_query
 from tools.simnet.binance.trading import FuturesEngine
+from tools.simnet.binance.user_stream import UserStream
+from tools.simnet.binance.ws_limits import WsLimits
 from tools.simnet.core import Venue
 
 MODE_ACTIONS = ("set_position_mode", "set_multi_assets")
@@ -74,6 +84,7 @@ def route_from_path(path: str) -> str:
 
 class BinanceVenue(Venue):
     name = "binance"
+    _LABELS = ("futures_market", "futures_user", "spot_market")      # drop_ws / stall labels (streams.py)
 
     def __init__(self, net):
         super().__init__(net)
@@ -82,18 +93,24 @@ class BinanceVenue(Venue):
         futures_params = BookParams.from_options(self.options)
         spot_params = BookParams.from_options(self.options)
         spot_params = BookParams.from_options(self.options, "spot_", base=spot_params)
-        self.books = {s: Book(spec, futures_params) for s, spec in FUTURES.items()}
+        # one update-id counter for every futures book: ids are increasing per symbol, not contiguous (book.py)
+        update_ids = itertools.count(8_000_000_000 + 1_000_000 * (seed % 1000))
+        self.books = {s: Book(spec, futures_params, update_ids, journaled=True) for s, spec in FUTURES.items()}
         self.spot_books = {s: Book(spec, spot_params) for s, spec in SPOT.items()}
         self.accounts: dict[str, Account] = {}
-        self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)))
-        self.futures_hub = StreamHub(self.faults)
+        self.depth = DepthFeeds(self.books)
+        self.futures_hub = StreamHub(self.faults, WsLimits.from_options(self.options), self._stream_started)
         self.spot_hub = StreamHub(self.faults)
+        self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)), self._key_expired)
+        self.user_stream = UserStream(self.futures_hub, self.listen_keys, self.server_ms, self._user_delay)
+        self._tops: dict[str, tuple] = {}                 # bookTicker stream -> last top of book sent
         self.marks = Marks(self.books, self.spot_books, float(self.options.get("mark_offset_bps", 0.0)))
         self.percent_price = percent_price_from_options(self.options.get("percent_price"))
         self.engine = FuturesEngine(self.books, float(self.options.get("maker_fee_bps", 2.0)),
                                     float(self.options.get("taker_fee_bps", 5.0)),
                                     8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event,
                                     self.marks, self.percent_price)
+        self.engine.account_first = str(self.options.get("user_event_order", "account_first")) != "order_first"
         self.futures_limiter = self._limiter("weight_limit_1m", 2400)
         self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
         self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
@@ -105,7 +122,6 @@ class BinanceVenue(Venue):
         self.agg_id = 1_000_000 + seed
         self.spot_trade_id = 2_000_000 + seed
         self.last_trade: dict[str, Decimal] = {}
-        self._stream_state: dict[str, Any] = {}
         self.trade_rng = random.Random(f"{seed}:binance:trades")
         self._rebuild(self.history[0])
 
@@ -148,7 +164,10 @@ class BinanceVenue(Venue):
     async def _private_ws(self, request: web.Request) -> web.StreamResponse:
         """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
         (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
-        unconfirmed: the path form ``/private/ws/<listenKey>`` (only a third-party guide calls it documented)."""
+        The path form ``/private/ws/<listenKey>``: a User Data Streams page with the fapi base
+        (https://developers.binance.com/docs/derivatives/coin-futures/user-data-streams: "Base Url:
+        wss://fstream.binance.com/private ... User Data Streams are accessed at /ws/<listenKey>") and the
+        options User Data Streams page (same route)."""
         keys = parse_private_query(list(request.query.items()))
         path_key = request.match_info.get("streams")
         if path_key:
@@ -171,6 +190,8 @@ class BinanceVenue(Venue):
 
     async def on_stop(self) -> None:
         await self.futures_api.late.cancel()
+        self.listen_keys.cancel_all()
+        await self.user_stream.stop()
         await self.faults.drop()
 
     # ---- state queries used by the APIs ------------------------------------------
@@ -262,7 +283,9 @@ class BinanceVenue(Venue):
 
     def _publish_futures(self, now: int) -> None:
         hub = self.futures_hub
-        for name in hub.active():
+        active = hub.active()
+        depth_streams: dict[str, str] = {}
+        for name in active:
             parsed = parse_stream(name)
             if name == "!bookTicker":
                 for book in self.books.values():
@@ -273,22 +296,33 @@ class BinanceVenue(Venue):
             symbol, kind, levels, interval = parsed
             book = self.books[symbol]
             if kind == "bookTicker":
-                hub.publish(name, payloads.futures_book_ticker(book, now))
-            elif kind == "depth" and self._due(interval or DEFAULT_INTERVAL_MS["futures_depth"]):
-                hub.publish(name, self._futures_depth(name, book, levels, now))
+                self._book_ticker(name, book, now)
+            elif kind == "depth":
+                depth_streams[name] = symbol
+                if self._due(interval or DEFAULT_INTERVAL_MS["futures_depth"]):
+                    event = self.depth.event(name, symbol, levels, now)
+                    if event is not None:
+                        hub.publish(name, event)
             elif kind == "markPrice" and self._due(interval or DEFAULT_INTERVAL_MS["markPrice"]):
                 hub.publish(name, payloads.mark_price(symbol, self.marks.mark(symbol), self.marks.index(symbol),
                                                       self.funding.rates[symbol],
                                                       self.funding.next_time(symbol, now), now))
+        self.depth.prune(set(depth_streams), depth_streams)
 
-    def _futures_depth(self, name: str, book: Book, levels: int, now: int) -> dict[str, Any]:
-        prev_u, old = self._stream_state.get(name, (book.update_id - 1, {}))
-        if levels:
-            self._stream_state[name] = (book.update_id, old)
-            return payloads.futures_partial_depth(book, levels, prev_u, now)
-        bids, asks, new = payloads.depth_diff(old, book)
-        self._stream_state[name] = (book.update_id, new)
-        return payloads.futures_diff_depth(book, bids, asks, prev_u + 1, prev_u, now)
+    def _book_ticker(self, name: str, book: Book, now: int) -> None:
+        """<symbol>@bookTicker "Pushes any update to the best bid or ask's price or quantity in real-time"
+        (USDⓈ-M Individual Symbol Book Ticker Streams): only when the top of the book changed."""
+        top = book.top()
+        if self._tops.get(name) != top:
+            self._tops[name] = top
+            self.futures_hub.publish(name, payloads.futures_book_ticker(book, now))
+
+    def _stream_started(self, name: str) -> None:
+        """A futures stream got its first subscriber: a depth stream's update-id chain starts now."""
+        parsed = parse_stream(name)
+        if parsed is not None and parsed[1] == "depth" and parsed[0] in self.books:
+            self.depth.start(name, parsed[0])
+        self._tops.pop(name, None)
 
     def _publish_spot(self, now: int) -> None:
         hub = self.spot_hub
@@ -307,7 +341,7 @@ class BinanceVenue(Venue):
         """Our own fill took liquidity: bookTicker is real time on Binance."""
         name = f"{symbol.lower()}@bookTicker"
         if self.futures_hub.has(name):
-            self.futures_hub.publish(name, payloads.futures_book_ticker(self.books[symbol], self.server_ms()))
+            self._book_ticker(name, self.books[symbol], self.server_ms())
 
     def _trade_event(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, trade_id: int) -> None:
         self.last_trade[symbol] = price
@@ -327,20 +361,27 @@ class BinanceVenue(Venue):
             symbol, self.spot_trade_id, self.spot_trade_id, p, q, buyer_maker, now, spot=True))
 
     def _user_event(self, api_key: str, event: dict[str, Any]) -> None:
-        for key in self.listen_keys.live_keys(api_key):
-            self.futures_hub.publish(key, event)
+        self.user_stream.push(api_key, event)
+
+    def _key_expired(self, key: str) -> None:
+        self.user_stream.expired(key)
+
+    def _user_delay(self) -> float:
+        """Seconds each user-data push is held back: flag, else option ``user_stream_delay`` (default 0)."""
+        return float(self.faults.flags.get("user_stream_delay", self.options.get("user_stream_delay", 0.0)))
 
     # ---- control ------------------------------------------------------------------
     async def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         if action == "expire_listen_keys":
-            now = self.server_ms()
-            expired = []
-            for key in list(self.listen_keys.keys):
-                if self.listen_keys.owner(key):
-                    self.futures_hub.publish(key, {"e": "listenKeyExpired", "E": now, "listenKey": key})
-                    expired.append(key)
-            self.listen_keys.expire_all()
-            return {"expired": expired}
+            return {"expired": self.listen_keys.expire_now()}
+        if action == "drop_ws" and params.get("stream") and params["stream"] not in self._LABELS:
+            # a stream name ("ethusdt@depth@100ms") or a listenKey: only the connections receiving it
+            return {"dropped": await self.futures_hub.drop_stream(params["stream"])
+                    + await self.spot_hub.drop_stream(params["stream"])}
+        if action == "depth_gap":
+            return self._depth_gap(params)
+        if action == "lose_user_events":
+            return self.user_stream.lose(int(params.get("count", 1)), params.get("event"))
         if action in MODE_ACTIONS:
             return self._mode_action(action, params)
         if action == "set_mark":
@@ -355,7 +396,18 @@ class BinanceVenue(Venue):
         if action == "clear":
             self.futures_limiter.reset()
             self.spot_limiter.reset()
+            self.user_stream.lose(0)
+            self.depth.skips.clear()
         return await self.faults.apply(action, params)
+
+    def _depth_gap(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Fault: the next `count` events of each matching depth stream (by `stream` name, else by `symbol`,
+        else all) are not sent; the stream's chain moves on, so the next event's pu is a u no client saw."""
+        stream, symbol, count = params.get("stream"), params.get("symbol"), int(params.get("count", 1))
+        names = [n for n in self.depth.last_u
+                 if (stream is None or n == stream) and (symbol is None or n.startswith(symbol.lower() + "@"))]
+        self.depth.skip(names, count)
+        return {"streams": sorted(names), "count": count}
 
     def _mode_action(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """``set_position_mode`` [mode="hedge"|"one-way"] / ``set_multi_assets`` [on=bool]: what a user does in
