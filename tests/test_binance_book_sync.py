@@ -42,3 +42,16 @@ def test_levels_are_sorted_best_first_and_cut_to_the_top():
     top = book.top(levels=50)
     assert len(top.bids) == 50 and top.bids[0][0] == D("37.9") and top.bids[1][0] < top.bids[0][0]
     assert len(top.asks) == 50 and top.asks[0][0] == D("40") and top.asks[1][0] > top.asks[0][0]
+
+
+def test_a_book_ticker_newer_than_the_diffs_gives_the_top_until_a_newer_diff():
+    book = LocalBook(SNAPSHOT)
+    book.apply(event(99, 101, 98))
+    book.apply_ticker({"e": "bookTicker", "u": 103, "b": "35.05", "B": "3", "a": "35.2", "A": "1"})
+    top = book.top()
+    assert top.bids[:2] == ((D("35.05"), D("3")), (D("35.0"), D("5")))
+    assert top.asks[0] == (D("35.2"), D("1")) and (D("35.1"), D("4")) not in top.asks   # 35.1 was taken
+    book.apply_ticker({"e": "bookTicker", "u": 100, "b": "1", "B": "1", "a": "99", "A": "1"})   # older: ignored
+    assert book.top().bids[0] == (D("35.05"), D("3"))
+    book.apply(event(102, 104, 101, bids=[["35.05", "2"]], asks=[["35.1", "0"], ["35.2", "1"]]))
+    assert book.top().bids[0] == (D("35.05"), D("2")) and book.top().asks[0] == (D("35.2"), D("1"))

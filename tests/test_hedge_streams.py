@@ -64,3 +64,35 @@ async def test_an_expired_listen_key_is_replaced_and_hedges_go_on(sim):
         await control(net, "hubble", "take", market=1, side="sell", size=3)
         assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
         assert not run.engine.failures
+
+
+async def test_a_gap_in_the_depth_sequence_resyncs_the_book_and_hedges_go_on(sim):
+    net, ready = sim
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        client = run.engine.hedge
+        await eventually(lambda: client.book_source == "stream", 10, "the book from the stream")
+        syncs = client.book_stream.resyncs
+        await control(net, "binance", "depth_gap", symbol="AVAXUSDT")
+        await eventually(lambda: client.book_stream.resyncs > syncs, 15, "a resync from a new snapshot")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        assert run.engine.ledger.hedge.volume == 3 and not run.engine.failures
+
+
+@pytest.mark.parametrize("trouble", ["lost", "late"])
+async def test_order_updates_lost_or_late_fall_back_to_rest_without_doubling(sim, trouble):
+    net, ready = sim
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        await eventually(run.engine.hedge.position_stream_up.is_set, 10, "the user stream up")
+        if trouble == "lost":
+            await control(net, "binance", "lose_user_events", count=20, event="ORDER_TRADE_UPDATE")
+        else:
+            await control(net, "binance", "set_flag", name="user_stream_delay", value=2.0)
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        await eventually(run.hedged, 10, "the hedge booked")
+        ledger = run.engine.ledger
+        assert ledger.hedge.volume == 3 and ledger.hedge.delta == -3
+        assert ledger.hedge.cash > 0                     # priced (the average price came from the GET fallback)

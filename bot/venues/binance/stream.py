@@ -9,7 +9,11 @@ The book follows Binance's "How to manage a local order book correctly"
 ``u`` < the snapshot's ``lastUpdateId``, start at the event with ``U`` <=
 lastUpdateId <= ``u``, and from then on every event's ``pu`` must equal the
 previous event's ``u``; a gap means resync from a new snapshot. Quantities are
-absolute; 0 removes the level.
+absolute; 0 removes the level. The diff stream comes every 100 ms at best, so
+``@bookTicker`` (pushed on every change of the top) is laid over the top of
+the book while it is newer than the last diff: bookTicker's ``u`` and the
+depth ids are one sequence per symbol (docs/simnet/binance.md, "Streams the
+bot uses").
 
 The user-data stream lives as long as its listenKey: created with POST
 /fapi/v1/listenKey, kept alive with PUT every ``KEEPALIVE_SECONDS`` (a key
@@ -61,6 +65,13 @@ class LocalBook:
         self.bids = {Decimal(p): Decimal(q) for p, q in snapshot["bids"] if Decimal(q) != 0}
         self.asks = {Decimal(p): Decimal(q) for p, q in snapshot["asks"] if Decimal(q) != 0}
         self.started = False
+        self.ticker: tuple[int, Decimal, Decimal, Decimal, Decimal] | None = None   # (u, bid, bid qty, ask, ask qty)
+
+    def apply_ticker(self, event: dict[str, Any]) -> None:
+        """A bookTicker: the top of the book as of update id ``u`` (kept while newer than the diffs)."""
+        u = int(event["u"])
+        if u > self.last_u and (self.ticker is None or u > self.ticker[0]):
+            self.ticker = (u, Decimal(event["b"]), Decimal(event["B"]), Decimal(event["a"]), Decimal(event["A"]))
 
     def apply(self, event: dict[str, Any]) -> bool:
         """Apply one depthUpdate; False when it predates the snapshot. Raises SequenceGap on a gap."""
@@ -86,6 +97,10 @@ class LocalBook:
     def top(self, levels: int = BOOK_LEVELS) -> hm.Book:
         bids = heapq.nlargest(levels, self.bids.items())
         asks = heapq.nsmallest(levels, self.asks.items())
+        if self.ticker is not None and self.ticker[0] > self.last_u:
+            _, bid, bid_qty, ask, ask_qty = self.ticker
+            bids = [(bid, bid_qty)] + [level for level in bids if level[0] < bid][:levels - 1]
+            asks = [(ask, ask_qty)] + [level for level in asks if level[0] > ask][:levels - 1]
         return hm.Book(bids=tuple(bids), asks=tuple(asks))
 
 
@@ -96,7 +111,8 @@ def route(ws_base: str, path: str) -> str:
 class BinanceBookStream:
     def __init__(self, ws_base: str, symbol: str, snapshot: Callable[[], Awaitable[dict[str, Any]]],
                  on_book: Callable[[hm.Book], None], period: str = "100ms"):
-        self.url = route(ws_base, f"public/ws/{symbol.lower()}@depth@{period}")
+        name = symbol.lower()
+        self.url = route(ws_base, f"public/stream?streams={name}@depth@{period}/{name}@bookTicker")
         self.snapshot = snapshot
         self.on_book = on_book
         self.resyncs = 0
@@ -110,7 +126,7 @@ class BinanceBookStream:
                     health.ok()
                     while True:
                         for event in await events.next():
-                            book.apply(event)
+                            _apply(book, event)
                         self.on_book(book.top())
                         health.ok()
                 finally:
@@ -124,12 +140,19 @@ class BinanceBookStream:
         pending += events.drain()
         while True:
             for event in pending:
-                book.apply(event)
+                _apply(book, event)
             if book.started:
                 break
             pending = await events.next()
         self.on_book(book.top())
         return book
+
+
+def _apply(book: LocalBook, event: dict[str, Any]) -> None:
+    if event.get("e") == "bookTicker":
+        book.apply_ticker(event)
+    else:
+        book.apply(event)
 
 
 class _Events:
@@ -144,7 +167,7 @@ class _Events:
             if message.type == aiohttp.WSMsgType.TEXT:
                 data = json.loads(message.data)
                 data = data.get("data", data)
-                if data.get("e") == "depthUpdate":
+                if data.get("e") in ("depthUpdate", "bookTicker"):
                     self.queue.put_nowait(data)
             elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                 break
