@@ -140,6 +140,7 @@ class HyperliquidVenue(Venue):
         if action == "rate_limit_usage":
             return {"ip": self.ip_limits.usage(), "ip_weight_limit": self.ip_limits.limit,
                     "window_s": self.ip_limits.window_s, "ws": self.hub.usage(),
+                    "ws_inflight_posts": dict(self.posts.inflight),
                     "addresses": {a.address: {"nRequestsUsed": a.n_requests,
                                               "nRequestsCap": self.address_budget.cap(a.volume)}
                                   for a in self.engine.accounts.values()}}

@@ -73,6 +73,8 @@ def parse(raw: Any, known_coins: Iterable[str]) -> Sub:
         echo: dict[str, Any] = {"type": kind}
         if "dex" in raw:
             echo["dex"] = _text(raw["dex"])
+            if echo["dex"]:
+                raise ParseError()             # simnet has only the main dex (unconfirmed reaction)
         return _sub(kind, "", echo)
     if kind in COIN_TYPES:
         coin = _text(raw.get("coin"))
