@@ -9,7 +9,9 @@ from typing import Any, Callable
 
 import websocket
 from eth_account.signers.local import LocalAccount
-from hyperliquid.utils.signing import get_timestamp_ms, order_request_to_order_wire, order_wires_to_order_action, sign_l1_action
+from hyperliquid.utils.signing import (
+    get_timestamp_ms, order_request_to_order_wire, order_wires_to_order_action, sign_l1_action,
+)
 
 from tools.simnet.hyperliquid.assets import BY_COIN
 
@@ -101,7 +103,8 @@ class RawWs:
         self.send({"method": "post", "id": post_id, "request": {"type": kind, "payload": payload}})
 
     def answer(self, post_id: int, timeout: float = 5.0) -> Message:
-        found = self.wait(lambda: [m for m in self.of("post") if m["data"]["id"] == post_id], timeout, f"post {post_id}")
+        found = self.wait(lambda: [m for m in self.of("post") if m["data"]["id"] == post_id], timeout,
+                          f"post {post_id}")
         return found[0]["data"]["response"]
 
     def close(self) -> None:

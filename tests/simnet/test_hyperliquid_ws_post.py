@@ -114,7 +114,8 @@ def test_request_faults_answer_as_http_would(hl: HL, raw: RawWs) -> None:
     assert raw.answer(13) == {"type": "error", "payload": "502 Bad Gateway: Bad Gateway"}
     hl.control("error", count=1, code=200, message="Internal error processing order")
     raw.post(14, "action", signed_order(hl.wallet, "ETH", True, 0.01, 3100.0))
-    assert raw.answer(14) == {"type": "action", "payload": {"status": "err", "response": "Internal error processing order"}}
+    assert raw.answer(14) == {"type": "action",
+                              "payload": {"status": "err", "response": "Internal error processing order"}}
     hl.control("set_flag", name="rate_limit", value=1)
     raw.post(15, "info", {"type": "allMids"})
     assert raw.answer(15) == {"type": "error", "payload": "429 Too Many Requests"}

@@ -38,7 +38,8 @@ def test_user_fills_snapshot_holds_history_newest_first_then_fills_stream(hl: HL
     ws = RawWs(hl.url)
     try:
         ack = ws.subscribe({"type": "userFills", "user": hl.address})
-        assert ack["data"]["subscription"] == {"type": "userFills", "user": hl.address.lower(), "aggregateByTime": False}
+        echo = {"type": "userFills", "user": hl.address.lower(), "aggregateByTime": False}
+        assert ack["data"]["subscription"] == echo
         (snap,) = ws.wait_for("userFills")
         assert snap["data"]["isSnapshot"] is True and snap["data"]["user"] == hl.address.lower()
         assert snap["data"]["fills"] == hl.info.user_fills(hl.address)          # the REST order: newest first

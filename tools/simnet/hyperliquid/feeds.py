@@ -144,8 +144,9 @@ class Feeds:
     # ---- clocks ------------------------------------------------------------------------------
     def start(self) -> None:
         c = self.clock
-        for seconds, push in ((c.l2book_s, lambda: self.push_books(False)), (c.l2book_fast_s, lambda: self.push_books(True)),
-                              (c.all_mids_s, self.push_mids), (c.account_s, self.push_accounts)):
+        clocks = ((c.l2book_s, lambda: self.push_books(False)), (c.l2book_fast_s, lambda: self.push_books(True)),
+                  (c.all_mids_s, self.push_mids), (c.account_s, self.push_accounts))
+        for seconds, push in clocks:
             if seconds > 0:
                 self.tasks.append(asyncio.create_task(_every(seconds, push)))
 

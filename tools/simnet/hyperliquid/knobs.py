@@ -59,7 +59,8 @@ def read(opt: Mapping[str, Any]) -> Knobs:
                  latency_s=float(opt.get("latency_ms", 0)) / 1000.0, lag_seconds=float(opt.get("lag_seconds", 0)),
                  ip_weight_limit=int(opt.get("ip_weight_limit", limits.IP_WEIGHT_PER_MINUTE)),
                  ip_weight_window_s=float(opt.get("ip_weight_window_s", limits.WINDOW_S)),
-                 address=address, ws=ws, ws_idle=_ws_idle(opt), ws_post_ip_weight=_flag(opt.get("ws_post_ip_weight", False)),
+                 address=address, ws=ws, ws_idle=_ws_idle(opt),
+                 ws_post_ip_weight=_flag(opt.get("ws_post_ip_weight", False)),
                  feed_clock=_feed_clock(opt), funding=_funding(opt),
                  cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)))
 
