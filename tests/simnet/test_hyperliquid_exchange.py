@@ -231,14 +231,16 @@ def test_tampered_signature_is_an_unknown_wallet(hl: HL) -> None:
     answer = API(hl.url).post("/exchange", {"action": cancel_action(), "nonce": nonce, "signature": signature,
                                             "vaultAddress": None, "expiresAfter": None})
     assert answer["status"] == "err"
-    assert answer["response"].startswith("User or API Wallet 0x") and answer["response"].endswith(" does not exist.")
+    assert answer["response"].startswith("L1 error: User or API Wallet 0x")
+    assert answer["response"].endswith(" does not exist.")
 
 
 def test_signer_that_is_neither_the_account_nor_its_agent_is_refused(hl: HL) -> None:
     import eth_account
     stranger = eth_account.Account.from_key(BOB_KEY)
     answer = hl.post_signed(stranger, cancel_action(), vault=hl.address)
-    assert answer == {"status": "err", "response": f"User or API Wallet {stranger.address.lower()} does not exist."}
+    text = f"L1 error: User or API Wallet {stranger.address.lower()} does not exist."
+    assert answer == {"status": "err", "response": text}
     # an SDK Exchange that names the account but signs with an unapproved key
     rogue = hl.exchange_for(BOB_KEY, account_address=hl.address)
     answer = rogue.order("ETH", True, 0.01, 2900.0, GTC)

@@ -199,6 +199,10 @@ class Engine:
                           tif: str, reduce_only: bool, cloid: str | None, status: str) -> None:
         order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
         order.status = status
+        # pushed on orderUpdates like any status change: the docs' WsOrder.status points at the orderStatus
+        # list, which holds these rejected kinds (nktkas OrderUpdatesEvent lists them too); that a runtime
+        # rejection is pushed is unconfirmed by any recording
+        self.sink.on_order_updates(acct.address, [self._update(order)])
 
     def _resting(self, asset: PerpAsset, is_buy: bool) -> list[Order]:
         """Users' open orders on one side of one coin, best price first, then oldest."""
@@ -324,7 +328,13 @@ class Engine:
                 "closedPnl": fmt.usd(closed), "hash": _hash("fill", order.oid, tid), "oid": order.oid,
                 "crossed": crossed, "fee": fmt.usd(fee), "tid": tid, "feeToken": "USDC"}
         if order.cloid:
+            # a fill carries the cloid of its order when it had one: nktkas/hyperliquid UserFillsResponse
+            # `cloid?` (its live-traffic schema test saw it both present and absent); the docs' WsFill type
+            # omits it. Saved example: tests/conformance/hyperliquid/data/ws_userFills_update.json
             fill["cloid"] = order.cloid
+        # every real fill carries twapId (null unless a TWAP slice): riftresearch tests/fixtures/*fills*.json
+        # (recorded testnet answers), nktkas UserFill `twapId: number | null`
+        fill["twapId"] = None
         acct.fills.append(fill)
         return fill
 

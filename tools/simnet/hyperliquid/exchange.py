@@ -54,7 +54,9 @@ class ExchangeApi:
         handler = getattr(self, f"_do_{kind}", None)
         if handler is None:
             return err(f"Unsupported action type in simulator: {kind}")
-        return handler(acct, action)
+        result = handler(acct, action)
+        self.venue.feeds.touch(acct.address)     # clearinghouseState / openOrders subscribers
+        return result
 
     # ---- authentication --------------------------------------------------------
     def _authenticate(self, body: dict[str, Any], action: dict[str, Any], signature: dict[str, Any],
@@ -65,7 +67,9 @@ class ExchangeApi:
         acting = (vault or self.registry.principal(signer)).lower()
         authorized = signer == acting or self.registry.agents.get(signer) == acting
         if not authorized or not self.venue.account_exists(acting):
-            raise AuthError(f"User or API Wallet {signer} does not exist.")
+            # "L1 error: " prefix: recorded real answer over ws post (nktkas/hyperliquid issue 12) and the
+            # docs error-responses example as quoted by public clients; the same text on /exchange
+            raise AuthError(f"L1 error: User or API Wallet {signer} does not exist.")
         acct = self.engine.account(acting)
         self._spend_address_budget(acct, action)
         self.venue.nonces.check_and_use(signer, nonce, now)

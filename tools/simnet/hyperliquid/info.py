@@ -54,19 +54,21 @@ class InfoApi:
     def all_mids(self) -> dict[str, str]:
         return {coin: fmt.px(book.mid()) for coin, book in self.engine.books.items()}
 
-    def l2_book(self, coin: str) -> dict[str, Any]:
+    def l2_book(self, coin: str, levels: int = 20, now_ms: int | None = None) -> dict[str, Any]:
+        """At most ``levels`` per side (docs info-endpoint l2Book: "at most 20 levels per side"; a fast
+        websocket book has 5). ``now_ms``: the push clock's time, shared by every coin of one push."""
         book = self.engine.books[coin]
-        bids = self._merge(book.bids, coin, True)
-        asks = self._merge(book.asks, coin, False)
-        return {"coin": coin, "time": self.venue.now_ms(), "levels": [bids, asks]}
+        bids = self._merge(book.bids, coin, True, levels)
+        asks = self._merge(book.asks, coin, False, levels)
+        return {"coin": coin, "time": self.venue.now_ms() if now_ms is None else now_ms, "levels": [bids, asks]}
 
     def bbo(self, coin: str) -> dict[str, Any]:
-        levels = self.l2_book(coin)["levels"]
+        levels = self.l2_book(coin, 1)["levels"]
         return {"coin": coin, "time": self.venue.now_ms(),
                 "bbo": [levels[0][0] if levels[0] else None, levels[1][0] if levels[1] else None]}
 
-    def _merge(self, levels: list[Any], coin: str, is_buy: bool) -> list[dict[str, Any]]:
-        """Synthetic depth plus users' resting orders, aggregated by price (20 levels)."""
+    def _merge(self, levels: list[Any], coin: str, is_buy: bool, count: int = 20) -> list[dict[str, Any]]:
+        """Synthetic depth plus users' resting orders, aggregated by price (the best ``count`` levels)."""
         agg: dict[Decimal, list[Any]] = {lv.px: [lv.sz, lv.n] for lv in levels}
         for acct in self.engine.accounts.values():
             for order in acct.orders.values():
@@ -74,7 +76,7 @@ class InfoApi:
                     entry = agg.setdefault(order.limit_px, [Decimal(0), 0])
                     entry[0] += order.sz
                     entry[1] += 1
-        prices = sorted(agg, reverse=is_buy)[:20]
+        prices = sorted(agg, reverse=is_buy)[:count]
         return [{"px": fmt.px(p), "sz": fmt.plain(agg[p][0]), "n": agg[p][1]} for p in prices]
 
     def _l2_book(self, req: dict[str, Any]) -> Any:

@@ -8,7 +8,8 @@ from typing import Any, Mapping
 from tools.simnet.hyperliquid import funding, limits
 from tools.simnet.hyperliquid.book import BookParams
 from tools.simnet.hyperliquid.engine import FeeRates
-from tools.simnet.hyperliquid.ws import WsLimits
+from tools.simnet.hyperliquid.feeds import FeedClock
+from tools.simnet.hyperliquid.ws import WsIdle, WsLimits
 
 
 def dec(value: Any) -> Decimal:
@@ -34,6 +35,9 @@ class Knobs:
     ip_weight_window_s: float
     address: limits.AddressBudget
     ws: WsLimits
+    ws_idle: WsIdle
+    ws_post_ip_weight: bool
+    feed_clock: FeedClock
     funding: FundingKnobs
     cloid_visibility_delay_ms: int
 
@@ -45,16 +49,34 @@ def read(opt: Mapping[str, Any]) -> Knobs:
     fees = FeeRates(maker=dec(opt.get("maker_fee_bps", 1.5)) / 10000, taker=dec(opt.get("taker_fee_bps", 4.5)) / 10000)
     address = limits.AddressBudget(initial=int(opt.get("address_initial_requests", limits.ADDRESS_INITIAL_REQUESTS)),
                                    throttle_s=float(opt.get("address_throttle_s", limits.ADDRESS_THROTTLE_S)))
-    ws = WsLimits(connections=int(opt.get("ws_max_connections", 100)),
+    ws = WsLimits(connections=int(opt.get("ws_max_connections", 10)),
+                  new_connections_per_minute=int(opt.get("ws_max_new_connections_per_minute", 30)),
                   subscriptions=int(opt.get("ws_max_subscriptions", 1000)),
                   users=int(opt.get("ws_max_users", 10)),
-                  messages_per_minute=int(opt.get("ws_max_messages_per_minute", 2000)))
+                  messages_per_minute=int(opt.get("ws_max_messages_per_minute", 2000)),
+                  inflight_posts=int(opt.get("ws_max_inflight_posts", 100)))
     return Knobs(book=book, fees=fees, basis=dec(opt.get("basis_bps", 0)) / 10000,
                  latency_s=float(opt.get("latency_ms", 0)) / 1000.0, lag_seconds=float(opt.get("lag_seconds", 0)),
                  ip_weight_limit=int(opt.get("ip_weight_limit", limits.IP_WEIGHT_PER_MINUTE)),
                  ip_weight_window_s=float(opt.get("ip_weight_window_s", limits.WINDOW_S)),
-                 address=address, ws=ws, funding=_funding(opt),
+                 address=address, ws=ws, ws_idle=_ws_idle(opt),
+                 ws_post_ip_weight=_flag(opt.get("ws_post_ip_weight", False)),
+                 feed_clock=_feed_clock(opt), funding=_funding(opt),
                  cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)))
+
+
+def _ws_idle(opt: Mapping[str, Any]) -> WsIdle:
+    rule = str(opt.get("ws_idle_rule", "server"))
+    if rule not in ("server", "client"):
+        raise ValueError(f"ws_idle_rule must be 'server' or 'client', got {rule!r}")
+    return WsIdle(timeout_s=float(opt.get("ws_idle_timeout_s", 60)), rule=rule)
+
+
+def _feed_clock(opt: Mapping[str, Any]) -> FeedClock:
+    return FeedClock(l2book_s=float(opt.get("l2book_interval_s", 5.0)),
+                     l2book_fast_s=float(opt.get("l2book_fast_interval_s", 0.5)),
+                     all_mids_s=float(opt.get("all_mids_interval_s", 5.0)),
+                     account_s=float(opt.get("account_push_interval_s", 5.0)))
 
 
 def _funding(opt: Mapping[str, Any]) -> FundingKnobs:

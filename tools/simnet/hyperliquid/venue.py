@@ -5,8 +5,11 @@ Knobs (``--set hyperliquid.KEY=VALUE``; docs/simnet/hyperliquid.md says where ea
     level_step_bps (1), latency_ms (0), lag_seconds (0), maker_fee_bps (1.5), taker_fee_bps (4.5)
   accounts: fund_signers (false), accounts ([]), schedule_cancel_min_volume (0)
   limits: ip_weight_limit (1200; 0 = off), ip_weight_window_s (60), address_initial_requests (10000),
-    address_throttle_s (10), ws_max_connections (100), ws_max_subscriptions (1000), ws_max_users (10),
-    ws_max_messages_per_minute (2000)
+    address_throttle_s (10), ws_max_connections (10), ws_max_new_connections_per_minute (30),
+    ws_max_subscriptions (1000), ws_max_users (10), ws_max_messages_per_minute (2000),
+    ws_max_inflight_posts (100), ws_post_ip_weight (false)
+  websocket: ws_idle_timeout_s (60; 0 = off), ws_idle_rule ("server" | "client"), l2book_interval_s (5),
+    l2book_fast_interval_s (0.5), all_mids_interval_s (5), account_push_interval_s (5)
   funding: funding (true), funding_rate (0.0000125 per hour, or {coin: rate}), funding_interval_s (3600)
   visibility: cloid_visibility_delay_ms (0)
 
@@ -15,7 +18,9 @@ min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
 Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], late_execution
-[seconds, count=1, mode=drop|hang], late_execution_status, plus the generic ones of tools.simnet.faults.
+[seconds, count=1, mode=drop|hang], late_execution_status, drop_ws [stream, subscription, abrupt],
+lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
+ones of tools.simnet.faults.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import json
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +37,7 @@ from aiohttp import web
 
 from tools.simnet.core import Venue
 from tools.simnet.hyperliquid import delivery, funding, knobs
+from tools.simnet.hyperliquid.feeds import Feeds
 from tools.simnet.hyperliquid.assets import ASSETS
 from tools.simnet.hyperliquid.auth import NonceBook, Registry
 from tools.simnet.hyperliquid.engine import Engine
@@ -38,6 +45,7 @@ from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
 from tools.simnet.hyperliquid.info import InfoApi, InfoError
 from tools.simnet.hyperliquid.limits import IpLimits, exchange_weight, info_base_weight, info_item_weight
 from tools.simnet.hyperliquid.ws import Hub
+from tools.simnet.hyperliquid.ws_post import WsPosts
 
 log = logging.getLogger("simnet.hyperliquid")
 
@@ -45,6 +53,13 @@ BAD_BODY = "Failed to deserialize the JSON body into the target type"
 # invalid JSON syntax: HTTP 400 with this plain text (riftresearch hypercore-simulator
 # docs/observations.md "HTTP and parsing", measured on testnet)
 BAD_JSON = "Failed to parse the request body as JSON"
+
+
+@dataclass
+class Failure:
+    """A request refused before it reaches /info or /exchange: HTTP status and body text."""
+    status: int
+    body: str
 
 
 class HyperliquidVenue(Venue):
@@ -58,9 +73,12 @@ class HyperliquidVenue(Venue):
         dt = net.config.path.dt
         self.lag_steps = max(0, round(k.lag_seconds / dt)) if dt > 0 else 0
         self.history: deque[dict[str, float]] = deque(maxlen=self.lag_steps + 1)
-        self.hub = Hub(self.faults, self._snapshot, {a.coin for a in ASSETS}, k.ws)
-        self.recent_trades: dict[str, deque[dict[str, Any]]] = {a.coin: deque(maxlen=50) for a in ASSETS}
-        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.hub_sink(), self.now_ms)
+        self.hub = Hub(self.faults, {a.coin for a in ASSETS}, k.ws, k.ws_idle)
+        self.feeds = Feeds(self, k.feed_clock)
+        self.posts = WsPosts(self, k.ws_post_ip_weight)
+        self.hub.snapshot = self.feeds.snapshot
+        self.hub.on_post = self.posts.handle
+        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms)
         self.registry = Registry()
         self.nonces = NonceBook()
         self.ip_limits = IpLimits(k.ip_weight_limit, k.ip_weight_window_s)
@@ -68,12 +86,13 @@ class HyperliquidVenue(Venue):
         self.cloid_visibility_delay_ms = k.cloid_visibility_delay_ms
         self.funding_schedule = funding.FundingSchedule(int(k.funding.interval_s * 1000), k.funding.enabled)
         self.late: delivery.LateExecution | None = None
-        self._late_tasks: set[asyncio.Task] = set()
+        self.late_tasks: set[asyncio.Task] = set()
         for address in self.options.get("accounts", []) or []:
             self.engine.account(str(address))
         self.info = InfoApi(self)
         self.exchange = ExchangeApi(self)
         self._reprice(net.path.prices())
+        self.feeds.push_bbo_changes()     # the starting bbo, so the first push is a change
 
     # ---- prices ---------------------------------------------------------------
     @staticmethod
@@ -91,17 +110,7 @@ class HyperliquidVenue(Venue):
         now = self.now_ms()
         if self.funding_schedule.due(now):
             self.pay_funding(now)
-        self._publish_market()
-
-    def _publish_market(self) -> None:
-        hub = self.hub
-        if hub.has_subscribers(("allMids",)):
-            hub.publish(("allMids",), "allMids", {"mids": self.info.all_mids()})
-        for asset in ASSETS:
-            if hub.has_subscribers(("l2Book", asset.coin)):
-                hub.publish(("l2Book", asset.coin), "l2Book", self.info.l2_book(asset.coin))
-            if hub.has_subscribers(("bbo", asset.coin)):
-                hub.publish(("bbo", asset.coin), "bbo", self.info.bbo(asset.coin))
+        self.feeds.on_tick()
 
     # ---- funding ------------------------------------------------------------------
     def funding_rate(self, coin: str) -> Decimal:
@@ -120,7 +129,10 @@ class HyperliquidVenue(Venue):
         marks = self.engine.marks()
         records: list[dict[str, Any]] = []
         for acct in self.engine.accounts.values():
-            records += funding.pay(acct, marks, rates, default, now_ms, only=coin)
+            paid = funding.pay(acct, marks, rates, default, now_ms, only=coin)
+            if paid:
+                self.feeds.touch(acct.address)
+            records += paid
         return records
 
     # ---- control --------------------------------------------------------------------
@@ -128,6 +140,7 @@ class HyperliquidVenue(Venue):
         if action == "rate_limit_usage":
             return {"ip": self.ip_limits.usage(), "ip_weight_limit": self.ip_limits.limit,
                     "window_s": self.ip_limits.window_s, "ws": self.hub.usage(),
+                    "ws_inflight_posts": dict(self.posts.inflight),
                     "addresses": {a.address: {"nRequestsUsed": a.n_requests,
                                               "nRequestsCap": self.address_budget.cap(a.volume)}
                                   for a in self.engine.accounts.values()}}
@@ -144,9 +157,15 @@ class HyperliquidVenue(Venue):
             self.late = delivery.arm(params)
             return {"armed": self.late.remaining, "seconds": self.late.seconds, "mode": self.late.mode}
         if action == "late_execution_status":
-            return {"armed": self.late.remaining if self.late else 0, "pending": len(self._late_tasks)}
+            return {"armed": self.late.remaining if self.late else 0, "pending": len(self.late_tasks)}
+        if action == "drop_ws" and ("subscription" in params or params.get("abrupt")):
+            return {"dropped": await self.hub.drop(params.get("subscription"), bool(params.get("abrupt")))}
+        stream = self.hub.stream_faults.control(action, params)
+        if stream is not None:
+            return stream
         if action == "clear":
             self.late = None
+            self.hub.stream_faults.clear()
         return await super().control(action, params)
 
     # ---- accounts ---------------------------------------------------------------
@@ -157,28 +176,6 @@ class HyperliquidVenue(Venue):
             self.engine.account(address)
             return True
         return False
-
-    # ---- websocket glue ------------------------------------------------------------
-    def hub_sink(self) -> "_HubSink":
-        return _HubSink(self)
-
-    def _snapshot(self, sub: dict[str, Any]) -> list[dict[str, Any]]:
-        kind = sub["type"]
-        if kind == "l2Book":
-            return [{"channel": "l2Book", "data": self.info.l2_book(sub["coin"])}]
-        if kind == "bbo":
-            return [{"channel": "bbo", "data": self.info.bbo(sub["coin"])}]
-        if kind == "trades":
-            recent = list(self.recent_trades.get(sub["coin"], ()))
-            return [{"channel": "trades", "data": recent}] if recent else []
-        if kind == "allMids":
-            return [{"channel": "allMids", "data": {"mids": self.info.all_mids()}}]
-        if kind == "userFills":
-            user = sub["user"].lower()
-            acct = self.engine.accounts.get(user)
-            fills = list(acct.fills[-2000:]) if acct else []
-            return [{"channel": "userFills", "data": {"isSnapshot": True, "user": user, "fills": fills}}]
-        return []
 
     # ---- HTTP ---------------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
@@ -191,14 +188,20 @@ class HyperliquidVenue(Venue):
     def ready_keys(self, bases: dict[str, str]) -> dict[str, Any]:
         return {"hyperliquid_url": f"http://{bases['hyperliquid']}"}
 
+    async def on_start(self) -> None:
+        self.feeds.start()
+
     async def on_stop(self) -> None:
-        for task in list(self._late_tasks):
+        for task in list(self.late_tasks):
             task.cancel()
-        await asyncio.gather(*self._late_tasks, return_exceptions=True)
+        await asyncio.gather(*self.late_tasks, return_exceptions=True)
+        await self.feeds.stop()
+        await self.posts.stop()
         await self.hub.close_all()
 
-    async def _prelude(self, request: web.Request, weight: int) -> web.Response | None:
-        """Latency, the IP weight budget and the request-level faults; a response if the request must fail.
+    async def gate(self, ip: str, weight: int) -> Failure | None:
+        """Latency, the IP weight budget and the request-level faults, for /info, /exchange and ws posts
+        (``weight`` 0: no weight is spent or checked).
 
         Over the weight budget (or with the rate_limit flag) the answer is HTTP 429 with the JSON body
         ``null``: recorded on the real API (riftresearch observations.md "A real rate limit returned
@@ -206,18 +209,24 @@ class HyperliquidVenue(Venue):
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         await self.faults.maybe_delay()
-        meter = self.ip_limits.of(request.remote or "")
-        if self.faults.take("rate_limit") or not meter.admits(weight):
-            return web.Response(status=429, text="null", content_type="application/json")
+        meter = self.ip_limits.of(ip)
+        if self.faults.take("rate_limit") or (weight > 0 and not meter.admits(weight)):
+            return Failure(429, "null")
         meter.charge(weight)
         failure = self.faults.take_error()
         if failure is not None:
             code, message = failure
             status = int(code or 500)
-            if status == 200:
-                return web.json_response({"status": "err", "response": message or "Internal error"})
-            return web.Response(status=status, text=message or "null", content_type="application/json")
+            return Failure(status, message or ("Internal error" if status == 200 else "null"))
         return None
+
+    async def _prelude(self, request: web.Request, weight: int) -> web.Response | None:
+        failure = await self.gate(request.remote or "", weight)
+        if failure is None:
+            return None
+        if failure.status == 200:
+            return web.json_response({"status": "err", "response": failure.body})
+        return web.Response(status=failure.status, text=failure.body, content_type="application/json")
 
     @staticmethod
     async def _body(request: web.Request) -> tuple[bool, Any]:
@@ -255,7 +264,7 @@ class HyperliquidVenue(Venue):
         kind = action.get("type") if isinstance(action, dict) else None
         if self.late is not None and self.late.take(kind):
             await delivery.run_late(self.late, request.transport, lambda: self.exchange.answer(body),
-                                    self._late_tasks)
+                                    self.late_tasks)
             return web.Response(status=500, text="null")   # never reaches the client: the connection is closed
         try:
             result = self.exchange.answer(body)
@@ -266,25 +275,3 @@ class HyperliquidVenue(Venue):
             await asyncio.sleep(float(slow))
         return web.json_response(result)
 
-
-class _HubSink:
-    """Engine events -> websocket channels."""
-
-    def __init__(self, venue: HyperliquidVenue):
-        self.venue = venue
-
-    def on_fills(self, user: str, fills: list[dict[str, Any]]) -> None:
-        key = ("userFills", user)
-        if self.venue.hub.has_subscribers(key):
-            self.venue.hub.publish(key, "userFills", {"user": user, "fills": fills})
-
-    def on_order_updates(self, user: str, updates: list[dict[str, Any]]) -> None:
-        key = ("orderUpdates", user)
-        if self.venue.hub.has_subscribers(key):
-            self.venue.hub.publish(key, "orderUpdates", updates)
-
-    def on_trades(self, coin: str, trades: list[dict[str, Any]]) -> None:
-        self.venue.recent_trades[coin].extend(trades)
-        key = ("trades", coin)
-        if self.venue.hub.has_subscribers(key):
-            self.venue.hub.publish(key, "trades", trades)
