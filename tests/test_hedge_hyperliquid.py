@@ -157,11 +157,22 @@ async def test_concurrent_hedges_are_serialised_and_sum_exactly(client):
     assert await client.fetch_position() == sum(r.filled for r in results)
 
 
-async def test_fill_charges_free_margin_until_the_next_poll(client):
-    before = client.free_margin
-    result = await client.hedge(D("10"))
-    expected = result.avg_price * 10 / 5 + result.fee      # 5x leverage
-    assert client.free_margin == before - expected
+async def test_without_streams_a_fill_charges_free_margin_until_the_next_poll(net):
+    c = create(make_settings(hedgeStreams=False), creds(), {"HYPERLIQUID_API_URL": net.url}, lambda m: None)
+    await c.start()
+    try:
+        before = c.free_margin
+        result = await c.hedge(D("10"))
+        expected = result.avg_price * 10 / 5 + result.fee      # 5x leverage
+        assert c.free_margin == before - expected
+    finally:
+        await c.stop()
+
+
+async def test_with_streams_free_margin_follows_the_venues_pushed_account(client, net):
+    await client.hedge(D("10"))
+    pushed = D((await venue_state(net))["withdrawable"])
+    await wait_for(lambda: client.free_margin == pushed, timeout=10)
 
 
 async def test_unknown_outcome_that_cannot_be_checked_is_not_resent(client, net):
@@ -248,7 +259,8 @@ async def test_agent_wallet_signs_for_the_trader(net):
 
 
 async def test_uptime_drops_while_venue_fails_and_comes_back(net):
-    s = make_settings(hedgeClient_orderbook_frequency=0.05, hedgeClient_user_state_frequency=0.05)
+    s = make_settings(hedgeClient_orderbook_frequency=0.05, hedgeClient_user_state_frequency=0.05,
+                      hedgeStreams=False)
     c = create(s, creds(), {"HYPERLIQUID_API_URL": net.url}, lambda m: None)
     c.poll_retry_delay = 0.05
     await c.start()
@@ -265,7 +277,8 @@ async def test_uptime_drops_while_venue_fails_and_comes_back(net):
 
 
 async def test_poller_gives_up_through_fatal(net):
-    s = make_settings(hedgeClient_orderbook_frequency=0.05, hedgeClient_user_state_frequency=0.05)
+    s = make_settings(hedgeClient_orderbook_frequency=0.05, hedgeClient_user_state_frequency=0.05,
+                      hedgeStreams=False)
     messages: list[str] = []
     c = create(s, creds(), {"HYPERLIQUID_API_URL": net.url}, messages.append)
     c.poll_retry_delay = 0.01

@@ -53,6 +53,7 @@ RETRY_BASE_DELAY = 0.1          # seconds; doubles per retry
 RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
 REQUEST_TIMEOUT = 10.0          # seconds per HTTP request
+STREAM_BOOK_WAIT = 0.15        # seconds a retry waits for the stream's next book before reading it by REST
 RULES_REFRESH_SECONDS = 900.0   # venue rules (minimums, steps) are re-read this often (and after any rejection)
 
 
@@ -139,6 +140,7 @@ class HedgeClient(abc.ABC):
         self.position_stream_up = asyncio.Event()   # set while the stream that pushes the position runs
         self._position_stamp = 0                # venue time (ms) of the last pushed position applied
         self._order_waiters: dict[str, _OrderWaiter] = {}
+        self._book_pushed = asyncio.Event()
         self.budget = RequestBudget(self.venue, self.limits, settings.hedge_venue_processes)
 
     # ---- lifecycle -------------------------------------------------------------
@@ -214,6 +216,7 @@ class HedgeClient(abc.ABC):
         """A book pushed by the venue's stream (the freshest source there is)."""
         self.book, self.book_at, self.book_source = book, time.monotonic(), "stream"
         self._seen_book.set()
+        self._book_pushed.set()
 
     def on_stream_position(self, position: Decimal, stamp: int) -> None:
         """The venue's own figure for the position, pushed (a fill or an account update). Applied only when
@@ -221,6 +224,13 @@ class HedgeClient(abc.ABC):
         if self._orders_in_flight == 0 and stamp >= self._position_stamp:
             self._position_stamp = stamp
             self.position = position
+
+    def on_stream_account(self, position: Decimal, free_margin: Decimal, stamp: int) -> None:
+        """The venue's pushed account: position and free margin (same rules as a pushed position)."""
+        if self._orders_in_flight == 0 and stamp >= self._position_stamp:
+            self._position_stamp = stamp
+            self.position = position
+            self.free_margin = free_margin * self.settings.hedge_margin_share
 
     def on_stream_order(self, client_id: str, event: Any) -> None:
         """An update of one of our orders pushed by the venue: kept for whoever waits on that order."""
@@ -514,11 +524,27 @@ class HedgeClient(abc.ABC):
                  outcome.filled, self.symbol, outcome.avg_price, fee)
 
     async def _refresh_book(self, progress: _Progress) -> None:
+        """A book newer than the last answer: the stream's next push if it comes soon, else REST."""
+        if self.settings.hedge_streams and await self._book_pushed_after(time.monotonic(), STREAM_BOOK_WAIT):
+            return
         try:
             self.book = await self._fetch_book()
-            self.book_at = time.monotonic()
+            self.book_at, self.book_source = time.monotonic(), "rest"
         except TransientError as exc:   # price from the polled book; the attempt bound still holds
             progress.last_error = f"book refresh failed: {exc}"
+
+    async def _book_pushed_after(self, moment: float, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not (self.book_source == "stream" and self.book_at >= moment):
+            self._book_pushed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._book_pushed.wait(), left)
+            except asyncio.TimeoutError:
+                return False
+        return True
 
     def _book_is_fresh(self) -> bool:
         return bool(self.book.bids or self.book.asks) and self.book_age() <= self.max_book_age()

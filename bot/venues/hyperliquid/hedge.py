@@ -104,7 +104,7 @@ class HyperliquidHedgeClient(HedgeClient):
         self.taker_rate = HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100   # replaced by the account's rate at start
         self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
         self.stream = HyperliquidStream(self.base_url, self.coin, self.trader, self.on_stream_book,
-                                        self._on_stream_fill, lambda update: None)
+                                        self._on_stream_fill, self.on_stream_account)
 
     @property
     def symbol(self) -> str:

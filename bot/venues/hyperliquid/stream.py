@@ -1,14 +1,17 @@
 """Hyperliquid's websocket: the coin's book, and the trader's fills and order updates, pushed.
 
 One connection to ``<api url>/ws`` (the SDK's websocket_manager builds the
-same URL), subscribed to ``l2Book`` {coin}, ``userFills`` {user} and
-``orderUpdates`` {user}; message shapes as the SDK's utils/types.py
-(L2BookMsg, UserFillsMsg, Fill) and the docs' "Subscriptions" page. The
-server closes a connection that has sent nothing for 60 s (docs, "Timeouts
-and heartbeats"), so a ping goes out every ``PING_SECONDS``. The first
-``userFills`` message is a snapshot (``isSnapshot``) of recent fills, not new
-ones: it is skipped. Nothing here waits on the event loop for long: each
-message is parsed and handed to the client's callbacks.
+same URL); message shapes as the SDK's utils/types.py (L2BookMsg, BboData,
+UserFillsMsg, Fill) and the docs' "Subscriptions" page. The book is built
+from three pushes, since the venue pushes the full ``l2Book`` (20 levels)
+only every ~5 s, the ``fast`` one (5 levels) every 0.5 s, and ``bbo`` whenever
+the top changes (docs/simnet/hyperliquid.md, websocket section): the newest
+top of book, the fast levels, then the deep levels beyond them. The account
+comes from ``clearinghouseState`` pushes (position and withdrawable) and
+``userFills`` (the position after each fill). The venue drops a connection it
+has had nothing to send on for 60 s (docs, "Timeouts and heartbeats"), so a
+ping goes out every ``PING_SECONDS``. The first ``userFills`` message is a
+snapshot (``isSnapshot``) of recent fills, not new ones: it is skipped.
 """
 from __future__ import annotations
 
@@ -50,6 +53,47 @@ def parse_book(data: dict[str, Any]) -> hm.Book:
                    asks=tuple((Decimal(lv["px"]), Decimal(lv["sz"])) for lv in asks))
 
 
+class BookParts:
+    """The deep book, the fast book and the bbo, each with the venue time it was taken at."""
+
+    def __init__(self):
+        self.deep: tuple[int, hm.Book] | None = None
+        self.fast: tuple[int, hm.Book] | None = None
+        self.bbo: tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None] | None = None
+
+    def on_l2book(self, data: dict[str, Any]) -> None:
+        part = (int(data.get("time", 0)), parse_book(data))
+        if data.get("fast"):
+            self.fast = part
+        else:
+            self.deep = part
+
+    def on_bbo(self, data: dict[str, Any]) -> None:
+        bid, ask = data["bbo"]
+        self.bbo = (int(data.get("time", 0)), Decimal(bid["px"]) if bid else None, Decimal(bid["sz"]) if bid else None,
+                    Decimal(ask["px"]) if ask else None, Decimal(ask["sz"]) if ask else None)
+
+    def book(self) -> hm.Book | None:
+        books = sorted((p for p in (self.deep, self.fast) if p is not None), key=lambda p: p[0])
+        if not books:
+            return None
+        newest_time, newest = books[-1]
+        bids, asks = list(newest.bids), list(newest.asks)
+        if len(books) == 2:               # the other book's levels beyond the newest one's
+            older = books[0][1]
+            if bids:
+                bids += [lv for lv in older.bids if lv[0] < bids[-1][0]]
+            if asks:
+                asks += [lv for lv in older.asks if lv[0] > asks[-1][0]]
+        if self.bbo is not None and self.bbo[0] > newest_time:
+            _, bid, bid_sz, ask, ask_sz = self.bbo
+            if bid is not None:
+                bids = [(bid, bid_sz)] + [lv for lv in bids if lv[0] < bid]
+            if ask is not None:
+                asks = [(ask, ask_sz)] + [lv for lv in asks if lv[0] > ask]
+        return hm.Book(bids=tuple(bids), asks=tuple(asks))
+
+
 def parse_fill(raw: dict[str, Any]) -> StreamFill:
     is_buy = raw["side"] == "B"
     size = Decimal(raw["sz"])
@@ -60,21 +104,25 @@ def parse_fill(raw: dict[str, Any]) -> StreamFill:
 
 class HyperliquidStream:
     def __init__(self, api_url: str, coin: str, user: str, on_book: Callable[[hm.Book], None],
-                 on_fill: Callable[[StreamFill], None], on_order: Callable[[dict[str, Any]], None]):
+                 on_fill: Callable[[StreamFill], None],
+                 on_account: Callable[[Decimal, Decimal, int], None]):
         self.url = ws_url(api_url)
         self.coin = coin
         self.user = user
         self.on_book = on_book
         self.on_fill = on_fill
-        self.on_order = on_order
+        self.on_account = on_account
         self.messages = 0
+        self.parts = BookParts()
 
     async def run(self, health: Health) -> None:
         """Connect, subscribe, read until the connection breaks (the caller reconnects)."""
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23) as ws:
-                for subscription in ({"type": "l2Book", "coin": self.coin}, {"type": "userFills", "user": self.user},
-                                     {"type": "orderUpdates", "user": self.user}):
+                self.parts = BookParts()
+                for subscription in ({"type": "l2Book", "coin": self.coin}, {"type": "l2Book", "coin": self.coin, "fast": True},
+                                     {"type": "bbo", "coin": self.coin}, {"type": "userFills", "user": self.user},
+                                     {"type": "clearinghouseState", "user": self.user}):
                     await ws.send_str(json.dumps({"method": "subscribe", "subscription": subscription}))
                 pinger = asyncio.create_task(self._ping(ws))
                 try:
@@ -100,19 +148,26 @@ class HyperliquidStream:
         message = json.loads(text)
         channel, data = message.get("channel"), message.get("data")
         self.messages += 1
-        if channel == "l2Book" and data.get("coin") == self.coin:
-            self.on_book(parse_book(data))
+        if channel in ("l2Book", "bbo") and data.get("coin") == self.coin:
+            (self.parts.on_l2book if channel == "l2Book" else self.parts.on_bbo)(data)
+            book = self.parts.book()
+            if book is not None:
+                self.on_book(book)
             health.ok()
+        elif channel == "clearinghouseState":
+            self._account(data.get("clearinghouseState") or {})
         elif channel == "userFills":
             if not data.get("isSnapshot"):
                 for raw in data.get("fills", ()):
                     if raw.get("coin") == self.coin:
                         self.on_fill(parse_fill(raw))
-        elif channel == "orderUpdates":
-            for update in data or ():
-                if update.get("order", {}).get("coin") == self.coin:
-                    self.on_order(update)
         elif channel in ("pong", "subscriptionResponse"):
             health.ok()
         elif channel == "error":
             raise ConnectionError(f"hyperliquid websocket refused a request: {data}")
+
+    def _account(self, state: dict[str, Any]) -> None:
+        position = sum((Decimal(item["position"]["szi"]) for item in state.get("assetPositions", ())
+                        if item.get("position", {}).get("coin") == self.coin), Decimal(0))
+        if "withdrawable" in state:
+            self.on_account(position, Decimal(state["withdrawable"]), int(state.get("time", 0)))
