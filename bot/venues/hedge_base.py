@@ -124,7 +124,8 @@ class HedgeClient(abc.ABC):
         self.free_margin: Decimal = hm.ZERO
         self.rules: VenueRules | None = None
         self.rules_at = 0.0
-        self.book = hm.Book()
+        self._book = hm.Book()
+        self._build_book: Callable[[], hm.Book] | None = None   # a pushed book, built when first read
         self.book_at = 0.0                      # time.monotonic() of the last book
         self.book_ready = _LinkedEvent(self._update_uptime)
         self.account_ready = _LinkedEvent(self._update_uptime)
@@ -212,9 +213,20 @@ class HedgeClient(abc.ABC):
             health.ok()
             await asyncio.sleep(self.settings.hedge_orderbook_frequency)
 
-    def on_stream_book(self, book: hm.Book) -> None:
-        """A book pushed by the venue's stream (the freshest source there is)."""
-        self.book, self.book_at, self.book_source = book, time.monotonic(), "stream"
+    @property
+    def book(self) -> hm.Book:
+        if self._build_book is not None:
+            self._book, self._build_book = self._build_book(), None
+        return self._book
+
+    @book.setter
+    def book(self, book: hm.Book) -> None:
+        self._book, self._build_book = book, None
+
+    def on_stream_book(self, build: Callable[[], hm.Book]) -> None:
+        """The venue's stream changed the book. It is built only when read (a hedge, a quote tick), not on
+        every push: sorting a deep book at every push would take the event loop from the fill handler."""
+        self._build_book, self.book_at, self.book_source = build, time.monotonic(), "stream"
         self._seen_book.set()
         self._book_pushed.set()
 

@@ -110,7 +110,7 @@ def route(ws_base: str, path: str) -> str:
 
 class BinanceBookStream:
     def __init__(self, ws_base: str, symbol: str, snapshot: Callable[[], Awaitable[dict[str, Any]]],
-                 on_book: Callable[[hm.Book], None], period: str = "100ms"):
+                 on_book: Callable[[Callable[[], hm.Book]], None], period: str = "100ms"):
         name = symbol.lower()
         self.url = route(ws_base, f"public/stream?streams={name}@depth@{period}/{name}@bookTicker")
         self.snapshot = snapshot
@@ -127,7 +127,7 @@ class BinanceBookStream:
                     while True:
                         for event in await events.next():
                             _apply(book, event)
-                        self.on_book(book.top())
+                        self.on_book(book.top)
                         health.ok()
                 finally:
                     await events.close()
@@ -144,7 +144,7 @@ class BinanceBookStream:
             if book.started:
                 break
             pending = await events.next()
-        self.on_book(book.top())
+        self.on_book(book.top)
         return book
 
 

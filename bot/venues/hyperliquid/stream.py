@@ -73,10 +73,10 @@ class BookParts:
         self.bbo = (int(data.get("time", 0)), Decimal(bid["px"]) if bid else None, Decimal(bid["sz"]) if bid else None,
                     Decimal(ask["px"]) if ask else None, Decimal(ask["sz"]) if ask else None)
 
-    def book(self) -> hm.Book | None:
+    def book(self) -> hm.Book:
         books = sorted((p for p in (self.deep, self.fast) if p is not None), key=lambda p: p[0])
         if not books:
-            return None
+            return hm.Book()
         newest_time, newest = books[-1]
         bids, asks = list(newest.bids), list(newest.asks)
         if len(books) == 2:               # the other book's levels beyond the newest one's
@@ -103,7 +103,7 @@ def parse_fill(raw: dict[str, Any]) -> StreamFill:
 
 
 class HyperliquidStream:
-    def __init__(self, api_url: str, coin: str, user: str, on_book: Callable[[hm.Book], None],
+    def __init__(self, api_url: str, coin: str, user: str, on_book: Callable[[Callable[[], hm.Book]], None],
                  on_fill: Callable[[StreamFill], None],
                  on_account: Callable[[Decimal, Decimal, int], None]):
         self.url = ws_url(api_url)
@@ -150,9 +150,8 @@ class HyperliquidStream:
         self.messages += 1
         if channel in ("l2Book", "bbo") and data.get("coin") == self.coin:
             (self.parts.on_l2book if channel == "l2Book" else self.parts.on_bbo)(data)
-            book = self.parts.book()
-            if book is not None:
-                self.on_book(book)
+            if self.parts.deep or self.parts.fast:
+                self.on_book(self.parts.book)
             health.ok()
         elif channel == "clearinghouseState":
             self._account(data.get("clearinghouseState") or {})
