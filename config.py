@@ -34,6 +34,7 @@ AVAX = {
     "hedgeBookMaxAge": 2,                  # s: an older hedge book pauses quoting (and is re-read before hedging)
     "hedgeVenueProcesses": 1,              # market processes sharing this IP and hedge account (3 for AVAX, ETH and SOL)
     "hedgeNettingWindow": 0,               # s a hedge waits so that fills arriving together go out as one order (0 = at once)
+    "hedgeOrdersOverWebsocket": False,     # Hyperliquid: send hedge orders on the websocket (post requests) instead of HTTP
     "futures_feed_frequency": 1,           # s between mid-price updates taken from the price feed
     "mid_price_expiry": 3,                 # s after which the mid price is stale and quoting pauses (> futures_feed_frequency)
     "hedgeClient_orderbook_frequency": 1,  # s between REST reads of the hedge book (with hedgeStreams: only while its stream is silent)
@@ -67,6 +68,7 @@ ETH = {
     "hedgeBookMaxAge": 2,
     "hedgeVenueProcesses": 1,
     "hedgeNettingWindow": 0,
+    "hedgeOrdersOverWebsocket": False,
     "futures_feed_frequency": 1,
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,
@@ -100,6 +102,7 @@ SOL = {
     "hedgeBookMaxAge": 2,
     "hedgeVenueProcesses": 1,
     "hedgeNettingWindow": 0,
+    "hedgeOrdersOverWebsocket": False,
     "futures_feed_frequency": 1,
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,

@@ -59,6 +59,7 @@ class MarketSettings:
     hedge_book_max_age: float
     hedge_venue_processes: int
     hedge_netting_window: float
+    hedge_orders_over_websocket: bool
     futures_feed_frequency: float
     mid_price_expiry: float
     hedge_orderbook_frequency: float
@@ -178,6 +179,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "hedgeStreams": (_boolean, "bool", "hedge venue book, fills and position pushed by its websockets (REST takes over while a stream is down); False polls as the seed did"),
     "hedgeBookMaxAge": (_seconds(), "seconds", "a hedge-venue book older than this pauses quoting and is re-read before a hedge is priced"),
     "hedgeVenueProcesses": (_whole(1, 10), "processes, whole number", "market processes sharing this machine's IP and the hedge account: each uses 1/n of the venue's request limits"),
+    "hedgeOrdersOverWebsocket": (_boolean, "bool", "Hyperliquid only: send hedge orders as post requests on the websocket instead of HTTP (same answers; the benchmark measures both)"),
     "hedgeNettingWindow": (_ranged(0, 1, unit=" seconds"), "seconds", "a hedge waits this long after the fill that starts it, so fills arriving together go out as one order (fewer orders against the venue's limits, each hedge that much later); 0 = at once"),
     "futures_feed_frequency": (_seconds(), "seconds", "time between mid-price updates from the price feed"),
     "mid_price_expiry": (_seconds(), "seconds", "mid price older than this pauses quoting; > futures_feed_frequency"),
@@ -276,6 +278,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         levels=_levels(market, raw["orderLevels"], spec), hedge=v["hedge"], hedge_mode=v["hedgeMode"],
         slippage=v["slippage"], hedge_streams=v["hedgeStreams"], hedge_book_max_age=v["hedgeBookMaxAge"],
         hedge_venue_processes=v["hedgeVenueProcesses"], hedge_netting_window=float(v["hedgeNettingWindow"]),
+        hedge_orders_over_websocket=v["hedgeOrdersOverWebsocket"],
         futures_feed_frequency=v["futures_feed_frequency"],
         mid_price_expiry=v["mid_price_expiry"], hedge_orderbook_frequency=v["hedgeClient_orderbook_frequency"],
         hedge_user_state_frequency=v["hedgeClient_user_state_frequency"],

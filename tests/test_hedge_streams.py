@@ -96,3 +96,18 @@ async def test_order_updates_lost_or_late_fall_back_to_rest_without_doubling(sim
         ledger = run.engine.ledger
         assert ledger.hedge.volume == 3 and ledger.hedge.delta == -3
         assert ledger.hedge.cash > 0                     # priced (the average price came from the GET fallback)
+
+
+@pytest.mark.parametrize("late", [False, True])
+async def test_hyperliquid_hedges_sent_on_the_websocket_are_hedged_once(sim, late):
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid", overrides=["hedgeOrdersOverWebsocket=true"]) as run:
+        await quoting(run)
+        await eventually(run.engine.hedge.position_stream_up.is_set, 10, "the websocket up")
+        if late:   # the post's answer never comes; the order executes a second later
+            await control(net, "hyperliquid", "late_execution", seconds=1, count=1, mode="hang")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        await eventually(lambda: run.hedged() and not run.engine.tracker.unknown_orders(), 20, "outcome known")
+        assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
+        assert run.engine.ledger.hedge.volume == 3

@@ -42,6 +42,8 @@ def measure(plan: Plan, out: Path) -> dict:
             _run(plan.load(hedge, streams=False), out, runs)
     for window in NETTING_WINDOWS if plan.comparisons else ():
         _run(plan.load("hyperliquid", netting=window), out, runs)
+    if plan.comparisons:
+        _run(plan.load("hyperliquid", orders_on_socket=True), out, runs)
     fill_rows = [{"offered_fills_per_s": rate, **_run(spec, out, runs)}
                  for rate, spec in zip(plan.fill_rates, plan.fill_scaling())]
     level_rows = [{"levels": n, **_run(spec, out, runs)} for n, spec in zip(plan.level_counts, plan.level_scaling())]

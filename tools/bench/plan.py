@@ -56,11 +56,13 @@ class Plan:
         return RunSpec("idle" if hedge == "hyperliquid" else f"idle_{hedge}", self.idle_window, hedge=hedge,
                        sim_args=["--scenario=quiet"])
 
-    def load(self, hedge: str, streams: bool = True, netting: float = 0.0) -> RunSpec:
+    def load(self, hedge: str, streams: bool = True, netting: float = 0.0, orders_on_socket: bool = False) -> RunSpec:
         """50 updates/s on each feed (20 ms price ticks, a 20 ms Hubble depth stream) and 20 fills/s."""
-        name = f"load_{hedge}" + ("" if streams else "_polling") + (f"_netting_{netting * 1000:g}ms" if netting else "")
+        name = (f"load_{hedge}" + ("" if streams else "_polling") + (f"_netting_{netting * 1000:g}ms" if netting else "")
+                + ("_ws_orders" if orders_on_socket else ""))
         spec = active_run(name, self.load_window, 20, hedge=hedge, tick_ms=20, book_period="20ms")
-        spec.settings += [f"hedgeStreams={'true' if streams else 'false'}", f"hedgeNettingWindow={netting}"]
+        spec.settings += [f"hedgeStreams={'true' if streams else 'false'}", f"hedgeNettingWindow={netting}",
+                          f"hedgeOrdersOverWebsocket={'true' if orders_on_socket else 'false'}"]
         return spec
 
     def fill_scaling(self) -> list[RunSpec]:

@@ -119,6 +119,9 @@ def budget(runs: dict[str, dict]) -> dict:
         {"window_ms": w * 1000, "orders_per_fill": _orders_per_fill(runs[name]),
          "fill_to_hedge_sent": runs[name]["latency"].get("fill_to_hedge_sent")}
         for w in NETTING_WINDOWS if (name := f"load_hyperliquid_netting_{w * 1000:g}ms") in runs]
+    ws = runs.get("load_hyperliquid_ws_orders")
+    out["hyperliquid_orders"] = {"http": runs["load_hyperliquid"]["latency"].get("fill_to_hedge_confirmed"),
+                                 "websocket": ws["latency"].get("fill_to_hedge_confirmed") if ws else None}
     return out
 
 

@@ -48,7 +48,7 @@ from bot.venues.hedge_base import (
     TransientError, VenueRequestError, VenueRules,
 )
 from bot.venues.hyperliquid.signing import L1Signer
-from bot.venues.hyperliquid.stream import HyperliquidStream, StreamFill
+from bot.venues.hyperliquid.stream import HyperliquidStream, PostNotSent, StreamFill
 from bot.venues.request_budget import Limit
 from bot.market_specs import HEDGE_TAKER_FEE_PCT
 
@@ -144,6 +144,25 @@ class HyperliquidHedgeClient(HedgeClient):
 
     async def _info(self, request: dict[str, Any]) -> Any:
         return await self._post("/info", request)
+
+    async def _post_on_socket(self, payload: dict[str, Any]) -> Any:
+        """The order as a post request on the websocket: the same action, the same answer as /exchange
+        (docs, "Post requests"); an error answer mirrors the HTTP status ("<status> <reason>[: body]")."""
+        try:
+            response = await self.stream.post_action(payload, self.request_timeout)
+        except PostNotSent as exc:
+            raise TransientError(f"order: {exc}") from None
+        except (ConnectionError, asyncio.TimeoutError) as exc:
+            raise TransientError(f"order: {type(exc).__name__}: {exc}", ambiguous=True) from None
+        if response.get("type") != "error":
+            return response.get("payload") or {}
+        text = str(response.get("payload"))
+        status = int(text[:3]) if text[:3].isdigit() else 500
+        if status == 429:
+            raise TransientError(f"order: {text[:200]}")
+        if status >= 500:
+            raise TransientError(f"order: {text[:200]}", ambiguous=True)
+        raise VenueRequestError(f"hyperliquid order: {text[:200]}")
 
     def _streams(self):
         return [("websocket", self.stream.run, self.position_stream_up)]
@@ -243,7 +262,10 @@ class HyperliquidHedgeClient(HedgeClient):
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:
         try:
-            answer = await self._post("/exchange", prepared.request, order=True)
+            if self.settings.hedge_orders_over_websocket and self.position_stream_up.is_set():
+                answer = await self._post_on_socket(prepared.request)
+            else:
+                answer = await self._post("/exchange", prepared.request, order=True)
         except VenueRequestError as exc:
             raise OrderRejected(str(exc)) from None
         if answer.get("status") != "ok":

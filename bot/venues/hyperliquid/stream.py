@@ -16,6 +16,7 @@ snapshot (``isSnapshot``) of recent fills, not new ones: it is skipped.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ class StreamFill:
     position_after: Decimal     # startPosition + the fill, signed (the venue's own figure)
     time_ms: int
     tid: int
+
+
+class PostNotSent(ConnectionError):
+    """A post request that never left (the socket was down): it cannot have executed."""
 
 
 def ws_url(api_url: str) -> str:
@@ -114,11 +119,15 @@ class HyperliquidStream:
         self.on_account = on_account
         self.messages = 0
         self.parts = BookParts()
+        self._ws = None
+        self._posts: dict[int, asyncio.Future] = {}
+        self._post_ids = itertools.count(1)
 
     async def run(self, health: Health) -> None:
         """Connect, subscribe, read until the connection breaks (the caller reconnects)."""
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23) as ws:
+                self._ws = ws
                 self.parts = BookParts()
                 for subscription in ({"type": "l2Book", "coin": self.coin}, {"type": "l2Book", "coin": self.coin, "fast": True},
                                      {"type": "bbo", "coin": self.coin}, {"type": "userFills", "user": self.user},
@@ -133,9 +142,35 @@ class HyperliquidStream:
                             continue
                         self._handle(message.data, health)
                 finally:
+                    self._ws = None
+                    self._fail_posts(ConnectionError("hyperliquid websocket closed with the post unanswered"))
                     pinger.cancel()
                     await asyncio.gather(pinger, return_exceptions=True)
         raise ConnectionError("hyperliquid websocket closed")
+
+    async def post_action(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send an /exchange body as a post request on the socket (docs, "Post requests"); the answer's
+        ``response`` ({type, payload}). PostNotSent when it never left; other errors leave it unknown."""
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise PostNotSent("hyperliquid websocket not connected")
+        post_id = next(self._post_ids)
+        future = asyncio.get_running_loop().create_future()
+        self._posts[post_id] = future
+        try:
+            try:
+                await ws.send_str(json.dumps({"method": "post", "id": post_id,
+                                              "request": {"type": "action", "payload": payload}}))
+            except (ConnectionError, RuntimeError) as exc:
+                raise PostNotSent(f"hyperliquid websocket: {exc}") from None
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._posts.pop(post_id, None)
+
+    def _fail_posts(self, error: Exception) -> None:
+        for future in self._posts.values():
+            if not future.done():
+                future.set_exception(error)
 
     async def _ping(self, ws) -> None:
         while True:
@@ -160,6 +195,10 @@ class HyperliquidStream:
                 for raw in data.get("fills", ()):
                     if raw.get("coin") == self.coin:
                         self.on_fill(parse_fill(raw))
+        elif channel == "post":
+            future = self._posts.get(int(data.get("id", -1)))
+            if future is not None and not future.done():
+                future.set_result(data.get("response") or {})
         elif channel in ("pong", "subscriptionResponse"):
             health.ok()
         elif channel == "error":

@@ -211,10 +211,16 @@ class BlockBuilder:
         return block
 
     def _finish_intents(self, block: Block, intents: list[TakeIntent]) -> None:
+        if not intents:
+            return
+        matching: dict[str, list[str]] = {}     # order id (hex, no 0x) -> the validator txs whose logs name it
+        for tx, logs in zip(block.txs, block.tx_logs):
+            if tx.sender == C.VALIDATORS[0]:
+                for topic in {t[2:] for log in logs for t in log["topics"]}:
+                    matching.setdefault(topic, []).append(tx.hash)
         for intent in intents:
             order: Order = intent.result.pop("order")
-            txs = [tx.hash for tx, logs in zip(block.txs, block.tx_logs)
-                   if tx.sender == C.VALIDATORS[0] and any(order.id[2:] in t for log in logs for t in log["topics"])]
+            txs = matching.get(order.id[2:], [])
             intent.result.update(filled=order.filled, tx=txs[0] if txs else None, txs=txs)
             if intent.future is not None and not intent.future.done():
                 intent.future.set_result(intent.result)
