@@ -22,7 +22,7 @@ from bot import supervision
 from bot.credentials import Credentials
 from bot.errors import ConfigurationProblem
 from bot.reporting.performance import Performance, write_summary
-from bot.reporting.status import status_line
+from bot.reporting.status import status_line, status_record
 from bot.settings import MarketSettings
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderTracker
@@ -105,6 +105,8 @@ class Engine:
         self._spawn(supervision.keep_running("status line", self._status_line, self.fatal))
 
     async def run(self) -> int:
+        self.perf.journal.write("start", market=self.s.market, hedge=self.s.hedge if self.s.hedge_mode else None,
+                                sim=self.opts.sim)
         try:
             await asyncio.wait_for(self._start_or_stop(), START_TIMEOUT)
         except asyncio.TimeoutError:
@@ -159,6 +161,10 @@ class Engine:
         if self.opts.summary_json:
             write_summary(self.opts.summary_json, summary)
             log.info("summary written to %s", self.opts.summary_json)
+        self.perf.journal.write("stop", exit_status=self.exit_status, failures=self.failures,
+                                hubble_position=summary["final_net_delta"]["hubble_position"],
+                                hedge_position=summary["final_net_delta"]["hedge_position"])
+        await self._flush_journal()
         self._log_summary(summary)
 
     async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
@@ -220,6 +226,12 @@ class Engine:
         while True:
             await asyncio.sleep(STATUS_PERIOD)
             log.info(self.status())
+            self.perf.journal.write("status", **status_record(self))
+            await self._flush_journal()
+
+    async def _flush_journal(self) -> None:
+        journal = self.perf.journal
+        await asyncio.to_thread(journal.append, journal.take())
 
     def status(self) -> str:
         return status_line(self)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bot.reporting.journal import EventJournal
 from bot.tracking.fills import FillLedger, LedgerSnapshot
 from bot.tracking.orders import OrderTracker
 
@@ -56,6 +57,7 @@ class Performance:
         self.tracker = tracker
         self.latencies = Latencies()
         self.path = directory / f"{market.lower()}.csv"
+        self.journal = EventJournal(directory / f"{market.lower()}-events.jsonl")
         self._period = self._period_start()
 
     def _period_start(self) -> tuple[float, LedgerSnapshot, dict[str, int]]:
@@ -93,6 +95,14 @@ class Performance:
     def net_pnl(self, mid: Decimal | None) -> Decimal:
         snap = self.ledger.snapshot()
         return snap.spread_pnl(mid) - snap.fees
+
+    def pnl_parts(self, mid: Decimal | None) -> dict[str, Decimal]:
+        """Net PnL = spread - maker fees - taker fees; slippage (already inside spread) shown on its own."""
+        snap = self.ledger.snapshot()
+        spread = snap.spread_pnl(mid)
+        taker = snap.hedge.fees + snap.reconciliation.fees
+        return {"spread": spread, "maker_fees": snap.hubble.fees, "taker_fees": taker, "slippage": snap.slippage_usd,
+                "net": spread - snap.hubble.fees - taker}
 
     def summary(self, mid: Decimal | None, hubble_position: Decimal | None, hedge_position: Decimal | None,
                 extra: dict | None = None) -> dict[str, Any]:

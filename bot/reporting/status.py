@@ -39,3 +39,19 @@ def status_line(engine: Any) -> str:
     return (f"mid {mid} | hubble {book.best_bid}/{book.best_ask} | "
             f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | {_positions(engine)} | "
             f"pnl {engine.perf.net_pnl(mid):.4f} | {health} | {'quoting' if pause is None else 'paused: ' + pause}")
+
+
+def status_record(engine: Any) -> dict:
+    """The status line as data, for the event journal (the venues' own positions, as in the line)."""
+    orders, mid = engine.orders, engine.mid_feed.mid
+    reconciler = orders.reconciler
+    c = (reconciler.last_clean or reconciler.last) if reconciler else None
+    hubble = c.hubble if c else orders.hubble_position()
+    account = orders.account
+    pending = sum((p.unrealised_funding for p in account.positions if p.market == orders.market), 0) if account else None
+    return {"mid": mid, "hubble_position": hubble, "hedge_position": c.hedge if c else None,
+            "net": c.net if c else None, "positions_age_s": round(time.monotonic() - c.at, 1) if c else None,
+            "quoting": orders.pause_reason is None, "pause_reason": orders.pause_reason,
+            "pnl": engine.perf.pnl_parts(mid),
+            "funding": {"hubble_pending": pending,
+                        "hedge_reported": getattr(engine.hedge, "funding_reported", None) if engine.hedge else None}}

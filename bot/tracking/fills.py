@@ -53,6 +53,7 @@ class LedgerSnapshot:
     reconciliation: Totals
     slippage_bps_sum: Decimal
     other_market_fills: int
+    slippage_usd: Decimal = ZERO
 
     def minus(self, earlier: "LedgerSnapshot") -> "LedgerSnapshot":
         """What happened between `earlier` and this snapshot (for one CSV period)."""
@@ -62,7 +63,8 @@ class LedgerSnapshot:
         return LedgerSnapshot(diff(self.hubble, earlier.hubble), diff(self.hedge, earlier.hedge),
                               diff(self.reconciliation, earlier.reconciliation),
                               self.slippage_bps_sum - earlier.slippage_bps_sum,
-                              self.other_market_fills - earlier.other_market_fills)
+                              self.other_market_fills - earlier.other_market_fills,
+                              self.slippage_usd - earlier.slippage_usd)
 
     @property
     def cash(self) -> Decimal:
@@ -90,6 +92,7 @@ class FillLedger:
     hedge: Totals = field(default_factory=Totals)
     reconciliation: Totals = field(default_factory=Totals)
     slippage_bps_sum: Decimal = ZERO
+    slippage_usd: Decimal = ZERO     # what hedges cost against the touch they were priced on (positive: worse)
     other_market_fills: int = 0
     epoch: int = 0                   # bumped on every booking (lets a reader see that nothing moved meanwhile)
     _standing: TTLCache = field(default_factory=lambda: TTLCache(maxsize=500_000, ttl=FILL_MEMORY_SECONDS))
@@ -141,12 +144,13 @@ class FillLedger:
             if reference:
                 side = 1 if filled > 0 else -1
                 self.slippage_bps_sum += (avg_price - reference) / reference * 10_000 * side
+                self.slippage_usd += (avg_price - reference) * filled
         self.epoch += 1
 
     # ---- reading ---------------------------------------------------------------------------------
     def snapshot(self) -> LedgerSnapshot:
         return LedgerSnapshot(replace(self.hubble), replace(self.hedge), replace(self.reconciliation),
-                              self.slippage_bps_sum, self.other_market_fills)
+                              self.slippage_bps_sum, self.other_market_fills, self.slippage_usd)
 
     @property
     def coverage(self) -> float | None:

@@ -26,9 +26,10 @@ ZERO = Decimal(0)
 
 class Hedger:
     def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None],
-                 netting_window: float = 0.0):
+                 netting_window: float = 0.0, journal=None):
         self.client = client
         self.netting_window = netting_window   # seconds a hedge waits for more fills to net with
+        self.journal = journal
         self.ledger = ledger
         self.latencies = latencies
         self.fatal = fatal
@@ -125,6 +126,13 @@ class Hedger:
                 self.latencies.add("fill_to_hedge_sent", result.sent_at - t)
                 self.latencies.add("fill_to_hedge_confirmed", result.confirmed_at - t)
         self.ledger.record_hedge(result.filled, result.avg_price, result.fee, reference, reconciliation)
+        if result.filled and self.journal is not None:
+            first = min(received) if received else None
+            self.journal.write("hedge", filled=result.filled, avg_price=result.avg_price, fee=result.fee,
+                               reference=reference, reconciliation=reconciliation,
+                               slippage_usd=(result.avg_price - reference) * result.filled if reference else None,
+                               sent_ms=round((result.sent_at - first) * 1000, 3) if first is not None else None,
+                               confirmed_ms=round((result.confirmed_at - first) * 1000, 3) if first is not None else None)
         if result.filled:
             log.info("HEDGE%s %s %s on %s @ %s (fee %s, carried %s)", " (reconciliation)" if reconciliation else "",
                      "bought" if result.filled > 0 else "sold", abs(result.filled), self.client.venue,

@@ -97,7 +97,7 @@ class OrderManager:
         self.last_fill_at = -math.inf              # monotonic time of the last booked fill (cooldown)
         self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
-        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window)
+        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal)
                        if self.hedge else None)
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
                                       self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
@@ -216,6 +216,7 @@ class OrderManager:
             self.tracker.on_fill(order_id, change * side, "fill on the trader stream")
         log.info("%s %s %s @ %s%s", "FILL" if not removed else "FILL REVERTED (reorg)",
                  "bought" if change > 0 else "sold", abs(change), price, "" if self.hedger else " (not hedging)")
+        self.perf.journal.write("fill", side=1 if change > 0 else -1, qty=abs(change), price=price, removed=removed)
         self.last_fill_at = time.monotonic()
         if self.hedger is not None:
             self.hedger.add(-change, received)

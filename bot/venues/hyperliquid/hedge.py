@@ -167,6 +167,12 @@ class HyperliquidHedgeClient(HedgeClient):
     def _streams(self):
         return [("websocket", self.stream.run, self.position_stream_up)]
 
+    @property
+    def funding_reported(self) -> Decimal | None:
+        """The position's funding since it opened, as the venue pushes it (cumFunding.sinceOpen; its sign
+        convention is not confirmed by a source here: reported as the venue sends it)."""
+        return self.stream.funding_since_open
+
     def _on_stream_fill(self, fill: StreamFill) -> None:
         self.on_stream_position(fill.position_after, fill.time_ms)
 

@@ -121,6 +121,7 @@ class HyperliquidStream:
         self.parts = BookParts()
         self._ws = None
         self._posts: dict[int, asyncio.Future] = {}
+        self.funding_since_open: Decimal | None = None   # cumFunding.sinceOpen of the position, as pushed
         self._post_ids = itertools.count(1)
 
     async def run(self, health: Health) -> None:
@@ -205,7 +206,10 @@ class HyperliquidStream:
             raise ConnectionError(f"hyperliquid websocket refused a request: {data}")
 
     def _account(self, state: dict[str, Any]) -> None:
-        position = sum((Decimal(item["position"]["szi"]) for item in state.get("assetPositions", ())
-                        if item.get("position", {}).get("coin") == self.coin), Decimal(0))
+        mine = [item["position"] for item in state.get("assetPositions", ())
+                if item.get("position", {}).get("coin") == self.coin]
+        position = sum((Decimal(p["szi"]) for p in mine), Decimal(0))
+        funding = [p.get("cumFunding", {}).get("sinceOpen") for p in mine]
+        self.funding_since_open = Decimal(funding[0]) if funding and funding[0] is not None else None
         if "withdrawable" in state:
             self.on_account(position, Decimal(state["withdrawable"]), int(state.get("time", 0)))
