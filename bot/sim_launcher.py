@@ -54,9 +54,13 @@ class Simulator:
     async def __aenter__(self) -> "Simulator":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log_path, "ab")
+        # Its own session: a terminal's Ctrl-C goes to the whole foreground process group, and the simulator
+        # must outlive the bot's clean stop (cancels confirmed, final positions read); the bot ends it after.
+        # It still dies with the bot if the bot is killed outright (PR_SET_PDEATHSIG, Linux).
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tools.simnet", *self.args, cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=self._log_file)
+            stdout=asyncio.subprocess.PIPE, stderr=self._log_file, start_new_session=True,
+            preexec_fn=_die_with_parent)
         try:
             line = await asyncio.wait_for(self.process.stdout.readline(), READY_TIMEOUT)
             self.ready = json.loads(line)
@@ -82,3 +86,14 @@ class Simulator:
                 self.process.kill()
                 await self.process.wait()
         self._log_file.close()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG; no-op elsewhere)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -63,3 +63,32 @@ def test_a_syntax_error_in_config_py_is_one_line_and_exit_78(tmp_path):
     assert result.returncode == 78
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]   # one line, no traceback
     assert result.stderr.startswith("config error: config.py line 3") and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_in_a_terminal_ends_a_sim_run_cleanly(tmp_path):
+    """SIGINT to the whole process group, as a terminal sends it: the simulator must outlive the clean stop."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import MAIN, clean_env
+
+    proc = subprocess.Popen([sys.executable, str(MAIN), "AVAX", "--sim", "--set", "orderExpiry=30"], cwd=tmp_path,
+                            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)            # its own group, standing in for the terminal's
+    try:
+        log = tmp_path / "logs" / "avax.log"
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "first quotes sent" in log.read_text()):
+            assert time.monotonic() < deadline and proc.poll() is None, "no quotes"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, out[-2000:]
+    assert "no quotes left resting on Hubble (" in out and "confirmed by the node" in out or "the node confirms" in out
+    assert " ERROR " not in out and "run summary" in out

@@ -357,24 +357,26 @@ class OrderManager:
         deadline = time.monotonic() + budget
         await self.quoter.stop()
         live = self.tracker.live_quotes()
+        cancelled = 0
         if live:
             log.info("cancelling %d resting quotes", len(live))
-            await self.quoter.cancel(live, timeout=min(10.0, _left(deadline) / 3))
+            cancelled = await self.quoter.cancel(live, timeout=min(10.0, _left(deadline) / 3))
         if self.hedger is not None and not await self.hedger.wait_idle(_left(deadline) / 2):
             log.error("hedges still pending at shutdown: %s unhedged; the next start reconciles it",
                       self.hedger.pending)
-        await self._confirm_nothing_resting(deadline - 2.0)
+        await self._confirm_nothing_resting(deadline - 2.0, cancelled)
         if self.hedger is not None:
             await self.hedger.wait_idle(_left(deadline) - 1.0)
         row = self.perf.cut_row()
         await asyncio.to_thread(self.perf.append_row, row)
 
-    async def _confirm_nothing_resting(self, deadline: float) -> None:
+    async def _confirm_nothing_resting(self, deadline: float, cancelled: int = 0) -> None:
         """Ask the node about each quote of this run that could still match (the node lists only Limit
         orders in getOpenOrders, so each signed quote is asked about by its id)."""
         candidates = [q for q in self.tracker.live_quotes()]
         if not candidates:
-            log.info("no quotes left resting on Hubble")
+            log.info("no quotes left resting on Hubble (%s)", f"{cancelled} cancels confirmed by the node"
+                     if cancelled else "the rest expired")
             return
         left = await self._still_open([q.signed for q in candidates], deadline)
         if left:

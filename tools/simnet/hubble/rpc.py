@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any, Callable, Iterable, TypeVar
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 from tools.simnet.hubble import constants as C
 from tools.simnet.hubble.access import ChainFlags
@@ -25,6 +25,16 @@ from tools.simnet.hubble.wire import depth_map, depth_rows, go_hex, market_of, t
 
 RpcError = ChainError
 T = TypeVar("T")
+CLEARING_HOUSE_VIEWS = ("minAllowableMargin", "maintenanceMargin", "makerFee", "takerFee", "hubbleReferral", "paused")
+# The referral contract: its address is the simulator's own (the mainnet one is not in the SDK's config).
+REFERRAL = "0x03000000000000000000000000000000000000c1"
+REFERRER = "0x00000000000000000000000000000000000000a1"   # who every referred trader's referrer is here
+CLEARING_HOUSE_REFERRAL_SLOT, RESTRICTED_INVITES_SLOT, TRADER_TO_REFERRER_SLOT = 13, 6, 3
+
+
+def referrer_slot(trader: str) -> bytes:
+    """bibliophile referral.go traderToReferrer: keccak(pad32(trader) ++ pad32(3))."""
+    return keccak(bytes(12) + bytes.fromhex(trader.lower()[2:]) + TRADER_TO_REFERRER_SLOT.to_bytes(32, "big"))
 STATUS_NAMES = {C.STATUS_PLACED: "NEW", C.STATUS_FILLED: "FILLED", C.STATUS_CANCELLED: "CANCELED"}
 
 
@@ -51,6 +61,7 @@ class RpcMethods:
             "eth_estimateGas": lambda tx, tag=None: hex(300_000),
             "eth_getCode": lambda addr, tag="latest": "0x01",
             "eth_call": self.call,
+            "eth_getStorageAt": self.get_storage_at,
             "eth_sendRawTransaction": self.node.send_raw_transaction,
             "eth_getTransactionReceipt": self.chain.receipt,
             "eth_getTransactionByHash": self.get_transaction,
@@ -140,13 +151,39 @@ class RpcMethods:
 
     def _view(self, to: str, name: str, args: tuple) -> tuple | None:
         amms = {m.amm_address: m for m in C.MARKETS}
+        params = self.engine.params
         if to == C.CLEARING_HOUSE and name == "getAMMs":
             return ([to_checksum_address(m.amm_address) for m in C.MARKETS],)
+        if to == C.CLEARING_HOUSE and name in CLEARING_HOUSE_VIEWS:
+            # the ClearingHouse views of the SDK's ABI (contract_abis/ClearingHouse.json); 1e6-scaled like the
+            # node's bibliophile reads (GetMinAllowableMargin, GetTakerFee, ...)
+            return ({"minAllowableMargin": params.min_allowable_margin, "maintenanceMargin": params.maintenance_margin,
+                     "makerFee": params.maker_fee_ppm, "takerFee": params.taker_fee_ppm,
+                     "hubbleReferral": to_checksum_address(REFERRAL), "paused": False}[name],)
         if to in amms and name == "name":
             return (amms[to].name,)
+        if to in amms and name == "minSizeRequirement":   # AMM.json; the node's size check reads it from chain
+            return (amms[to].min_size,)
+        if to in amms and name == "multiplier":           # AMM.json; the price precision (1e6 price units)
+            return (amms[to].price_multiplier,)
         if name == "orderStatus" and to in (C.LIMIT_ORDER_BOOK, C.IOC_ORDER_BOOK, C.SIGNED_ORDER_BOOK):
             return self._order_status_view(to, "0x" + bytes(args[0]).hex())
         return None
+
+    def get_storage_at(self, address: str, slot: str, tag: Any = "latest") -> str:
+        """The storage the node reads for referrals (bibliophile referral.go: restrictedInvites at slot 6 of the
+        referral contract, traderToReferrer a mapping at slot 3; clearing_house.go: the referral contract's
+        address at ClearingHouse slot 13). Every other slot reads as zero here."""
+        key, where = int(slot, 16) if isinstance(slot, str) else int(slot), address.lower()
+        value = 0
+        if where == C.CLEARING_HOUSE and key == CLEARING_HOUSE_REFERRAL_SLOT:
+            value = int(REFERRAL, 16)
+        elif where == REFERRAL and key == RESTRICTED_INVITES_SLOT:
+            value = int(self.flags.restricted_invites)
+        elif where == REFERRAL:
+            value = next((int(REFERRER, 16) for trader in self.flags.referred
+                          if key == int.from_bytes(referrer_slot(trader), "big")), 0)
+        return "0x" + value.to_bytes(32, "big").hex()
 
     def _order_status_view(self, to: str, order_id: str) -> tuple:
         order = self.engine.orders.get(order_id)
