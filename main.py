@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 clean stop, 1 venue/feed failure (pm2 restarts), 2 usage error, "
                "78 configuration or credential error. Settings live in config.py.")
     p.add_argument("market", metavar="MARKET", help=f"market to quote: {', '.join(config.MARKETS)} (any case)")
+    p.add_argument("--check", action="store_true",
+                   help="check the venues, accounts and settings without placing an order; print one table; "
+                        "exit 0 if nothing fails, 78 otherwise (start with this before going live)")
     p.add_argument("--sim", action="store_true",
                    help="run against the local exchange simulator (tools/simnet) with throwaway keys; no credentials needed")
     p.add_argument("--duration", type=float, metavar="SECONDS",
@@ -131,14 +134,29 @@ async def _run(args: argparse.Namespace, market_settings: settings.MarketSetting
     from bot import engine  # heavy SDK imports: only after the configuration is known to be good
 
     if not args.sim:
+        if args.check:
+            return await _check(market_settings, creds, venue_endpoints)
         return await engine.run(engine.RunOptions(market_settings, creds, venue_endpoints,
                                                   args.duration, args.summary_json, sim=False), stop)
     from bot import sim_launcher
     async with sim_launcher.Simulator(market_settings, seed=args.sim_seed, extra_args=args.sim_arg) as sim:
         for secret in sim.credentials.secrets():
             logs.redact(secret.reveal())
+        if args.check:
+            return await _check(market_settings, sim.credentials, sim.endpoints)
         return await engine.run(engine.RunOptions(market_settings, sim.credentials, sim.endpoints,
                                                   args.duration, args.summary_json, sim=True), stop)
+
+
+async def _check(market_settings: settings.MarketSettings, creds: credentials.Credentials,
+                 venue_endpoints: dict[str, str]) -> int:
+    """--check: the preflight table on stdout; nothing is placed or changed."""
+    from bot import preflight
+
+    rows = await preflight.run_checks(market_settings, creds, venue_endpoints)
+    text, status = preflight.report(rows)
+    print(text, flush=True)
+    return status
 
 
 def _install_stop_signals(stop: asyncio.Event) -> None:
