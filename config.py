@@ -16,10 +16,14 @@ AVAX = {
     "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
     "hedgeMarginShare": 1.0,               # fraction (0, 1] of the hedge account's free margin this market may use (1/3 if AVAX, ETH and SOL share one account)
     "orderFrequency": 2,                   # s between quote refreshes
-    "orderExpiry": 2,                      # s a signed quote lives on Hubble (>= orderFrequency; equal avoids two sets resting at once)
+    "orderExpiry": 3,                      # s a signed quote lives on Hubble (> orderFrequency: the next set is on the book before this one expires)
     "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, times 10 x (position margin / free margin) (0 = off)
     "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
     "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
+    "minProfit": 0.0,                      # % a level must earn once hedged at the hedge book after both fees (0 = break even)
+    "requoteOnMove": 0.05,                 # % mid move that requotes at once instead of at the next tick (0 = off)
+    "volatilitySpread": 0.0,               # x realised volatility added to every spread (0 = off)
+    "inventorySkew": 0.0,                  # % price shift per lot carried unhedged (0 = off)
     "orderLevels": {                       # one bid and one ask per level
         # spread: % from mid; qty: AVAX; refreshTolerance: % -- a live quote of the level whose price is
         # within this of the new one (and that outlives the next tick) is kept instead of re-placed
@@ -39,7 +43,7 @@ AVAX = {
     "mid_price_expiry": 3,                 # s after which the mid price is stale and quoting pauses (> futures_feed_frequency)
     "hedgeClient_orderbook_frequency": 1,  # s between REST reads of the hedge book (with hedgeStreams: only while its stream is silent)
     "hedgeClient_user_state_frequency": 60, # s between REST reads of the hedge account (pushed meanwhile; use 5 without hedgeStreams)
-    "orderFillCooldown": 5,                # s without new quotes after a fill
+    "orderFillCooldown": 0,                # s the side that filled waits after its hedge before quoting again (the other side goes on)
     "hubblePositionPollInterval": 5,       # s between Hubble margin/position polls
     "position_data_expiry": 12,            # s after which Hubble position data is stale and quoting pauses (> hubblePositionPollInterval)
     "hubble_orderbook_frequency": "1s",    # Hubble depth stream period, a Go duration: "500ms", "1s"
@@ -52,10 +56,14 @@ ETH = {
     "leverage": 5,
     "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
-    "orderExpiry": 2,
+    "orderExpiry": 3,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,
+    "minProfit": 0.0,
+    "requoteOnMove": 0.05,
+    "volatilitySpread": 0.0,
+    "inventorySkew": 0.0,
     "orderLevels": {                       # qty in ETH (multiples of 0.01)
         "1": {"spread": 0.08, "qty": 0.08, "refreshTolerance": 0.0},
         "2": {"spread": 0.12, "qty": 0.09, "refreshTolerance": 0.0},
@@ -73,7 +81,7 @@ ETH = {
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,
     "hedgeClient_user_state_frequency": 60,
-    "orderFillCooldown": 5,
+    "orderFillCooldown": 0,
     "hubblePositionPollInterval": 5,
     "position_data_expiry": 12,
     "hubble_orderbook_frequency": "1s",
@@ -86,10 +94,14 @@ SOL = {
     "leverage": 5,
     "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
-    "orderExpiry": 2,
+    "orderExpiry": 3,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,
+    "minProfit": 0.0,
+    "requoteOnMove": 0.05,
+    "volatilitySpread": 0.0,
+    "inventorySkew": 0.0,
     "orderLevels": {                       # qty in SOL (multiples of 0.1)
         "1": {"spread": 0.08, "qty": 1.0, "refreshTolerance": 0.0},
         "2": {"spread": 0.12, "qty": 1.2, "refreshTolerance": 0.0},
@@ -107,7 +119,7 @@ SOL = {
     "mid_price_expiry": 3,
     "hedgeClient_orderbook_frequency": 1,
     "hedgeClient_user_state_frequency": 60,
-    "orderFillCooldown": 5,
+    "orderFillCooldown": 0,
     "hubblePositionPollInterval": 5,
     "position_data_expiry": 12,
     "hubble_orderbook_frequency": "1s",

@@ -60,6 +60,10 @@ class MarketSettings:
     hedge_venue_processes: int
     hedge_netting_window: float
     hedge_orders_over_websocket: bool
+    min_profit_pct: Decimal
+    requote_on_move_pct: Decimal
+    volatility_spread: Decimal
+    inventory_skew_pct: Decimal
     futures_feed_frequency: float
     mid_price_expiry: float
     hedge_orderbook_frequency: float
@@ -172,6 +176,10 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "defensiveSkew": (_ranged(0, 10, unit=" %"), "%", "extra spread on the side that would grow the position, times 10 x position margin / free margin"),
     "priceFeed": (_choice(*PRICE_FEEDS), "choice", "mid-price source: binance-futures bookTicker or binance-spot trades"),
     "avoidCrossing": (_boolean, "bool", "never quote through the opposite side of the live Hubble book"),
+    "minProfit": (_ranged(0, 1, unit=" %"), "%", "every level is priced so that, hedged at once at the hedge venue's book (walked for the level's size) after both fees, it still earns this; 0 = break even"),
+    "requoteOnMove": (_ranged(0, 5, unit=" %"), "%", "requote at once (not at the next tick) when the mid moves this far from the quotes' mid; 0 = off"),
+    "volatilitySpread": (_ranged(0, 100), "x", "widen every level by this many times the mid's realised volatility over the quote's life (last 2 minutes of 1 s returns); 0 = off"),
+    "inventorySkew": (_ranged(0, 10, unit=" %"), "%", "shift both sides this much per lot of residual carried unhedged, so fills work it off; 0 = off"),
     "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %: a live quote that close to the new price is kept}; spreads non-decreasing'),
     "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
     "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
@@ -185,7 +193,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "mid_price_expiry": (_seconds(), "seconds", "mid price older than this pauses quoting; > futures_feed_frequency"),
     "hedgeClient_orderbook_frequency": (_seconds(), "seconds", "time between REST reads of the hedge-venue book (with hedgeStreams, only while its stream is silent)"),
     "hedgeClient_user_state_frequency": (_seconds(), "seconds", "time between REST reads of the hedge-venue account (with hedgeStreams they heal the pushed position)"),
-    "orderFillCooldown": (_seconds(allow_zero=True), "seconds", "no new quotes for this long after a fill"),
+    "orderFillCooldown": (_seconds(allow_zero=True), "seconds", "after a fill, that side waits for its hedge and then this long before it quotes again (the other side goes on)"),
     "hubblePositionPollInterval": (_seconds(), "seconds", "time between Hubble margin and position polls"),
     "position_data_expiry": (_seconds(), "seconds", "position data older than this pauses quoting; > hubblePositionPollInterval"),
     "hubble_orderbook_frequency": (_duration, "duration", 'Hubble depth stream period, "100ms" to "60s"'),
@@ -278,7 +286,9 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         levels=_levels(market, raw["orderLevels"], spec), hedge=v["hedge"], hedge_mode=v["hedgeMode"],
         slippage=v["slippage"], hedge_streams=v["hedgeStreams"], hedge_book_max_age=v["hedgeBookMaxAge"],
         hedge_venue_processes=v["hedgeVenueProcesses"], hedge_netting_window=float(v["hedgeNettingWindow"]),
-        hedge_orders_over_websocket=v["hedgeOrdersOverWebsocket"],
+        hedge_orders_over_websocket=v["hedgeOrdersOverWebsocket"], min_profit_pct=v["minProfit"],
+        requote_on_move_pct=v["requoteOnMove"], volatility_spread=v["volatilitySpread"],
+        inventory_skew_pct=v["inventorySkew"],
         futures_feed_frequency=v["futures_feed_frequency"],
         mid_price_expiry=v["mid_price_expiry"], hedge_orderbook_frequency=v["hedgeClient_orderbook_frequency"],
         hedge_user_state_frequency=v["hedgeClient_user_state_frequency"],

@@ -127,3 +127,10 @@ def test_minimum_round_trip_overshoots_so_that_both_orders_meet_the_minimum():
 
 def test_minimum_round_trip_cannot_hedge_less_than_one_step():
     assert hm.minimum_round_trip(D("0.3"), D("1"), D("1"), D("5"), D("150"), D("149")) == 0
+
+
+def test_slice_vwap_prices_the_part_of_the_book_a_level_takes():
+    asks = ((D("35.0"), D("2")), (D("35.1"), D("3")), (D("35.3"), D("10")))
+    assert hm.slice_vwap(asks, D("0"), D("2")) == D("35.0")
+    assert hm.slice_vwap(asks, D("2"), D("4")) == (D("35.1") * 3 + D("35.3")) / 4
+    assert hm.slice_vwap(asks, D("10"), D("10")) is None          # deeper than the book

@@ -123,3 +123,24 @@ def test_margin_held_by_resting_quotes_leaves_the_budget():
 
     b = less_committed(Budget(D("100"), D("100"), D(0), D(0)), {BID: D("30"), ASK: D(0)})
     assert b.bid == D("70") and b.ask == D("100")
+
+
+def test_a_profitable_price_covers_both_fees_and_the_minimum_profit():
+    from bot.maths.quoting import profitable_price
+
+    bid = profitable_price(BID, D("35"), D("0.00045"), D("-0.0001"), D("0.0002"))
+    assert bid * (1 + D("-0.0001") + D("0.0002")) == D("35") * (1 - D("0.00045"))
+    ask = profitable_price(ASK, D("35.1"), D("0.00045"), D("0"), D("0"))
+    assert ask * 1 == D("35.1") * D("1.00045") and ask > D("35.1")
+
+
+def test_the_profit_bound_pushes_a_level_behind_the_hedge_book_and_skips_an_unhedgeable_one():
+    bound = {(BID, D(0)): D("34.95"), (ASK, D(0)): D("35.05")}
+    skipped: list[str] = []
+    quotes = build_quotes(D("35"), levels(("0.01", "3"), ("0.02", "4")), Budget(D("1000"), D("1000"), D(0), D(0)),
+                          D("0.2"), TICK, D("1"), None, None, True, None,
+                          lambda side, before, qty: bound.get((side, before)), skipped)
+    # level 1 by spread alone would be 34.996 / 35.004: the hedge book only makes 34.95 / 35.05 profitable
+    assert [(q.side, q.level, q.price) for q in quotes] == [(BID, 1, D("34.95")), (ASK, 1, D("35.05"))]
+    assert skipped == ["bid 2: no profitable price: the hedge book is too thin",
+                       "ask 2: no profitable price: the hedge book is too thin"]

@@ -183,6 +183,17 @@ def can_absorb(book: Book, size: Decimal, slippage: Decimal) -> Walk | None:
     return walk if walk.filled >= abs(size) else None
 
 
+def slice_vwap(levels: Iterable[Level], start: Decimal, size: Decimal) -> Decimal | None:
+    """Average price of the part of the book from `start` to `start + size` (unsigned sizes, levels best
+    first): what a hedge of a quote level pays when the levels before it have taken the first `start`.
+    None when the book does not hold `start + size`."""
+    before = walk_book(levels, start) if start > 0 else Walk(ZERO, ZERO, None)
+    through = walk_book(levels, start + size)
+    if through.filled < start + size or size <= 0:
+        return None
+    return (through.notional - before.notional) / size
+
+
 def vwap(fills: Sequence[tuple[Decimal, Decimal]]) -> Decimal | None:
     """Volume-weighted average of (price, unsigned size) pairs; None when nothing filled."""
     volume = sum((abs(sz) for _, sz in fills), ZERO)

@@ -134,26 +134,64 @@ def level_qty(wanted: Decimal, budget: Decimal, margin_fraction: Decimal, price:
     return (affordable / min_size).to_integral_value(rounding=ROUND_FLOOR) * min_size
 
 
+ProfitBound = Callable[[int, Decimal, Decimal], "Decimal | None"]
+
+
 def build_quotes(mid: Decimal, levels: Sequence[Level], budget: Budget, margin_fraction: Decimal, tick: Decimal,
                  min_size: Decimal, best_bid: Decimal | None, best_ask: Decimal | None, avoid_crossing: bool,
-                 hedgeable: Callable[[Decimal], bool] | None) -> list[Quote]:
+                 hedgeable: Callable[[Decimal], bool] | None, profit_bound: ProfitBound | None = None,
+                 skipped: list[str] | None = None) -> list[Quote]:
     """One bid and one ask per level, budgets spent level by level.
 
     `hedgeable(size)` is asked for the cumulative hedge of the side so far
     (a filled bid is hedged by a sell): a level whose hedge, together with the
-    levels before it, could not be done is skipped.
+    levels before it, could not be done is skipped. `profit_bound(side,
+    size before, qty)` is the worst price at which that level, hedged at once,
+    still earns the minimum profit after both fees (the highest bid, the
+    lowest ask), or None when the hedge book cannot take it: the level's price
+    is the better for us of its spread and that bound. Why a level was left
+    out goes into `skipped`.
     """
     quotes: list[Quote] = []
     for side, remaining, skew in ((BID, budget.bid, budget.skew_bid), (ASK, budget.ask, budget.skew_ask)):
         cumulative = ZERO
         for level in levels:
+            name = f"{'bid' if side == BID else 'ask'} {level.number}"
             price = level_price(mid, level.spread_pct, skew, side, tick, best_bid, best_ask, avoid_crossing)
             qty = level_qty(level.qty, remaining, margin_fraction, price, min_size)
             if qty <= 0:
+                _note(skipped, name, "no margin left")
                 continue
             if hedgeable is not None and not hedgeable(-side * (cumulative + qty)):
+                _note(skipped, name, "the hedge venue cannot take its hedge")
                 continue
+            if profit_bound is not None:
+                bound = profit_bound(side, cumulative, qty)
+                if bound is None or bound <= 0:
+                    _note(skipped, name, "no profitable price: the hedge book is too thin")
+                    continue
+                price = min(price, round_to_tick(bound, tick, side)) if side == BID else \
+                    max(price, round_to_tick(bound, tick, side))
             cumulative += qty
             remaining -= qty * price * margin_fraction
             quotes.append(Quote(side, level.number, price, qty))
     return quotes
+
+
+def _note(skipped: list[str] | None, name: str, why: str) -> None:
+    if skipped is not None:
+        skipped.append(f"{name}: {why}")
+
+
+def profitable_price(side: int, hedge_vwap: Decimal, taker_fee: Decimal, maker_fee: Decimal,
+                     min_profit: Decimal) -> Decimal:
+    """The worst Hubble price at which a fill, hedged at `hedge_vwap`, earns `min_profit` (fraction of the fill's
+    notional) after the hedge venue's taker fee and Hubble's maker fee (fractions; a rebate is negative).
+
+    A bid at P bought on Hubble and sold on the hedge venue: vwap x (1 - taker) - P x (1 + maker) >= P x min_profit,
+    so P <= vwap x (1 - taker) / (1 + maker + min_profit). An ask mirrors it:
+    P >= vwap x (1 + taker) / (1 - maker - min_profit).
+    """
+    if side == BID:
+        return hedge_vwap * (1 - taker_fee) / (1 + maker_fee + min_profit)
+    return hedge_vwap * (1 + taker_fee) / (1 - maker_fee - min_profit)

@@ -36,9 +36,13 @@ def status_line(engine: Any) -> str:
              ("positions", orders.positions_event)) + ((("hedge", engine.hedge.uptime),) if engine.hedge else ())
     health = " ".join(f"{name}:{'up' if event.is_set() else 'DOWN'}" for name, event in feeds)
     pause = orders.pause_reason
+    skipped = orders.quoter.skipped
+    state = "quoting" if pause is None else "paused: " + pause
+    if pause is None and skipped:
+        state += " (left out: " + "; ".join(skipped) + ")"
     return (f"mid {mid} | hubble {book.best_bid}/{book.best_ask} | "
             f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | {_positions(engine)} | "
-            f"pnl {engine.perf.net_pnl(mid):.4f} | {health} | {'quoting' if pause is None else 'paused: ' + pause}")
+            f"pnl {engine.perf.net_pnl(mid):.4f} | {health} | {state}")
 
 
 def status_record(engine: Any) -> dict:
@@ -52,6 +56,7 @@ def status_record(engine: Any) -> dict:
     return {"mid": mid, "hubble_position": hubble, "hedge_position": c.hedge if c else None,
             "net": c.net if c else None, "positions_age_s": round(time.monotonic() - c.at, 1) if c else None,
             "quoting": orders.pause_reason is None, "pause_reason": orders.pause_reason,
+            "left_out": list(orders.quoter.skipped),
             "pnl": engine.perf.pnl_parts(mid),
             "funding": {"hubble_pending": pending,
                         "hedge_reported": getattr(engine.hedge, "funding_reported", None) if engine.hedge else None}}

@@ -30,6 +30,7 @@ class Hedger:
         self.client = client
         self.netting_window = netting_window   # seconds a hedge waits for more fills to net with
         self.journal = journal
+        self.on_idle: Callable[[], None] = lambda: None   # told when every hedge is done
         self.ledger = ledger
         self.latencies = latencies
         self.fatal = fatal
@@ -73,6 +74,7 @@ class Hedger:
         self.in_flight -= 1
         if self.in_flight == 0 and (self.pending == 0 or self.failed):
             self.idle.set()
+            self.on_idle()
 
     # ---- reading --------------------------------------------------------------------------------------
     def outstanding(self) -> Decimal:

@@ -94,15 +94,18 @@ class OrderManager:
         self.account: quoting.Account | None = None
         self.account_at = -math.inf
         self.margin_fraction: Decimal | None = None
-        self.last_fill_at = -math.inf              # monotonic time of the last booked fill (cooldown)
         self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
         self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal)
                        if self.hedge else None)
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
                                       self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
+        self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
-                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal)
+                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
+                             lambda: self.maker_fee, lambda: self.hedger is None or self.hedger.idle.is_set())
+        if self.hedger is not None:
+            self.hedger.on_idle = lambda: self.quoter.wake("hedged")
         self._subscribed = asyncio.Event()
         self._subscriptions = 0
         self._stream_block = 0                     # highest block seen on the trader stream
@@ -128,6 +131,7 @@ class OrderManager:
         self._covered_block = await self.hubble.head_block()
         await self.clear_earlier_quotes()
         self.margin_fraction = await self.hubble.margin_requirement()
+        await self._read_maker_fee()
         await self._read_hubble_position()
         log.info("Hubble margin requirement (minAllowableMargin) %s: quotes sized at %sx", self.margin_fraction,
                  format((1 / self.margin_fraction).normalize(), "f"))
@@ -217,7 +221,7 @@ class OrderManager:
         log.info("%s %s %s @ %s%s", "FILL" if not removed else "FILL REVERTED (reorg)",
                  "bought" if change > 0 else "sold", abs(change), price, "" if self.hedger else " (not hedging)")
         self.perf.journal.write("fill", side=1 if change > 0 else -1, qty=abs(change), price=price, removed=removed)
-        self.last_fill_at = time.monotonic()
+        self.quoter.on_fill(side)
         if self.hedger is not None:
             self.hedger.add(-change, received)
 
@@ -271,6 +275,16 @@ class OrderManager:
 
     def _fills_quiet(self) -> bool:
         return time.monotonic() - self.last_fill_received >= FILL_SETTLE_SECONDS
+
+    async def _read_maker_fee(self) -> None:
+        """Hubble's maker fee from chain, for pricing quotes (and for PnL unless HUBBLE_MAKER_FEE_PCT is set)."""
+        try:
+            self.maker_fee = await self.hubble.maker_fee()
+        except Exception as exc:  # noqa: BLE001 - the quotes are then priced without Hubble's fee
+            log.warning("Hubble maker fee unreadable (%s: %s): quotes priced without it", type(exc).__name__, exc)
+            return
+        if self.ledger.maker_fee_pct == 0 and self.maker_fee != 0:
+            self.ledger.maker_fee_pct = self.maker_fee * 100
 
     # ---- positions ------------------------------------------------------------------------------
     async def _read_hubble_position(self) -> tuple[Decimal, bool]:
@@ -337,8 +351,6 @@ class OrderManager:
             (self.fill_feed_event.is_set(), "Hubble fill stream down"),
             (self.positions_event.is_set(), "Hubble positions watcher down"),
             (self.account is not None and self.margin_fraction, "no Hubble account data yet"),
-            (now - self.last_fill_at >= self.s.order_fill_cooldown, "fill cooldown"),
-            (self.hedger is None or self.hedger.idle.is_set(), "hedge in flight"),
             (self.mid_feed.age() <= self.s.mid_price_expiry, "mid price stale"),
             (now - self.account_at <= self.s.position_data_expiry, "position data stale"),
             (self.book_feed.age() <= self.book_feed.max_age(), "Hubble order book stale"),

@@ -16,6 +16,7 @@ import time
 from decimal import Decimal
 from typing import Callable
 
+from bot.maths import hedging as hm
 from bot.maths import quoting
 from bot.settings import MarketSettings
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
@@ -24,6 +25,7 @@ from bot.venues.hubble.quote_journal import QuoteJournal
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
+RETRY_SOON = 0.02                  # seconds: a tick that met a momentary pause (a hedge in flight) is retried
 # Refusals only the operator can fix (hubblenet trading_apis.go PlaceOrder and its validations): what to do
 OPERATOR_REFUSALS = {
     "no referrer": "this Hubble account needs a referrer before it may trade: register one on Hubble",
@@ -37,7 +39,8 @@ class Quoter:
     def __init__(self, settings: MarketSettings, hubble, tracker: OrderTracker, journal: QuoteJournal,
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
                  account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
-                 fatal: Callable[..., None] = lambda message, status=1: None):
+                 fatal: Callable[..., None] = lambda message, status=1: None,
+                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0), hedged: Callable[[], bool] = lambda: True):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -51,32 +54,66 @@ class Quoter:
         self.account = account
         self.margin_fraction = margin_fraction
         self.fatal = fatal
+        self.maker_fee = maker_fee          # Hubble's maker fee, a fraction (negative: rebate)
+        self.hedged = hedged                # no hedge pending or in flight
         self.quoting = True
         self.pause_reason: str | None = "starting"
+        self.skipped: list[str] = []        # levels left out by the last build, and why
         self.last_quotes: list[quoting.Quote] = []
-        self.ticks = 0                          # quote-loop iterations (tests wait on it)
+        self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self.first_quote_at: float | None = None
         self._cancel_task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self._wake_reason = ""
+        self._filled_at = {quoting.BID: -1e18, quoting.ASK: -1e18}   # monotonic time of each side's last fill
+
+    # ---- waking ----------------------------------------------------------------------------------
+    def wake(self, reason: str) -> None:
+        """Quote now rather than at the next tick (the mid moved, a side's hedge finished, a gate reopened)."""
+        self._wake_reason = self._wake_reason or reason
+        self._wake.set()
+
+    def on_fill(self, side: int) -> None:
+        """A quote of `side` filled: that side waits for its hedge (and orderFillCooldown); the other goes on."""
+        self._filled_at[side] = time.monotonic()
+
+    def paused_side(self, side: int) -> str | None:
+        if time.monotonic() - self._filled_at[side] < self.s.order_fill_cooldown:
+            return "fill cooldown"
+        if self._filled_at[side] > -1e18 and not self.hedged():
+            return "hedging its last fill"
+        return None
 
     # ---- the loop ----------------------------------------------------------------------------
     async def run(self) -> None:
         await self._first_tick()
         period = self.s.order_frequency
         while self.quoting:
-            await asyncio.sleep(period - (time.time() % period))  # ticks on whole multiples of the period
+            reason = await self._next(period - (time.time() % period))   # ticks on whole multiples of the period
             if not self.quoting:
                 return
-            await self.tick()
+            await self.tick(reason)
 
-    async def tick(self) -> None:
+    async def _next(self, timeout: float) -> str:
+        """The next tick, or an earlier wake; returns why."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        reason, self._wake_reason = self._wake_reason or "tick", ""
+        self._wake.clear()
+        return reason
+
+    async def tick(self, reason: str = "tick") -> None:
         self.ticks += 1
         self.pause_reason = self.gate()
         if self.pause_reason is None:
-            await self.quote_once()
-        elif not self.pause_reason.startswith(HARMLESS_PAUSES):
-            self.cancel_long_lived(self.pause_reason)
-        else:
+            await self.quote_once(moved=reason == "mid moved")
+        elif self.pause_reason.startswith(HARMLESS_PAUSES):
             self.tracker.live_quotes()          # keeps the tracker's window of recent quotes trimmed
+            asyncio.get_running_loop().call_later(RETRY_SOON, self.wake, "gate reopening")
+        else:
+            self.cancel_long_lived(self.pause_reason)
 
     async def _first_tick(self, poll: float = 0.01) -> None:
         """Quote as soon as every gate opens at start-up, not at the next whole period.
@@ -105,21 +142,69 @@ class Quoter:
 
         return hedgeable
 
+    def _profit_bound(self) -> quoting.ProfitBound:
+        """The worst price at which each level, hedged at once at the hedge venue's book (walked past the levels
+        before it), still earns minProfit after the hedge venue's taker fee and Hubble's maker fee."""
+        book = self.hedge.book
+        taker, maker = Decimal(str(self.hedge.taker_rate)), self.maker_fee()
+        target = self.s.min_profit_pct / 100
+
+        def bound(side: int, before: Decimal, qty: Decimal) -> Decimal | None:
+            levels = book.bids if side == quoting.BID else book.asks   # a filled bid is hedged by a sell
+            price = hm.slice_vwap(levels, before, qty)
+            return None if price is None else quoting.profitable_price(side, price, taker, maker, target)
+
+        return bound
+
+    def _extra_spread(self) -> Decimal:
+        """volatilitySpread x the mid's realised volatility over a quote's life (1 s log-free returns)."""
+        if self.s.volatility_spread <= 0:
+            return Decimal(0)
+        mids = [mid for _, mid in self.mid_feed.history]
+        returns = [(b - a) / a for a, b in zip(mids, mids[1:]) if a > 0]
+        if len(returns) < 10:
+            return Decimal(0)
+        mean = sum(returns, Decimal(0)) / len(returns)
+        variance = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
+        return self.s.volatility_spread * (variance * Decimal(str(self.s.order_expiry))).sqrt()
+
+    def _inventory_shift(self) -> Decimal:
+        """A fraction of the price to move both sides by for the residual carried unhedged: a positive carry
+        (still to buy on the hedge venue: we are short) raises both, so our bid fills first."""
+        if self.s.inventory_skew_pct <= 0 or self.hedge is None or not self.hedge.carried:
+            return Decimal(0)
+        lot = min(level.qty for level in self.s.levels)
+        return self.s.inventory_skew_pct / 100 * self.hedge.carried / lot
+
     def build(self, live: list[TrackedOrder]) -> list[quoting.Quote]:
         s, fraction = self.s, self.margin_fraction()
         budget = quoting.budgets(self.account(), self.market, fraction, s.margin_share, s.defensive_skew_pct)
         budget = quoting.less_committed(budget, {side: sum((q.unfilled * q.price for q in live if q.side == side),
                                                            Decimal(0)) * fraction for side in (1, -1)})
-        return quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, s.spec.price_tick,
-                                    s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
-                                    s.avoid_crossing, self._hedgeable_check(live) if self.hedge else None)
+        extra, shift = self._extra_spread(), self._inventory_shift()
+        budget = quoting.Budget(budget.bid, budget.ask, budget.skew_bid + extra - shift, budget.skew_ask + extra + shift)
+        skipped: list[str] = []
+        quotes = quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, s.spec.price_tick,
+                                      s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
+                                      s.avoid_crossing, self._hedgeable_check(live) if self.hedge else None,
+                                      self._profit_bound() if self.hedge else None, skipped)
+        for side, name in ((quoting.BID, "bids"), (quoting.ASK, "asks")):
+            why = self.paused_side(side)
+            if why:
+                quotes = [q for q in quotes if q.side != side]
+                skipped.append(f"{name}: {why}")
+        self.skipped = skipped
+        return quotes
 
-    async def quote_once(self) -> None:
+    async def quote_once(self, moved: bool = False) -> None:
         tick = time.perf_counter()
         now = time.time()
         live = self.tracker.live_quotes(now)
         quotes = self.build(live)
         self.last_quotes = quotes
+        self._watch_mid()
+        if moved:
+            self._cancel_overtaken(live, quotes)
         quotes = [q for q in quotes if not self._still_resting(q, live, now)]
         if not quotes:
             return
@@ -166,6 +251,21 @@ class Quoter:
             if self.hedge is not None:
                 self.hedge.budget.mark()
             log.info("first quotes sent")
+
+    def _watch_mid(self) -> None:
+        """Requote as soon as the mid leaves the one these quotes were priced on by requoteOnMove."""
+        self.mid_feed.watch(self.mid_feed.mid, self.s.requote_on_move_pct / 100, lambda: self.wake("mid moved"))
+
+    def _cancel_overtaken(self, live: list[TrackedOrder], quotes: list[quoting.Quote]) -> None:
+        """After a move: cancel resting quotes more aggressive than what the new prices allow (a bid above the
+        new bid of its level, an ask below), unless they die within a second anyway."""
+        new = {(q.side, q.level): q.price for q in quotes}
+        horizon = time.time() + CANCEL_IF_LIVES_LONGER
+        overtaken = [q for q in live if (q.expire_at or 0) > horizon
+                     and (q.side, q.level) in new and (q.price - new[(q.side, q.level)]) * q.side > 0]
+        if overtaken and (self._cancel_task is None or self._cancel_task.done()):
+            log.info("mid moved: cancelling %d quotes the new prices no longer allow", len(overtaken))
+            self._cancel_task = asyncio.create_task(self.cancel(overtaken, timeout=10.0))
 
     # ---- cancelling ------------------------------------------------------------------------------------
     def cancel_long_lived(self, reason: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from decimal import Decimal
 from typing import Callable
 
@@ -20,6 +21,7 @@ from bot.settings import MarketSettings
 from bot.supervision import Health, stall_timeout, supervise
 
 log = logging.getLogger("feeds")
+HISTORY = 120                      # mid samples kept, one a second (for the realised volatility)
 
 
 def _ws_base(url: str) -> str:
@@ -38,6 +40,12 @@ class MidPriceFeed:
         self.mid: Decimal | None = None
         self.updated_at = 0.0              # time.monotonic() of the last update
         self.updates = 0
+        self._watch: tuple[Decimal, Decimal, Callable[[], None]] | None = None   # (mid, fraction, call once)
+        self.history: deque[tuple[float, Decimal]] = deque(maxlen=HISTORY)      # (monotonic, mid), one a second
+
+    def watch(self, reference: Decimal, fraction: Decimal, moved: Callable[[], None]) -> None:
+        """Call `moved` once, as soon as the mid leaves reference x (1 +/- fraction)."""
+        self._watch = (reference, fraction, moved) if fraction > 0 else None
 
     def age(self) -> float:
         return time.monotonic() - self.updated_at
@@ -87,4 +95,10 @@ class MidPriceFeed:
             return False
         self.mid, self.updated_at = mid, time.monotonic()
         self.updates += 1
+        if not self.history or self.updated_at - self.history[-1][0] >= 1.0:
+            self.history.append((self.updated_at, mid))
+        watch = self._watch
+        if watch is not None and abs(mid - watch[0]) > watch[0] * watch[1]:
+            self._watch = None
+            watch[2]()
         return True

@@ -28,6 +28,7 @@ from bot.venues.hubble import chain_logs
 from bot.venues.hubble.signing import OrderSigner, SignedHubbleOrder, scale_price, scale_size
 
 log = logging.getLogger("hubble")
+CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"   # the SDK's mainnet config
 LOG_CHUNK_BLOCKS = 1000          # blocks per eth_getLogs call when replaying a gap
 RPC_TIMEOUT = 10.0
 
@@ -153,6 +154,17 @@ class HubbleGateway:
         if not 0 < fraction <= 1:
             raise RpcError(f"testing_getClearingHouseVars: min_allowable_margin {fraction} is not in (0, 1]")
         return fraction
+
+    async def maker_fee(self) -> Decimal:
+        """Hubble's maker fee as a fraction (negative: a rebate): ClearingHouse.makerFee() of the SDK's ABI,
+        1e6-scaled like the node's GetMakerFee."""
+        from eth_abi import decode
+        from eth_utils import keccak
+
+        raw = await self.rpc("eth_call", [{"to": CLEARING_HOUSE, "data": "0x" + keccak(b"makerFee()")[:4].hex()},
+                                          "latest"])
+        (fee,) = decode(["int256"], bytes.fromhex(raw[2:]))
+        return Decimal(fee) / Decimal(10) ** 6
 
     async def position(self, market: int) -> Decimal:
         position = (await self.account()).position(market)
