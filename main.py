@@ -173,6 +173,17 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
+    loop.add_signal_handler(signal.SIGUSR1, _log_tasks)
+
+
+def _log_tasks() -> None:
+    """SIGUSR1: log what every asyncio task is waiting on (kill -USR1 <pid>, for a process that seems stuck)."""
+    import io
+
+    for task in asyncio.all_tasks():
+        frames = io.StringIO()
+        task.print_stack(limit=6, file=frames)
+        log.warning("task %s:\n%s", task.get_name(), frames.getvalue())
 
 
 if __name__ == "__main__":

@@ -147,9 +147,7 @@ class Engine:
             except Exception as exc:
                 log.error("clean stop incomplete: %s: %s", type(exc).__name__, exc)
         summary = await self._summary(max(1.0, deadline - time.monotonic() - 1.0))
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await supervision.cancel_and_wait(self._tasks)
         if self.orders is not None:
             await self.orders.stop_tasks()
         for closer in (self.hedge and self.hedge.stop, self.hubble and self.hubble.close):

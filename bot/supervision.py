@@ -133,3 +133,22 @@ async def keep_running(name: str, work: Callable[[], Awaitable[None]], fatal: Ca
                 fatal(f"{name} failed {failures} times in a row; last error: {type(exc).__name__}: {exc}")
                 return
             await asyncio.sleep(backoff_delay(failures, BASE_DELAY if base_delay is None else base_delay))
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 2.0) -> None:
+    """Cancel `tasks` and wait at most about 2 x `timeout` seconds for them to end.
+
+    A task whose clean-up itself waits (python-binance's socket exit polls until its read loop
+    notices, up to its 10 s receive timeout) is cancelled a second time, which interrupts that
+    wait; whatever still runs after that is named in the log instead of holding the stop forever.
+    """
+    pending = {task for task in tasks if not task.done()}
+    for _ in range(2):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=timeout)
+    if pending:
+        names = ", ".join(sorted(task.get_name() for task in pending))
+        log.warning("tasks still running %.0fs after cancel, left behind: %s", 2 * timeout, names)

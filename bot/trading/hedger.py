@@ -19,6 +19,7 @@ from typing import Callable
 from bot.errors import ConfigurationProblem
 from bot.reporting.performance import Latencies
 from bot.tracking.fills import FillLedger
+from bot.supervision import cancel_and_wait
 
 log = logging.getLogger("hedger")
 ZERO = Decimal(0)
@@ -141,6 +142,4 @@ class Hedger:
                      result.avg_price, result.fee, result.carried)
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(list(self._tasks))

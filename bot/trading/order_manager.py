@@ -33,7 +33,7 @@ from bot import supervision
 from bot.maths import quoting
 from bot.reporting.performance import Performance
 from bot.settings import MarketSettings
-from bot.supervision import Health, supervise
+from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker
 from bot.tracking.reconciler import Reconciler
@@ -401,9 +401,7 @@ class OrderManager:
 
     async def stop_tasks(self) -> None:
         await self.quoter.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(list(self._tasks))
         if self.hedger is not None:
             await self.hedger.stop()
 

@@ -19,6 +19,7 @@ from typing import Callable
 from bot.maths import hedging as hm
 from bot.maths import quoting
 from bot.settings import MarketSettings
+from bot.supervision import cancel_and_wait
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 from bot.venues.hubble.chain_logs import hex_id
 from bot.venues.hubble.quote_journal import QuoteJournal
@@ -302,5 +303,4 @@ class Quoter:
     async def stop(self) -> None:
         self.quoting = False
         if self._cancel_task is not None:
-            self._cancel_task.cancel()
-            await asyncio.gather(self._cancel_task, return_exceptions=True)
+            await cancel_and_wait([self._cancel_task])
