@@ -200,3 +200,15 @@ def test_nothing_to_report_exits_1_with_a_reason(tmp_path, capsys):
     assert "no run nope" in capsys.readouterr().err
     assert main(["--dir", str(tmp_path), "--out", str(tmp_path / "r"), "--market", "eth"]) == 1
     assert "eth-events.jsonl" in capsys.readouterr().err
+
+
+def test_many_runs_and_last_n(tmp_path):
+    lines = [status(f"r{i:02d}", T0 + 10 * i, quoting=i % 2 == 0) for i in range(25)]
+    write_journal(tmp_path / "performance", lines)
+    out = tmp_path / "r"
+    assert main(["--dir", str(tmp_path / "performance"), "--out", str(out), "--logs", str(tmp_path)]) == 0
+    assert "25 of 25 run(s)" in (out / "avax.html").read_text()
+    assert main(["--dir", str(tmp_path / "performance"), "--out", str(out), "--logs", str(tmp_path),
+                 "--last", "3"]) == 0
+    page = (out / "avax.html").read_text()
+    assert "3 of 25 run(s)" in page and "r24" in page and "r21" not in page

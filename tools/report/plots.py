@@ -35,6 +35,7 @@ POSITION_LINES = (("hubble_position", "Hubble", {"color": "tab:blue"}),   # a po
                   ("hedge_position", "hedge venue", {"color": "tab:orange"}),
                   ("net", "net delta", {"color": "black", "linewidth": 2.2}))
 STEPS = {"drawstyle": "steps-post"}
+MAX_RUN_BARS = 20   # more runs than this: the uptime chart shows the last ones (the page's table has all)
 
 
 def _when(t: float) -> datetime:
@@ -79,6 +80,11 @@ def _time_axis(ax: Any, runs: list[Run]) -> None:
     ax.grid(True, alpha=0.3)
 
 
+def _legend_outside(ax: Any) -> None:
+    """Beside the plot, so it never hides a line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
+
+
 def _no_data(ax: Any, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="grey", fontsize=12)
     ax.set_xticks([])
@@ -93,13 +99,13 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def pnl_plot(pnl: Series, funding: Series, runs: list[Run], path: Path) -> Path:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.4), sharex=True, height_ratios=(2.2, 1))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.4), sharex=True, height_ratios=(2.2, 1))
     drawn = [_draw(top, pnl, name, label, sign, **style) for name, label, sign, style in PNL_LINES]
     if any(drawn):
         top.axhline(0, color="grey", linewidth=0.8)
         top.set_ylabel("USD, cumulative")
         top.set_title("PnL by part (costs below zero)")
-        top.legend(loc="upper left", fontsize=8)
+        _legend_outside(top)
         _time_axis(top, runs)
     else:
         _no_data(top, "no PnL in these runs' status snapshots")
@@ -108,18 +114,18 @@ def pnl_plot(pnl: Series, funding: Series, runs: list[Run], path: Path) -> Path:
     else:
         bottom.set_ylabel("USD, as reported")
         bottom.set_title("Funding as the venues report it (not in net PnL)", fontsize=10)
-        bottom.legend(loc="upper left", fontsize=8)
+        _legend_outside(bottom)
         _time_axis(bottom, runs)
     return _save(fig, path)
 
 
 def positions_plot(positions: Series, runs: list[Run], path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=WIDE)
+    fig, ax = plt.subplots(figsize=(11, 4.2))
     if any([_draw(ax, positions, name, label, **style, **STEPS) for name, label, style in POSITION_LINES]):
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.set_ylabel("base units")
         ax.set_title("Positions as the venues report them, and the net delta")
-        ax.legend(loc="upper left", fontsize=8)
+        _legend_outside(ax)
         _time_axis(ax, runs)
     else:
         _no_data(ax, "no positions in these runs' status snapshots")
@@ -175,15 +181,16 @@ def uptime_plot(per_run: list[tuple[str, float | None]], overall: float | None, 
                 path: Path) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=WIDE, width_ratios=(1, 1.4))
     rows = [(label, share) for label, share in per_run if share is not None]
+    shown = rows[-MAX_RUN_BARS:]
     if rows and overall is not None:
-        labels = [label for label, _ in rows] + ["overall"]
-        shares = [share * 100 for _, share in rows] + [overall * 100]
-        colors = ["tab:blue"] * len(rows) + ["black"]
+        labels = [label for label, _ in shown] + ["overall"]
+        shares = [share * 100 for _, share in shown] + [overall * 100]
+        colors = ["tab:blue"] * len(shown) + ["black"]
         left.barh(labels, shares, color=colors)
         left.set_xlim(0, 100)
         left.invert_yaxis()
         left.set_xlabel("% of status snapshots quoting")
-        left.set_title("Quote uptime")
+        left.set_title("Quote uptime" + (f" (last {len(shown)} runs shown)" if len(shown) < len(rows) else ""))
     else:
         _no_data(left, "no status snapshots")
     if pauses:
