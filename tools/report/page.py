@@ -134,7 +134,8 @@ def pnl_notes(f: "Figures") -> list[str]:
               "node reports it; funding already settled into margin is not recorded."]
     for venue, reported in sorted(hedge_funding_by_venue(f).items()):
         if reported:
-            notes.append(f"Funding on {venue}: as the venue reports it (since the position opened).")
+            notes.append(f"Funding on {venue}: as the venue reports it, since the position opened (its sign "
+                         "convention is not confirmed by a source: shown as sent).")
         else:
             notes.append(f"Funding on {venue}: not reported (no figure in these runs' status snapshots).")
     if not f.funding.reported("hubble_pending"):
