@@ -280,3 +280,6 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+NO_ALERTS = Alerts("-")        # what a component uses when it is given none (every method does nothing)

@@ -31,6 +31,7 @@ from typing import Callable
 
 from bot import supervision
 from bot.maths import quoting
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.reporting.performance import Performance
 from bot.settings import MarketSettings
 from bot.supervision import Health, supervise
@@ -78,7 +79,8 @@ def fill_price(value) -> Decimal:
 
 class OrderManager:
     def __init__(self, settings: MarketSettings, hubble: HubbleGateway, hedge, mid_feed, book_feed,
-                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None]):
+                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None],
+                 alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -97,12 +99,13 @@ class OrderManager:
         self.last_fill_at = -math.inf              # monotonic time of the last booked fill (cooldown)
         self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
-        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal)
-                       if self.hedge else None)
+        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
+                              alerts) if self.hedge else None)
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
-                                      self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
+                                      self._fills_quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
-                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal)
+                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
+                             alerts)
         self._subscribed = asyncio.Event()
         self._subscriptions = 0
         self._stream_block = 0                     # highest block seen on the trader stream

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Callable
 
 from bot.maths import quoting
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.settings import MarketSettings
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 from bot.venues.hubble.chain_logs import hex_id
@@ -37,7 +38,7 @@ class Quoter:
     def __init__(self, settings: MarketSettings, hubble, tracker: OrderTracker, journal: QuoteJournal,
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
                  account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
-                 fatal: Callable[..., None] = lambda message, status=1: None):
+                 fatal: Callable[..., None] = lambda message, status=1: None, alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -51,6 +52,7 @@ class Quoter:
         self.account = account
         self.margin_fraction = margin_fraction
         self.fatal = fatal
+        self.alerts = alerts
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.last_quotes: list[quoting.Quote] = []
@@ -71,6 +73,7 @@ class Quoter:
     async def tick(self) -> None:
         self.ticks += 1
         self.pause_reason = self.gate()
+        self.alerts.gate(self.pause_reason)
         if self.pause_reason is None:
             await self.quote_once()
         elif not self.pause_reason.startswith(HARMLESS_PAUSES):
