@@ -48,6 +48,8 @@ AVAX = {
     "position_data_expiry": 12,            # s after which Hubble position data is stale and quoting pauses (> hubblePositionPollInterval)
     "hubble_orderbook_frequency": "1s",    # Hubble depth stream period, a Go duration: "500ms", "1s"
     "performance_tracking_interval": 1800, # s between rows of performance/<market>.csv
+    "alertPauseAfter": 300,                # s of paused quoting before an alert is sent (needs ALERT_WEBHOOK_URL; 0 = off)
+    "metricsPort": 0,                      # Prometheus endpoint on 127.0.0.1:<port>/metrics (0 = off; one port per market)
 }
 
 ETH = {
@@ -86,6 +88,8 @@ ETH = {
     "position_data_expiry": 12,
     "hubble_orderbook_frequency": "1s",
     "performance_tracking_interval": 1800,
+    "alertPauseAfter": 300,
+    "metricsPort": 0,
 }
 
 SOL = {
@@ -124,6 +128,8 @@ SOL = {
     "position_data_expiry": 12,
     "hubble_orderbook_frequency": "1s",
     "performance_tracking_interval": 1800,
+    "alertPauseAfter": 300,
+    "metricsPort": 0,
 }
 
 MARKETS = {"AVAX": AVAX, "ETH": ETH, "SOL": SOL}

@@ -5,6 +5,11 @@ missing or malformed one is a ``CredentialError`` naming the variable, never
 its value. Values are wrapped in ``Secret``, whose str/repr are masked, and
 registered with ``logs.redact`` so that even an accidental log line or
 traceback that contains one prints ``***`` instead.
+
+The alert webhook (ALERT_WEBHOOK_URL) is optional and secret too: its URL
+carries the token that lets anyone post to the channel. Besides the whole
+URL, its path and each long path segment or query value are registered, so a
+token quoted on its own is masked as well.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import parse_qsl, urlsplit
 
 from dotenv import dotenv_values
 
@@ -53,10 +59,29 @@ class Credentials:
     hyperliquid_private_key: Secret | None = None
     binance_api_key: Secret | None = None
     binance_secret_key: Secret | None = None
+    alert_webhook_url: Secret | None = None        # optional: alerts are off without it
+    alert_telegram_chat_id: str | None = None      # the chat a Telegram bot posts to (not secret)
+    alert_webhook_format: str | None = None        # telegram, slack, discord or json; None: from the URL's host
 
     def secrets(self) -> list[Secret]:
-        return [s for s in (self.hubble_private_key, self.hyperliquid_private_key,
+        keys = [s for s in (self.hubble_private_key, self.hyperliquid_private_key,
                             self.binance_api_key, self.binance_secret_key) if s is not None]
+        if self.alert_webhook_url is not None:
+            keys += [Secret("ALERT_WEBHOOK_URL", part) for part in webhook_secret_parts(self.alert_webhook_url.reveal())]
+        return keys
+
+
+ALERT_NAMES = ("ALERT_WEBHOOK_URL", "ALERT_TELEGRAM_CHAT_ID", "ALERT_WEBHOOK_FORMAT")
+MIN_TOKEN_PART = 16          # a path segment or query value this long is treated as a token
+
+
+def webhook_secret_parts(url: str) -> list[str]:
+    """The URL, its path and query, and every part of them long enough to be a token."""
+    parts = urlsplit(url)
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    pieces = [p for p in parts.path.split("/") if p] + [v for _, v in parse_qsl(parts.query)]
+    tokens = [p.removeprefix("bot") if p.startswith("bot") else p for p in pieces]
+    return list(dict.fromkeys([url, *(p for p in [tail, *pieces, *tokens] if len(p) >= MIN_TOKEN_PART)]))
 
 
 _HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
@@ -102,6 +127,27 @@ _CHECKS: dict[str, Callable[[str, str], None]] = {
 }
 
 
+def _alert_settings(env: dict[str, str]) -> dict:
+    """The optional alert webhook: checked when set, never shown. Raises CredentialError naming the variable."""
+    from bot.reporting.webhook_formats import STYLES, detect_style
+
+    url = (env.get("ALERT_WEBHOOK_URL") or "").strip()
+    chat_id = (env.get("ALERT_TELEGRAM_CHAT_ID") or "").strip() or None
+    style = (env.get("ALERT_WEBHOOK_FORMAT") or "").strip().lower() or None
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise CredentialError("ALERT_WEBHOOK_URL is not a web address: expected https://host/path")
+    if style is not None and style not in STYLES:
+        raise CredentialError(f"ALERT_WEBHOOK_FORMAT must be one of {', '.join(STYLES)} (or unset: chosen from the URL)")
+    if (style or detect_style(url)) == "telegram" and not chat_id:
+        raise CredentialError("ALERT_TELEGRAM_CHAT_ID is not set: a Telegram bot needs the chat to post to "
+                              "(a number such as -1001234567890, or @channelname)")
+    return {"alert_webhook_url": Secret("ALERT_WEBHOOK_URL", url), "alert_telegram_chat_id": chat_id,
+            "alert_webhook_format": style}
+
+
 def read_env(path: Path = SECRET_FILE) -> dict[str, str]:
     """The secret file's variables (if the file exists), overridden by the process environment."""
     values: dict[str, str] = {}
@@ -139,4 +185,5 @@ def load(market: str, hedge: str | None, env: dict[str, str] | None = None) -> C
         hyperliquid_private_key=secret("HYPERLIQUID_PRIVATE_KEY"),
         binance_api_key=secret("BINANCE_API_KEY"),
         binance_secret_key=secret("BINANCE_SECRET_KEY"),
+        **_alert_settings(env),
     )

@@ -21,6 +21,9 @@ from pathlib import Path
 from bot import supervision
 from bot.credentials import Credentials
 from bot.errors import ConfigurationProblem
+from bot.reporting.alerts import Alerts
+from bot.reporting.daily_pnl import DailyPnl, until_midnight
+from bot.reporting.metrics import start_metrics, stop_metrics
 from bot.reporting.performance import Performance, write_summary
 from bot.reporting.status import status_line, status_record
 from bot.settings import MarketSettings
@@ -31,6 +34,7 @@ log = logging.getLogger("engine")
 STATUS_PERIOD = 5.0
 START_TIMEOUT = 90.0
 STOP_BUDGET = 25.0          # seconds for a clean stop: inside pm2's kill_timeout of 30 s (ecosystem.config.js)
+ALERT_FLUSH = 2.0           # at most this long for queued alerts at exit (after the stop budget: still inside 30 s)
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 78
 
 
@@ -63,12 +67,16 @@ class Engine:
         self.tracker = OrderTracker(self.s.market, self.s.order_expiry)
         self.perf = Performance(self.s.market, self.ledger, self.tracker)
         self.started = time.monotonic()
+        self.alerts = Alerts.from_credentials(self.s.market, opts.credentials, pause_after=self.s.alert_pause_after,
+                                              sim=opts.sim)
+        self.metrics = None
         self._tasks: list[asyncio.Task] = []
         self.hubble = self.hedge = self.mid_feed = self.book_feed = self.orders = None
 
     def fatal(self, message: str, status: int = EXIT_FAILURE) -> None:
         if not self.failures:
             log.error("FATAL: %s", message)
+            self.alerts.fatal(message, status)
         self.failures.append(message)
         self.exit_status = max(self.exit_status, status)
         self.stop.set()
@@ -99,14 +107,18 @@ class Engine:
         self.book_feed = HubbleBookFeed(s, self.hubble.client, self.fatal)
         self._spawn(self.book_feed.run())
         self.orders = OrderManager(s, self.hubble, self.hedge, self.mid_feed, self.book_feed, self.ledger,
-                                   self.tracker, self.perf, self.fatal)
+                                   self.tracker, self.perf, self.fatal, self.alerts)
         await self.orders.start()
         self._spawn(self.orders.run_quoting())
         self._spawn(supervision.keep_running("status line", self._status_line, self.fatal))
+        if self.alerts.enabled:
+            self._spawn(supervision.keep_running("daily PnL alert", self._daily_pnl, self.fatal))
 
     async def run(self) -> int:
         self.perf.journal.write("start", market=self.s.market, hedge=self.s.hedge if self.s.hedge_mode else None,
                                 sim=self.opts.sim)
+        self.alerts.start()
+        self.metrics = start_metrics(self, self.s.metrics_port)
         try:
             await asyncio.wait_for(self._start_or_stop(), START_TIMEOUT)
         except asyncio.TimeoutError:
@@ -116,6 +128,7 @@ class Engine:
         except Exception as exc:
             self.fatal(f"start-up failed: {type(exc).__name__}: {exc}")
         if not self.stop.is_set():
+            self.alerts.started(self.s.hedge if self.s.hedge_mode else None)
             try:
                 await asyncio.wait_for(self.stop.wait(), self.opts.duration)
             except asyncio.TimeoutError:
@@ -164,6 +177,11 @@ class Engine:
                                 hedge_position=summary["final_net_delta"]["hedge_position"])
         await self._flush_journal()
         self._log_summary(summary)
+        final = summary["final_net_delta"]
+        self.alerts.stopped(self.exit_status, final["hubble_position"], final["hedge_position"], summary["net_pnl_usd"],
+                            summary["fills"]["count"])
+        await self.alerts.close(max(0.5, min(ALERT_FLUSH, deadline - time.monotonic())))
+        await stop_metrics(self.metrics)
 
     async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
         """The venues' own answers (never the bot's books)."""
@@ -226,6 +244,18 @@ class Engine:
             log.info(self.status())
             self.perf.journal.write("status", **status_record(self))
             await self._flush_journal()
+
+    async def _daily_pnl(self) -> None:
+        """At each UTC midnight: the day's PnL parts, fills and volume, and the venues' net delta."""
+        daily = DailyPnl()
+        while True:
+            day = await until_midnight()
+            snap = self.ledger.snapshot()
+            change = daily.cut(self.perf.pnl_parts(self.mid_feed.mid), snap.hubble.count, snap.hubble.volume)
+            net = status_record(self)["net"]
+            self.alerts.daily_pnl(day, net=change["net"], spread=change["spread"], maker_fees=change["maker_fees"],
+                                  taker_fees=change["taker_fees"], slippage=change["slippage"],
+                                  fills=change["fills"], volume=change["volume"], net_delta=net)
 
     async def _flush_journal(self) -> None:
         journal = self.perf.journal

@@ -74,6 +74,8 @@ class MarketSettings:
     hubble_orderbook_frequency: str
     hubble_orderbook_seconds: float
     performance_tracking_interval: float
+    alert_pause_after: float
+    metrics_port: int
 
 
 # ---- value checkers: (market, key, value) -> converted value ----------------
@@ -124,6 +126,14 @@ def _whole(low: int, high: int) -> Checker:
             raise ConfigError(market, key, value, f"must be a whole number in [{low}, {high}]")
         return number
     return check
+
+
+def _port(market: str, key: str, value: Any) -> int:
+    """0 (off) or a TCP port a non-root process may bind."""
+    number = _integer(market, key, value)
+    if number != 0 and not 1024 <= number <= 65535:
+        raise ConfigError(market, key, value, "must be 0 (off) or a port in [1024, 65535]")
+    return number
 
 
 def _of_type(kind: type, rule: str) -> Checker:
@@ -198,6 +208,8 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "position_data_expiry": (_seconds(), "seconds", "position data older than this pauses quoting; > hubblePositionPollInterval"),
     "hubble_orderbook_frequency": (_duration, "duration", 'Hubble depth stream period, "100ms" to "60s"'),
     "performance_tracking_interval": (_seconds(), "seconds", "time between rows of performance/<market>.csv"),
+    "alertPauseAfter": (_seconds(allow_zero=True), "seconds", "with an alert webhook (ALERT_WEBHOOK_URL), quoting paused this long sends an alert (and its resumption another); 0 = off"),
+    "metricsPort": (_port, "port, whole number", "Prometheus metrics on http://127.0.0.1:<port>/metrics (one port per market process); 0 = off"),
 }
 
 
@@ -296,6 +308,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         position_data_expiry=v["position_data_expiry"], hubble_orderbook_frequency=v["hubble_orderbook_frequency"],
         hubble_orderbook_seconds=duration_seconds(v["hubble_orderbook_frequency"]) or 1.0,
         performance_tracking_interval=v["performance_tracking_interval"],
+        alert_pause_after=v["alertPauseAfter"], metrics_port=v["metricsPort"],
     )
 
 

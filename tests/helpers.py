@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "main.py"
 SECRET_NAMES = ("AVAX_PRIVATE_KEY", "ETH_PRIVATE_KEY", "SOL_PRIVATE_KEY", "HYPERLIQUID_TRADER",
-                "HYPERLIQUID_PRIVATE_KEY", "BINANCE_API_KEY", "BINANCE_SECRET_KEY")
+                "HYPERLIQUID_PRIVATE_KEY", "BINANCE_API_KEY", "BINANCE_SECRET_KEY", "ALERT_WEBHOOK_URL",
+                "ALERT_TELEGRAM_CHAT_ID", "ALERT_WEBHOOK_FORMAT")
 
 
 def clean_env(**extra: str) -> dict[str, str]:

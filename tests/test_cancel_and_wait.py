@@ -12,12 +12,12 @@ async def _stubborn(cleanup_started: asyncio.Event, never: asyncio.Event) -> Non
         await never.wait()  # like a socket exit polling a read loop that never notices
 
 
-async def _deaf(never: asyncio.Event) -> None:
-    while True:
+async def _deaf(release: asyncio.Event) -> None:
+    while not release.is_set():
         try:
-            await never.wait()
+            await release.wait()
         except asyncio.CancelledError:
-            continue  # swallows every cancel
+            continue  # swallows every cancel until released
 
 
 def test_second_cancel_interrupts_a_waiting_cleanup():
@@ -33,14 +33,13 @@ def test_second_cancel_interrupts_a_waiting_cleanup():
 
 def test_a_task_that_ignores_cancel_is_left_behind_and_named(caplog):
     async def scenario():
-        never = asyncio.Event()
-        task = asyncio.create_task(_deaf(never), name="deaf-worker")
+        release = asyncio.Event()
+        task = asyncio.create_task(_deaf(release), name="deaf-worker")
         await asyncio.sleep(0)
         await cancel_and_wait([task], timeout=0.02)
         assert not task.done()
-        never.set()
-        task.cancel()
-        never.clear()
+        release.set()
+        await asyncio.wait_for(task, 1)
 
     asyncio.run(asyncio.wait_for(scenario(), 5))
     assert "deaf-worker" in caplog.text

@@ -112,3 +112,49 @@ def test_example_file_lists_every_variable_in_export_form():
     text = (ROOT / ".env.secret.example").read_text()
     for name in SECRET_NAMES:
         assert f'export {name}=""' in text
+
+
+TELEGRAM_URL = "https://api.telegram.org/bot123456789:AAHfakeTokenForTests0123456789abcdefgh/sendMessage"
+SLACK_URL = "https://hooks.slack.com/services/T0FAKE000/B0FAKE000/fakeSlackToken1234567890"
+
+
+def test_alert_webhook_is_optional_and_a_secret():
+    base = env(SOL_PRIVATE_KEY=KEY_A)
+    assert credentials.load("SOL", None, base).alert_webhook_url is None
+    creds = credentials.load("SOL", None, {**base, "ALERT_WEBHOOK_URL": SLACK_URL})
+    assert creds.alert_webhook_url.reveal() == SLACK_URL and creds.alert_webhook_format is None
+    assert SLACK_URL not in repr(creds)
+    masked = {s.reveal() for s in creds.secrets()}
+    assert {SLACK_URL, "fakeSlackToken1234567890"} <= masked
+
+
+def test_telegram_webhook_needs_a_chat_id_and_its_bare_token_is_masked():
+    base = env(SOL_PRIVATE_KEY=KEY_A, ALERT_WEBHOOK_URL=TELEGRAM_URL)
+    with pytest.raises(CredentialError) as info:
+        credentials.load("SOL", None, base)
+    assert str(info.value).startswith("ALERT_TELEGRAM_CHAT_ID") and "AAHfake" not in str(info.value)
+    creds = credentials.load("SOL", None, {**base, "ALERT_TELEGRAM_CHAT_ID": "-1001234567890"})
+    assert creds.alert_telegram_chat_id == "-1001234567890"
+    assert "123456789:AAHfakeTokenForTests0123456789abcdefgh" in {s.reveal() for s in creds.secrets()}
+
+
+@pytest.mark.parametrize("values, name", [
+    ({"ALERT_WEBHOOK_URL": "hooks.slack.com/services/x"}, "ALERT_WEBHOOK_URL"),
+    ({"ALERT_WEBHOOK_URL": "ftp://example.org/hook"}, "ALERT_WEBHOOK_URL"),
+    ({"ALERT_WEBHOOK_URL": SLACK_URL, "ALERT_WEBHOOK_FORMAT": "teams"}, "ALERT_WEBHOOK_FORMAT"),
+])
+def test_a_malformed_alert_setting_names_the_variable_never_the_value(values, name):
+    with pytest.raises(CredentialError) as info:
+        credentials.load("SOL", None, {"SOL_PRIVATE_KEY": KEY_A, **values})
+    assert str(info.value).startswith(name)
+    assert values["ALERT_WEBHOOK_URL"] not in str(info.value)
+
+
+def test_webhook_token_in_a_log_line_is_masked(caplog):
+    creds = credentials.load("SOL", None, {"SOL_PRIVATE_KEY": KEY_A, "ALERT_WEBHOOK_URL": SLACK_URL})
+    for secret in creds.secrets():
+        logs.redact(secret.reveal())
+    formatter = logs.RedactingFormatter("%(message)s")
+    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "posting to %s failed; token %s", (SLACK_URL, "fakeSlackToken1234567890"), None)
+    line = formatter.format(record)
+    assert "fakeSlackToken" not in line and "***" in line

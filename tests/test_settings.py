@@ -56,6 +56,11 @@ def test_values_become_exact_decimals():
     ("hubble_orderbook_frequency", "fast", "duration"),
     ("hubble_orderbook_frequency", "10ms", "between 20ms and 60s"),
     ("performance_tracking_interval", 0, "(0, 86400] seconds"),
+    ("alertPauseAfter", -1, "[0, 86400] seconds"),
+    ("alertPauseAfter", "5m", "must be a number"),
+    ("metricsPort", 80, "0 (off) or a port in [1024, 65535]"),
+    ("metricsPort", 70000, "0 (off) or a port in [1024, 65535]"),
+    ("metricsPort", 9100.5, "whole number"),
     ("name", "ETH-Perp", "must be 'AVAX-Perp' for market AVAX"),
     ("name", 5, "must be text"),
 ])
@@ -68,6 +73,16 @@ def test_each_value_rule_names_market_key_value_and_rule(key, value, rule):
     assert text.startswith(f"config error: AVAX.{key} = {value!r}: ")
     assert rule in text
     assert "\n" not in text
+
+
+def test_alerts_and_metrics_settings_accept_zero_as_off_and_a_port():
+    raw = market_dict()
+    raw.update(alertPauseAfter=0, metricsPort=0)
+    s = settings.validate("AVAX", raw)
+    assert (s.alert_pause_after, s.metrics_port) == (0, 0)
+    raw.update(alertPauseAfter=90, metricsPort=9101)
+    s = settings.validate("AVAX", raw)
+    assert (s.alert_pause_after, s.metrics_port) == (90, 9101)
 
 
 def test_zero_cooldown_is_allowed():

@@ -11,6 +11,7 @@ production.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import deque
@@ -35,9 +36,17 @@ CSV_COLUMNS = ("start_time", "end_time", "cumulative_trade_volume", "trade_volum
 class Latencies:
     def __init__(self, maxlen: int = 100_000):
         self.samples = {name: deque(maxlen=maxlen) for name in LATENCY_NAMES}
+        self.totals = dict.fromkeys(LATENCY_NAMES, 0)     # samples ever added (the metrics read the new ones)
 
     def add(self, name: str, seconds: float) -> None:
         self.samples[name].append(seconds)
+        self.totals[name] += 1
+
+    def since(self, name: str, seen: int) -> list[float]:
+        """The samples added after the first `seen` (at most the ones still kept)."""
+        new = self.totals[name] - seen
+        samples = self.samples[name]
+        return list(itertools.islice(reversed(samples), min(new, len(samples))))[::-1] if new > 0 else []
 
     def percentiles(self, name: str) -> dict[str, float | int | None]:
         values = np.fromiter(self.samples[name], dtype=float)

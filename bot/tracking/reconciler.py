@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Awaitable, Callable
 
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.tracking.fills import FillLedger
 
 log = logging.getLogger("reconciler")
@@ -58,13 +59,15 @@ class Comparison:
 class Reconciler:
     def __init__(self, read_hubble: Callable[[], Awaitable[tuple[Decimal, bool]]],
                  read_hedge: Callable[[], Awaitable[Decimal]],
-                 hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float):
+                 hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float,
+                 alerts: Alerts = NO_ALERTS):
         self.read_hubble = read_hubble
         self.read_hedge = read_hedge
         self.hedger = hedger
         self.ledger = ledger
         self.quiet = quiet                    # True when no Hubble fill arrived in the last moment
         self.confirm_seconds = confirm_seconds
+        self.alerts = alerts
         self.last: Comparison | None = None         # the latest comparison, clean or not
         self.last_clean: Comparison | None = None
         self._suspect: Comparison | None = None     # a difference seen once, waiting for confirmation
@@ -127,6 +130,7 @@ class Reconciler:
         log.warning("RECONCILER: the venues hold Hubble %s and %s %s (outstanding hedge work %s): %s of exposure "
                     "the bot did not see (this run's fills moved Hubble by %s); hedging %s", c.hubble,
                     self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift)
+        self.alerts.drift(c.hubble, c.hedge, c.outstanding, c.drift, self.hedger.client.venue)
         self.hedged_total += -c.drift
         self.hedger.add_reconciliation(-c.drift)
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Callable
 
 from bot.errors import ConfigurationProblem
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.reporting.performance import Latencies
 from bot.tracking.fills import FillLedger
 from bot.supervision import cancel_and_wait
@@ -27,11 +28,12 @@ ZERO = Decimal(0)
 
 class Hedger:
     def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None],
-                 netting_window: float = 0.0, journal=None):
+                 netting_window: float = 0.0, journal=None, alerts: Alerts = NO_ALERTS):
         self.client = client
         self.netting_window = netting_window   # seconds a hedge waits for more fills to net with
         self.journal = journal
         self.on_idle: Callable[[], None] = lambda: None   # told when every hedge is done
+        self.alerts = alerts
         self.ledger = ledger
         self.latencies = latencies
         self.fatal = fatal
@@ -117,6 +119,7 @@ class Hedger:
                 self.ledger.record_hedge(partial.filled, partial.avg_price, partial.fee, reference, reconciliation)
             self.failed = True
             message = f"hedge of {size} on {self.client.venue} failed: {exc}; the restart reconciles the position"
+            self.alerts.hedge_failed(size, self.client.venue, str(exc))
             if isinstance(exc, ConfigurationProblem):
                 self.fatal(message, 78)      # the operator must fix the account first: pm2 does not restart
             else:

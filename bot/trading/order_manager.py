@@ -31,6 +31,7 @@ from typing import Callable
 
 from bot import supervision
 from bot.maths import quoting
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.reporting.performance import Performance
 from bot.settings import MarketSettings
 from bot.supervision import Health, cancel_and_wait, supervise
@@ -78,7 +79,8 @@ def fill_price(value) -> Decimal:
 
 class OrderManager:
     def __init__(self, settings: MarketSettings, hubble: HubbleGateway, hedge, mid_feed, book_feed,
-                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None]):
+                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None],
+                 alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -96,14 +98,15 @@ class OrderManager:
         self.margin_fraction: Decimal | None = None
         self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
-        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal)
-                       if self.hedge else None)
+        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
+                              alerts) if self.hedge else None)
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
-                                      self._fills_quiet, CONFIRM_SECONDS) if self.hedge else None)
+                                      self._fills_quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
                              perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
-                             lambda: self.maker_fee, lambda: self.hedger is None or self.hedger.idle.is_set())
+                             lambda: self.maker_fee, lambda: self.hedger is None or self.hedger.idle.is_set(),
+                             alerts)
         if self.hedger is not None:
             self.hedger.on_idle = lambda: self.quoter.wake("hedged")
         self._subscribed = asyncio.Event()

@@ -18,6 +18,7 @@ from typing import Callable
 
 from bot.maths import hedging as hm
 from bot.maths import quoting
+from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.settings import MarketSettings
 from bot.supervision import cancel_and_wait
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
@@ -41,7 +42,8 @@ class Quoter:
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
                  account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
                  fatal: Callable[..., None] = lambda message, status=1: None,
-                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0), hedged: Callable[[], bool] = lambda: True):
+                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0), hedged: Callable[[], bool] = lambda: True,
+                 alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.market = settings.spec.hubble_id
         self.hubble = hubble
@@ -57,6 +59,7 @@ class Quoter:
         self.fatal = fatal
         self.maker_fee = maker_fee          # Hubble's maker fee, a fraction (negative: rebate)
         self.hedged = hedged                # no hedge pending or in flight
+        self.alerts = alerts
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.skipped: list[str] = []        # levels left out by the last build, and why
@@ -108,6 +111,7 @@ class Quoter:
     async def tick(self, reason: str = "tick") -> None:
         self.ticks += 1
         self.pause_reason = self.gate()
+        self.alerts.gate(self.pause_reason)
         if self.pause_reason is None:
             await self.quote_once(moved=reason == "mid moved")
         elif self.pause_reason.startswith(HARMLESS_PAUSES):
