@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 
@@ -56,6 +57,7 @@ config = _import_config()
 from bot import credentials, endpoints, logs, settings  # noqa: E402  (after config.py is known to load)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
+STOP_WATCHDOG = 40.0   # seconds from the start of a stop to a forced exit (the clean stop needs at most 25 + 2)
 log = logging.getLogger("main")
 
 
@@ -131,6 +133,16 @@ async def _run(args: argparse.Namespace, market_settings: settings.MarketSetting
     """Install the stop signals, start the simulator if asked, and run the engine."""
     stop = asyncio.Event()
     _install_stop_signals(stop)
+    watchdog = asyncio.create_task(_arm_stop_watchdog(stop))
+    try:
+        return await _run_until_stopped(args, market_settings, venue_endpoints, creds, stop)
+    finally:
+        watchdog.cancel()
+
+
+async def _run_until_stopped(args: argparse.Namespace, market_settings: settings.MarketSettings,
+                             venue_endpoints: dict[str, str], creds: credentials.Credentials | None,
+                             stop: asyncio.Event) -> int:
     from bot import engine  # heavy SDK imports: only after the configuration is known to be good
 
     if not args.sim:
@@ -157,6 +169,23 @@ async def _check(market_settings: settings.MarketSettings, creds: credentials.Cr
     text, status = preflight.report(rows)
     print(text, flush=True)
     return status
+
+
+async def _arm_stop_watchdog(stop: asyncio.Event) -> None:
+    """Once stopping starts, the process ends within STOP_WATCHDOG seconds even if the clean stop (or
+    asyncio's own teardown) hangs: a stuck stop would otherwise keep a dead bot around that pm2 never
+    restarts (pm2's own SIGKILL comes only after a SIGTERM it sent)."""
+    await stop.wait()
+    timer = threading.Timer(STOP_WATCHDOG, _stop_took_too_long)
+    timer.daemon = True
+    timer.start()
+
+
+def _stop_took_too_long() -> None:
+    log.error("the stop did not finish within %.0fs of its start: exiting now (exit %d); "
+              "the clean stop's last log lines say where it stood", STOP_WATCHDOG, EXIT_FAILURE)
+    logging.shutdown()
+    os._exit(EXIT_FAILURE)
 
 
 def _install_stop_signals(stop: asyncio.Event) -> None:

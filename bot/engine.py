@@ -133,6 +133,7 @@ class Engine:
                 await asyncio.wait_for(self.stop.wait(), self.opts.duration)
             except asyncio.TimeoutError:
                 log.info("--duration %.0fs reached: stopping", self.opts.duration)
+                self.stop.set()
         await self.shutdown()
         return self.exit_status
 

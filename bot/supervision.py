@@ -135,20 +135,21 @@ async def keep_running(name: str, work: Callable[[], Awaitable[None]], fatal: Ca
             await asyncio.sleep(backoff_delay(failures, BASE_DELAY if base_delay is None else base_delay))
 
 
-async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 2.0) -> None:
-    """Cancel `tasks` and wait at most about 2 x `timeout` seconds for them to end.
+async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 4.0, every: float = 0.25) -> None:
+    """Cancel `tasks` and wait at most `timeout` seconds for them to end, cancelling again every `every`.
 
-    A task whose clean-up itself waits (python-binance's socket exit polls until its read loop
-    notices, up to its 10 s receive timeout) is cancelled a second time, which interrupts that
-    wait; whatever still runs after that is named in the log instead of holding the stop forever.
+    One cancel is not always enough: Python 3.11's ``asyncio.wait_for`` drops a cancel that arrives as
+    its inner future completes (python-binance's socket ``recv`` wraps every read in one, so a busy feed
+    can lose it and keep reading), and python-binance's socket exit polls until its read loop notices.
+    Whatever still runs after `timeout` is named in the log instead of holding the stop forever.
     """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     pending = {task for task in tasks if not task.done()}
-    for _ in range(2):
-        if not pending:
-            return
+    while pending and loop.time() < deadline:
         for task in pending:
             task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=timeout)
+        _, pending = await asyncio.wait(pending, timeout=min(every, max(deadline - loop.time(), 0.001)))
     if pending:
         names = ", ".join(sorted(task.get_name() for task in pending))
-        log.warning("tasks still running %.0fs after cancel, left behind: %s", 2 * timeout, names)
+        log.warning("tasks still running %.0fs after cancel, left behind: %s", timeout, names)

@@ -92,3 +92,24 @@ def test_ctrl_c_in_a_terminal_ends_a_sim_run_cleanly(tmp_path):
     assert proc.returncode == 0, out[-2000:]
     assert "no quotes left resting on Hubble (" in out and "confirmed by the node" in out or "the node confirms" in out
     assert " ERROR " not in out and "run summary" in out
+
+
+def test_a_stop_that_hangs_ends_the_process_with_exit_1(tmp_path):
+    """The watchdog armed when stopping starts: a hung clean stop still ends the process (pm2 restarts it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = (
+        "import asyncio, main\n"
+        "main.STOP_WATCHDOG = 0.3\n"
+        "async def hung():\n"
+        "    stop = asyncio.Event()\n"
+        "    asyncio.create_task(main._arm_stop_watchdog(stop))\n"
+        "    stop.set()\n"
+        "    await asyncio.Event().wait()   # a clean stop that never finishes\n"
+        "asyncio.run(hung())\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "the stop did not finish within 0s" in done.stderr + done.stdout

@@ -95,6 +95,21 @@ class _Watcher:
             pass
 
 
+def _wait_or_kill(proc: subprocess.Popen, timeout: float) -> int:
+    """The bot's exit status; a bot still running after `timeout` is stopped (SIGTERM, then SIGKILL)
+    so a hung run never outlives the benchmark (its simulator dies with it)."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return -1
+
+
 def run_bot(spec: RunSpec, out_dir: Path, start_timeout: float = 60.0) -> RunResult:
     """Run the bot for its start-up, SETTLE, the window and one more second; return its figures."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +130,7 @@ def run_bot(spec: RunSpec, out_dir: Path, start_timeout: float = 60.0) -> RunRes
     reader = threading.Thread(target=watcher.read_log, daemon=True)
     reader.start()
     watcher.sample(start_timeout)
-    status = proc.wait(timeout=duration + start_timeout + 60)
+    status = _wait_or_kill(proc, duration + start_timeout + 60)
     reader.join(5)
     wall = time.monotonic() - started
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}

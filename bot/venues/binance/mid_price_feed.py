@@ -72,6 +72,7 @@ class MidPriceFeed:
             async with socket as stream:
                 while True:
                     message = await stream.recv()
+                    _raise_if_cancel_was_lost()
                     if message.get("e") == "error":
                         raise ConnectionError(f"{message.get('type')}: {message.get('m')}")
                     if self._apply(message.get("data", message)):
@@ -102,3 +103,12 @@ class MidPriceFeed:
             self._watch = None
             watch[2]()
         return True
+
+
+def _raise_if_cancel_was_lost() -> None:
+    """python-binance's ``recv`` reads through ``asyncio.wait_for``, which on Python 3.11 returns the
+    message and drops a cancel that arrives as the message does; a busy feed would then read on for
+    ever during a stop. ``Task.cancelling()`` still counts that cancel (3.11+)."""
+    task = asyncio.current_task()
+    if task is not None and getattr(task, "cancelling", lambda: 0)():
+        raise asyncio.CancelledError
