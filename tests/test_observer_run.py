@@ -34,7 +34,8 @@ def take_both_sides(net, accounts) -> None:
 
 
 def test_a_short_observed_run_reports_every_figure_from_the_venues(tmp_path):
-    options = RunOptions(scenario="quiet", seed=3, seconds=18, bot_settings=FAST)
+    options = RunOptions(scenario="quiet", seed=3, seconds=18, bot_settings=FAST,   # funding every 4 s on both
+                         sim_settings=["hubble.funding_period_s=4", "hyperliquid.funding_interval_s=4"])
     r = observe(options, during=take_both_sides)
 
     assert r["bot_exit_code"] == 0, r["bot_output_tail"]
@@ -58,6 +59,7 @@ def test_a_short_observed_run_reports_every_figure_from_the_venues(tmp_path):
     assert p["spread_usd"] > 0 and p["hedge_slippage_usd"] <= 0                # quotes are away from the mid
     assert p["fees_usd"] == -round(p["fees_detail"]["hubble_paid_usd"] + p["fees_detail"]["hedge_paid_usd"], 4)
     assert p["fees_detail"]["hedge_paid_usd"] > 0
+    assert p["rest_detail"]["funding_hubble_usd"] != 0 and p["rest_detail"]["funding_hedge_usd"] != 0
     assert abs(p["per_million_traded_usd"] - p["total_usd"] / hubble["usd"] * 1e6) < 1
 
     x = r["hedge_at_placement"]

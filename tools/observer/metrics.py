@@ -105,7 +105,8 @@ class PnL:
     hubble_fees: Decimal              # paid (negative: rebates)
     hedge_fees: Decimal
     inventory: Decimal                # price moves between each fill and the end mid
-    funding: Decimal
+    funding: Decimal                  # both venues
+    funding_hubble: Decimal
     per_million: Decimal | None       # total per $1M of Hubble notional
 
     @property
@@ -138,7 +139,8 @@ def pnl(hubble: Sequence[Fill], hedge: Sequence[Fill], mids: Series, end_mid: De
     inventory = total - spread - slippage - fees - funding.total
     traded = volume(hubble).usd
     per_million = total / traded * 1_000_000 if traded else None
-    return PnL(total, spread, slippage, fees, hubble_fees, hedge_fees, inventory, funding.total, per_million)
+    return PnL(total, spread, slippage, fees, hubble_fees, hedge_fees, inventory, funding.total, funding.hubble,
+               per_million)
 
 
 # ---- hedging at the book of the quote's placement --------------------------------------------------------------

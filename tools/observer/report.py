@@ -77,7 +77,9 @@ def _pnl(p: metrics.PnL) -> dict[str, Any]:
     return {"total_usd": num(p.total, 4), "spread_usd": num(p.spread, 4), "hedge_slippage_usd": num(p.hedge_slippage, 4),
             "fees_usd": num(p.fees, 4), "rest_usd": num(p.rest, 4),
             "fees_detail": {"hubble_paid_usd": num(p.hubble_fees, 4), "hedge_paid_usd": num(p.hedge_fees, 4)},
-            "rest_detail": {"inventory_usd": num(p.inventory, 4), "funding_usd": num(p.funding, 4)},
+            "rest_detail": {"inventory_usd": num(p.inventory, 4), "funding_usd": num(p.funding, 4),
+                            "funding_hubble_usd": num(p.funding_hubble, 6),
+                            "funding_hedge_usd": num(p.funding - p.funding_hubble, 6)},
             "per_million_traded_usd": num(p.per_million, 2)}
 
 
