@@ -17,8 +17,9 @@ def sample(t: float, bids: int = 0, asks: int = 0, hubble: str = "0", hedge: str
     return Sample(t, bids, asks, D(bids), D(asks), D(hubble), D(hedge), D(mid), hedge_book or book(mid))
 
 
-def fill(venue: str, t: float, qty: str, price: str, fee: str = "0", order: str = "o") -> Fill:
-    return Fill(venue, t, D(qty), D(price), D(fee), order)
+def fill(venue: str, t: float, qty: str, price: str, fee: str = "0", order: str = "o", block: int | None = None
+         ) -> Fill:
+    return Fill(venue, t, D(qty), D(price), D(fee), order, block=block)
 
 
 def test_uptime_counts_from_the_first_quote_and_tells_two_sided_from_any_side():
@@ -28,13 +29,16 @@ def test_uptime_counts_from_the_first_quote_and_tells_two_sided_from_any_side():
     assert metrics.quote_uptime([sample(0), sample(1)]) == metrics.Uptime(0, None, None, None)
 
 
-def test_volume_and_coverage_are_in_base_units():
-    hubble = [fill("hubble", 1, "3", "100"), fill("hubble", 2, "-2", "101")]
-    hedge = [fill("hyperliquid", 1.1, "-3", "100.5"), fill("hyperliquid", 2.1, "2", "100.6")]
+def test_volume_and_coverage_are_in_base_units_and_a_block_s_fills_are_hedged_net():
+    hubble = [fill("hubble", 1, "3", "100", block=7), fill("hubble", 2, "-2", "101", block=8),
+              fill("hubble", 2, "1", "99", block=8)]                   # block 8 needs a hedge of 1
+    hedge = [fill("hyperliquid", 1.1, "-3", "100.5"), fill("hyperliquid", 2.1, "1", "100.6")]
     v = metrics.volume(hubble)
-    assert (v.count, v.base, v.usd) == (2, D(5), D(502))
-    assert metrics.hedge_coverage(v, metrics.volume(hedge)) == 1.0
-    assert metrics.hedge_coverage(metrics.volume([]), metrics.volume(hedge)) is None
+    assert (v.count, v.base, v.usd) == (3, D(6), D(601))
+    assert metrics.exposure_to_hedge(hubble) == D(4)
+    assert metrics.hedge_coverage(metrics.exposure_to_hedge(hubble), metrics.volume(hedge)) == 1.0
+    assert metrics.hedge_coverage(v.base, metrics.volume(hedge)) == 4 / 6
+    assert metrics.hedge_coverage(D(0), metrics.volume(hedge)) is None
 
 
 def test_time_weighted_net_delta_holds_each_sample_until_the_next():

@@ -45,7 +45,7 @@ def test_a_short_observed_run_reports_every_figure_from_the_venues(tmp_path):
 
     hubble, hedge = r["fills"]["hubble"], r["fills"]["hedge"]
     assert hubble["count"] >= 3 and hubble["base"] == 8 and 8 * 30 < hubble["usd"] < 8 * 40
-    assert hedge["base"] == 8 and r["hedge_coverage"] == 1.0               # every fill hedged, none overshot
+    assert hedge["base"] == 8 and r["hedge_coverage"] == r["hedge_volume_ratio"] == 1.0   # no overshoot
 
     d = r["net_delta"]
     assert d["final_base"] == 0 and d["final_positions"] == {"hubble": -2.0, "hedge": 2.0}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -43,8 +44,13 @@ def scenarios_of(args: argparse.Namespace) -> list[str]:
     return [args.scenario or "default"]
 
 
+def _stop_on_sigterm(signum: int, _frame) -> None:
+    raise SystemExit(128 + signum)       # unwinds the run: the bot gets its SIGTERM, simnet stops
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     reports = []
     for name in scenarios_of(args):
         options = RunOptions(name, args.seed, args.seconds, args.hedge, args.market.upper(), args.bot_settings,

@@ -49,9 +49,20 @@ def volume(fills: Iterable[Fill]) -> Volume:
     return Volume(len(fills), sum((abs(f.qty) for f in fills), ZERO), sum((f.notional for f in fills), ZERO))
 
 
-def hedge_coverage(hubble: Volume, hedge: Volume) -> float | None:
-    """Hedged volume / filled volume, in base units (above 1 when small hedges were overshot and closed)."""
-    return float(hedge.base / hubble.base) if hubble.base else None
+def exposure_to_hedge(hubble: Iterable[Fill]) -> Decimal:
+    """Sum over Hubble blocks of |net size of the block's fills|: a block's fills reach the bot together and
+    it hedges their net, so a buy and a sell in one block need no hedge."""
+    by_block: dict[object, Decimal] = {}
+    for f in hubble:
+        key = f.block if f.block is not None else f.t
+        by_block[key] = by_block.get(key, ZERO) + f.qty
+    return sum((abs(v) for v in by_block.values()), ZERO)
+
+
+def hedge_coverage(to_hedge: Decimal, hedge: Volume) -> float | None:
+    """Hedged volume / volume to hedge, in base units (above 1 when a hedge below the venue's minimum was
+    overshot and closed, or a difference found by the bot's reconciler was hedged)."""
+    return float(hedge.base / to_hedge) if to_hedge else None
 
 
 # ---- exposure ---------------------------------------------------------------------------------------------------

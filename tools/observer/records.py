@@ -52,6 +52,7 @@ class Fill:
     fee: Decimal                      # USD paid (negative: a rebate)
     order_id: str
     ref: str = ""                     # transaction hash or trade id
+    block: int | None = None          # Hubble: the block that matched it
 
     @property
     def notional(self) -> Decimal:

@@ -16,6 +16,8 @@ METHOD = {
     "samples": "once a second, from simnet's state in its own loop (never the bot): the trader's Hubble orders "
                "that can still match, both venues' positions (Hubble at head), the hedge venue's book, Hubble's mid",
     "uptime": "share of samples from the first one showing a quote to the stop signal",
+    "hedge_coverage": "hedge venue volume / the sum over Hubble blocks of |net size of the block's fills| (the "
+                      "bot nets a block's fills); hedge_volume_ratio: / Hubble's whole filled volume",
     "fills": "after the run from the venues: Hubble OrderMatched + PositionModified logs, the hedge venue's "
              "userFills (Hyperliquid) or userTrades (Binance)",
     "mid_at_a_fill": "the hedge venue's mid in the last sample at or before the fill (Hubble fills carry "
@@ -46,7 +48,8 @@ def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
         "quotes": {"samples": uptime.samples, "first_quote_after_s": _after(uptime.first_quote_t, c.started),
                    "two_sided_uptime": num(uptime.two_sided, 4), "any_side_uptime": num(uptime.any_side, 4)},
         "fills": {"hubble": _volume(hubble), "hedge": _volume(hedge)},
-        "hedge_coverage": num(metrics.hedge_coverage(hubble, hedge), 4),
+        "hedge_coverage": num(metrics.hedge_coverage(metrics.exposure_to_hedge(c.hubble_fills), hedge), 4),
+        "hedge_volume_ratio": num(metrics.hedge_coverage(hubble.base, hedge), 4),
         "net_delta": _net_delta(c.samples, final),
         "pnl": _pnl(pnl),
         "hedge_at_placement": {"checked": len(checks), "losing": len(losing), "taker_fee_rate": num(c.taker_rate, 8),
@@ -84,8 +87,9 @@ def _pnl(p: metrics.PnL) -> dict[str, Any]:
 
 
 def _fill(f: Fill) -> dict[str, Any]:
-    return {"t": round(f.t, 3), "qty": num(f.qty), "price": num(f.price), "fee": num(f.fee), "order": f.order_id,
-            "ref": f.ref}
+    row = {"t": round(f.t, 3), "qty": num(f.qty), "price": num(f.price), "fee": num(f.fee), "order": f.order_id,
+           "ref": f.ref}
+    return row if f.block is None else {**row, "block": f.block}
 
 
 def _check(x: metrics.PlacementCheck) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from tools.observer import metrics, report, venue_fills
+from tools.observer import report, venue_fills
 from tools.observer.bot_process import BotProcess, Keys, bot_environment
 from tools.observer.records import Fill, Sample, VenueFunding
 from tools.observer.venue_view import Accounts, VenueView

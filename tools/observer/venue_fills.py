@@ -85,7 +85,8 @@ def hubble_fills(rpc: HubbleRpc, trader: str, market_id: int) -> list[Fill]:
         _fill, price, _oi, timestamp, _liquidation = decode(
             ["uint256", "uint256", "uint256", "uint256", "bool"], _data(match))
         fills.append(Fill("hubble", float(timestamp), Decimal(base) / SIZE_SCALE, Decimal(price) / PRICE_SCALE,
-                          Decimal(fee) / PRICE_SCALE, str(match["topics"][2]).lower(), change["transactionHash"]))
+                          Decimal(fee) / PRICE_SCALE, str(match["topics"][2]).lower(), change["transactionHash"],
+                          int(str(change["blockNumber"]), 16)))
     return sorted(fills, key=lambda f: f.t)
 
 
