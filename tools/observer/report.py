@@ -44,7 +44,7 @@ def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
     return {
         "scenario": options.scenario, "seed": options.seed, "seconds": options.seconds, "hedge": options.hedge,
         "market": options.market, "bot_settings": options.bot_settings, "sim_settings": options.sim_settings,
-        "bot_exit_code": c.exit_code, "bot_output_tail": c.bot_tail,
+        "started_at": round(c.started, 3), "bot_exit_code": c.exit_code, "bot_output_tail": c.bot_tail,
         "quotes": {"samples": uptime.samples, "first_quote_after_s": _after(uptime.first_quote_t, c.started),
                    "two_sided_uptime": num(uptime.two_sided, 4), "any_side_uptime": num(uptime.any_side, 4)},
         "fills": {"hubble": _volume(hubble), "hedge": _volume(hedge)},
@@ -99,6 +99,7 @@ def _check(x: metrics.PlacementCheck) -> dict[str, Any]:
 
 
 def _sample(s: Sample, start: float) -> dict[str, Any]:
+    """t: seconds from the bot's start (``started_at``); fills carry wall-clock seconds."""
     return {"t": round(s.t - start, 3), "bids": s.bids, "asks": s.asks, "bid_size": num(s.bid_size),
             "ask_size": num(s.ask_size), "hubble": num(s.hubble_position), "hedge": num(s.hedge_position),
             "hedge_mid": num(s.hedge_mid), "hubble_mid": num(s.hubble_mid)}
