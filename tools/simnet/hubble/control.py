@@ -140,6 +140,16 @@ class HubbleControl:
                 and (wanted is None or o.market == wanted)]
         return {"orders": rows}
 
+    def do_placements(self, trader: str, market: Any = None) -> dict[str, Any]:
+        """Every order `trader` ever placed (kept by the simulator after it filled, expired or was cancelled)
+        with the wall-clock time it entered the book: a simulator's view, no node API has it."""
+        wanted = None if market is None else market_id_of(market)
+        rows = [{"id": o.id, "market": o.market, "kind": o.kind, "size": str(o.qty / C.SIZE_SCALE),
+                 "price": str(o.price / C.PRICE_SCALE), "placed_at": o.placed_at}
+                for o in self.v.engine.orders.values()
+                if o.trader.lower() == trader.lower() and (wanted is None or o.market == wanted)]
+        return {"placements": rows}
+
     def do_prices(self) -> dict[str, Any]:
         return {"prices": dict(self.v.prices)}
 

@@ -157,7 +157,8 @@ class Engine:
         self._seq += 1
         order.seq = self._seq
         order.update_block = self.block
-        order.timestamp = int(self.clock())
+        order.placed_at = self.clock()
+        order.timestamp = int(order.placed_at)
         self.orders[order.id] = order
         self.live_by_trader.setdefault(order.trader.lower(), set()).add(order.id)
         if order.expire_at and order.kind == "signed":

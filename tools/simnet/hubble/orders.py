@@ -40,6 +40,7 @@ class Order:
     seq: int = 0
     in_book: bool = False
     removed: bool = False    # deleted from the node's memory database
+    placed_at: float = 0.0   # wall-clock seconds the order entered the memdb (simulator-only, for observers)
 
     @property
     def remaining(self) -> int:

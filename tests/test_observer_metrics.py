@@ -1,0 +1,114 @@
+"""The observer's computations on small hand-made samples and fills (tools/observer/metrics.py, report.py)."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from tools.observer import metrics, report
+from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
+
+
+def book(mid: str, half: str = "0.05", size: str = "10") -> HedgeBook:
+    m, h = D(mid), D(half)
+    return HedgeBook(((m - h, D(size)),), ((m + h, D(size)),))
+
+
+def sample(t: float, bids: int = 0, asks: int = 0, hubble: str = "0", hedge: str = "0", mid: str = "100",
+           hedge_book: HedgeBook | None = None) -> Sample:
+    return Sample(t, bids, asks, D(bids), D(asks), D(hubble), D(hedge), D(mid), hedge_book or book(mid))
+
+
+def fill(venue: str, t: float, qty: str, price: str, fee: str = "0", order: str = "o", block: int | None = None
+         ) -> Fill:
+    return Fill(venue, t, D(qty), D(price), D(fee), order, block=block)
+
+
+def test_uptime_counts_from_the_first_quote_and_tells_two_sided_from_any_side():
+    samples = [sample(0), sample(1, 1, 1), sample(2, 2, 0), sample(3), sample(4, 1, 3)]
+    up = metrics.quote_uptime(samples)
+    assert (up.samples, up.two_sided, up.any_side, up.first_quote_t) == (4, 0.5, 0.75, 1)
+    assert metrics.quote_uptime([sample(0), sample(1)]) == metrics.Uptime(0, None, None, None)
+
+
+def test_volume_and_coverage_are_in_base_units_and_a_block_s_fills_are_hedged_net():
+    hubble = [fill("hubble", 1, "3", "100", block=7), fill("hubble", 2, "-2", "101", block=8),
+              fill("hubble", 2, "1", "99", block=8)]                   # block 8 needs a hedge of 1
+    hedge = [fill("hyperliquid", 1.1, "-3", "100.5"), fill("hyperliquid", 2.1, "1", "100.6")]
+    v = metrics.volume(hubble)
+    assert (v.count, v.base, v.usd) == (3, D(6), D(601))
+    assert metrics.exposure_to_hedge(hubble) == D(4)
+    assert metrics.hedge_coverage(metrics.exposure_to_hedge(hubble), metrics.volume(hedge)) == 1.0
+    assert metrics.hedge_coverage(v.base, metrics.volume(hedge)) == 4 / 6
+    assert metrics.hedge_coverage(D(0), metrics.volume(hedge)) is None
+
+
+def test_time_weighted_net_delta_holds_each_sample_until_the_next():
+    samples = [sample(0), sample(1, hubble="2"), sample(3, hubble="2", hedge="-3"), sample(4, hubble="1", hedge="-1")]
+    assert metrics.time_weighted_abs(samples, lambda s: s.net) == D("1.25")        # (0*1 + 2*2 + 1*1) / 4
+    assert metrics.time_weighted_abs(samples, metrics.net_usd) == D("125")          # at a mid of 100
+    assert metrics.time_weighted_abs(samples[:1], lambda s: s.net) is None
+
+
+def test_a_series_answers_the_last_value_at_or_before_a_time():
+    series = metrics.Series([(2.0, "b"), (1.0, "a"), (3.0, None), (4.0, "d")])
+    assert [series.at(t) for t in (0.5, 1.0, 2.5, 3.5, 9)] == ["a", "a", "b", "b", "d"]
+    assert metrics.Series([]).at(1) is None
+
+
+def test_pnl_parts_of_a_fill_hedged_at_once_add_up_to_the_total():
+    samples = [sample(0, mid="100"), sample(10, mid="100")]
+    hubble = [fill("hubble", 10, "2", "99", fee="-0.02")]                           # maker rebate
+    hedge = [fill("hyperliquid", 10.5, "-2", "99.9", fee="0.05")]
+    p = metrics.pnl(hubble, hedge, metrics.mid_series(samples), D("101"))
+    assert p.total == D("1.77")                                                     # 1.8 cash + 0.02 - 0.05
+    assert (p.spread, p.hedge_slippage, p.fees, p.inventory, p.funding) == (D(2), D("-0.2"), D("-0.03"), D(0), D(0))
+    assert (p.hubble_fees, p.hedge_fees) == (D("-0.02"), D("0.05"))
+    assert p.per_million == D("1.77") / D(198) * 1_000_000
+
+
+def test_a_price_move_before_the_hedge_and_funding_are_the_rest():
+    samples = [sample(0, mid="100"), sample(11, mid="100.5")]
+    hubble = [fill("hubble", 10, "2", "99")]
+    hedge = [fill("hyperliquid", 11.2, "-2", "100.4")]
+    p = metrics.pnl(hubble, hedge, metrics.mid_series(samples), D("103"), VenueFunding(D("-0.1"), D("0.3")))
+    assert p.total == D("2.8") + D("0.2")                                           # cash + funding; flat at the end
+    assert (p.spread, p.hedge_slippage, p.inventory, p.funding) == (D(2), D("-0.2"), D(1), D("0.2"))
+    assert p.spread + p.hedge_slippage + p.fees + p.rest == p.total
+
+
+def test_an_unhedged_residual_is_marked_at_the_end_mid():
+    p = metrics.pnl([fill("hubble", 1, "-1", "100.1")], [], metrics.mid_series([sample(0, mid="100")]), D("99"))
+    assert (p.total, p.spread, p.inventory) == (D("1.1"), D("0.1"), D(1))
+
+
+def test_walking_a_book_averages_the_levels_taken():
+    levels = ((D(100), D(1)), (D(101), D(2)))
+    assert metrics.walk(levels, D(2)) == D("100.5")
+    assert metrics.walk(levels, D(1)) == D(100)
+    assert metrics.walk(levels, D(4)) is None
+
+
+def test_hedging_at_the_placement_book_after_both_fees():
+    samples = [sample(0, hedge_book=book("100", "0.02")), sample(5, hedge_book=book("110"))]
+    buy = fill("hubble", 6, "1", "100", order="buy")                  # hedged by selling at the bid, 99.98
+    sell = fill("hubble", 6, "-1", "100.2", fee="-0.01", order="sell")  # hedged by buying at the ask, 100.02
+    unknown = fill("hubble", 6, "1", "100", order="never placed")
+    checks = metrics.placement_checks([buy, sell, unknown], {"buy": 4.9, "sell": 4.9}, samples, D("0.0005"))
+    assert [c.book_t for c in checks] == [0, 0]                        # the last book at or before placement
+    assert checks[0].hedge_price == D("99.98") and checks[0].loses
+    assert checks[0].pnl == D("-0.02") - D("0.0005") * D("99.98")
+    assert checks[1].pnl == D("0.18") + D("0.01") - D("0.0005") * D("100.02") and not checks[1].loses
+    thin = metrics.placement_checks([fill("hubble", 6, "50", "100", order="buy")], {"buy": 1}, samples, D(0))
+    assert thin[0].hedge_price is None and thin[0].loses               # the book could not take it
+
+
+def test_the_table_has_one_row_per_report_and_says_n_a_for_missing_figures():
+    r = {"scenario": "quiet", "quotes": {"two_sided_uptime": None, "any_side_uptime": 0.5},
+         "fills": {"hubble": {"count": 0, "base": 0.0, "usd": 0.0}}, "hedge_coverage": None,
+         "net_delta": {"time_weighted_abs_base": 0.0, "time_weighted_abs_usd": 0.0, "final_base": -0.5},
+         "pnl": {"total_usd": 0.0, "spread_usd": 0.0, "hedge_slippage_usd": 0.0, "fees_usd": 0.0, "rest_usd": 0.0,
+                 "per_million_traded_usd": None},
+         "hedge_at_placement": {"losing": 0, "checked": 0}}
+    lines = report.table([r, {**r, "scenario": "jump"}]).splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| quiet | n/a | 50.0 % | 0 |") and "| 0.500 |" in lines[2]
+    assert lines[0].count("|") == lines[2].count("|")
+

@@ -1,0 +1,204 @@
+"""Pure computations of the observer's figures from samples and fills (no I/O).
+
+Every price reference is the hedge venue's mid: a Hubble fill's spread, a
+hedge fill's slippage and the residual at the end are all measured against it,
+so the PnL parts add up exactly to the total.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Iterable, Sequence
+
+from tools.observer.records import Fill, HedgeBook, Level, Sample, VenueFunding
+
+ZERO = Decimal(0)
+
+
+# ---- quotes ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Uptime:
+    samples: int                      # samples from the first quote on
+    two_sided: float | None           # share with at least one bid and one ask resting
+    any_side: float | None            # share with at least one quote resting
+    first_quote_t: float | None
+
+
+def quote_uptime(samples: Sequence[Sample]) -> Uptime:
+    """Uptime over the samples from the first one showing a quote (start-up is reported apart)."""
+    first = next((i for i, s in enumerate(samples) if s.bids or s.asks), None)
+    if first is None:
+        return Uptime(0, None, None, None)
+    window = samples[first:]
+    two = sum(1 for s in window if s.bids and s.asks)
+    one = sum(1 for s in window if s.bids or s.asks)
+    return Uptime(len(window), two / len(window), one / len(window), window[0].t)
+
+
+# ---- volumes ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Volume:
+    count: int
+    base: Decimal
+    usd: Decimal
+
+
+def volume(fills: Iterable[Fill]) -> Volume:
+    fills = list(fills)
+    return Volume(len(fills), sum((abs(f.qty) for f in fills), ZERO), sum((f.notional for f in fills), ZERO))
+
+
+def exposure_to_hedge(hubble: Iterable[Fill]) -> Decimal:
+    """Sum over Hubble blocks of |net size of the block's fills|: a block's fills reach the bot together and
+    it hedges their net, so a buy and a sell in one block need no hedge."""
+    by_block: dict[object, Decimal] = {}
+    for f in hubble:
+        key = f.block if f.block is not None else f.t
+        by_block[key] = by_block.get(key, ZERO) + f.qty
+    return sum((abs(v) for v in by_block.values()), ZERO)
+
+
+def hedge_coverage(to_hedge: Decimal, hedge: Volume) -> float | None:
+    """Hedged volume / volume to hedge, in base units (above 1 when a hedge below the venue's minimum was
+    overshot and closed, or a difference found by the bot's reconciler was hedged)."""
+    return float(hedge.base / to_hedge) if to_hedge else None
+
+
+# ---- exposure ---------------------------------------------------------------------------------------------------
+def time_weighted_abs(samples: Sequence[Sample], value: Callable[[Sample], Decimal | None]) -> Decimal | None:
+    """Mean of |value| over time, each sample's value held until the next sample."""
+    held = ZERO
+    for current, following in zip(samples, samples[1:]):
+        v = value(current)
+        if v is not None:
+            held += abs(v) * Decimal(repr(following.t - current.t))
+    span = samples[-1].t - samples[0].t if len(samples) > 1 else 0.0
+    return held / Decimal(repr(span)) if span > 0 else None
+
+
+def net_usd(sample: Sample) -> Decimal | None:
+    mid = sample.hedge_mid
+    return None if mid is None else sample.net * mid
+
+
+# ---- series of sampled values -------------------------------------------------------------------------------
+class Series:
+    """Values keyed by time; ``at(t)`` is the last one at or before t (the first one before the series starts)."""
+
+    def __init__(self, points: Iterable[tuple[float, object]]):
+        pairs = sorted(((t, v) for t, v in points if v is not None), key=lambda p: p[0])
+        self.times = [t for t, _ in pairs]
+        self.values = [v for _, v in pairs]
+
+    def at(self, t: float):
+        if not self.times:
+            return None
+        i = bisect.bisect_right(self.times, t) - 1
+        return self.values[max(i, 0)]
+
+
+def mid_series(samples: Iterable[Sample]) -> Series:
+    return Series((s.t, s.hedge_mid) for s in samples)
+
+
+def book_series(samples: Iterable[Sample]) -> Series:
+    return Series((s.t, s.book) for s in samples)
+
+
+# ---- PnL ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PnL:
+    total: Decimal
+    spread: Decimal                   # Hubble fills against the hedge mid at their time
+    hedge_slippage: Decimal           # hedge fills against the hedge mid at their time
+    fees: Decimal                     # - (Hubble fees + hedge fees)
+    hubble_fees: Decimal              # paid (negative: rebates)
+    hedge_fees: Decimal
+    inventory: Decimal                # price moves between each fill and the end mid
+    funding: Decimal                  # both venues
+    funding_hubble: Decimal
+    per_million: Decimal | None       # total per $1M of Hubble notional
+
+    @property
+    def rest(self) -> Decimal:
+        return self.inventory + self.funding
+
+
+def edge(fills: Iterable[Fill], mids: Series) -> Decimal:
+    """Sum of qty x (mid at the fill - fill price): what each fill made against the reference mid (a fill
+    before any mid was seen counts nothing here, so its result stays in the inventory part)."""
+    total = ZERO
+    for f in fills:
+        mid = mids.at(f.t)
+        if mid is not None:
+            total += f.qty * (mid - f.price)
+    return total
+
+
+def pnl(hubble: Sequence[Fill], hedge: Sequence[Fill], mids: Series, end_mid: Decimal,
+        funding: VenueFunding = VenueFunding()) -> PnL:
+    """Cash of every fill on both venues, fees and funding, plus the residual position at ``end_mid``."""
+    fills = [*hubble, *hedge]
+    cash = sum((-f.qty * f.price for f in fills), ZERO)
+    hubble_fees = sum((f.fee for f in hubble), ZERO)
+    hedge_fees = sum((f.fee for f in hedge), ZERO)
+    residual = sum((f.qty for f in fills), ZERO)
+    total = cash + residual * end_mid - hubble_fees - hedge_fees + funding.total
+    spread, slippage = edge(hubble, mids), edge(hedge, mids)
+    fees = -(hubble_fees + hedge_fees)
+    inventory = total - spread - slippage - fees - funding.total
+    traded = volume(hubble).usd
+    per_million = total / traded * 1_000_000 if traded else None
+    return PnL(total, spread, slippage, fees, hubble_fees, hedge_fees, inventory, funding.total, funding.hubble,
+               per_million)
+
+
+# ---- hedging at the book of the quote's placement --------------------------------------------------------------
+def walk(levels: Sequence[Level], size: Decimal) -> Decimal | None:
+    """Average price of taking ``size`` from ``levels`` (best first); None if they hold less."""
+    left, cost = size, ZERO
+    for price, available in levels:
+        take = min(left, available)
+        cost += take * price
+        left -= take
+        if left <= 0:
+            return cost / size
+    return None
+
+
+@dataclass(frozen=True)
+class PlacementCheck:
+    fill: Fill
+    placed_at: float
+    book_t: float | None
+    hedge_price: Decimal | None       # average price hedging the fill at that book (None: book too thin)
+    pnl: Decimal | None               # after the Hubble fee and the hedge taker fee
+
+    @property
+    def loses(self) -> bool:
+        return self.pnl is None or self.pnl < 0
+
+
+def check_at_placement(fill: Fill, placed_at: float, books: Series, book_times: Series,
+                       taker_rate: Decimal) -> PlacementCheck:
+    """Would hedging ``fill`` at the hedge book seen when its quote was placed have lost money after fees?"""
+    book: HedgeBook | None = books.at(placed_at)
+    book_t = book_times.at(placed_at)
+    if book is None or not fill.qty:
+        return PlacementCheck(fill, placed_at, book_t, None, None)
+    levels = book.bids if fill.qty > 0 else book.asks     # a Hubble buy is hedged by selling
+    price = walk(levels, abs(fill.qty))
+    if price is None:
+        return PlacementCheck(fill, placed_at, book_t, None, None)
+    result = fill.qty * (price - fill.price) - fill.fee - taker_rate * abs(fill.qty) * price
+    return PlacementCheck(fill, placed_at, book_t, price, result)
+
+
+def placement_checks(hubble: Sequence[Fill], placed_at: dict[str, float], samples: Sequence[Sample],
+                     taker_rate: Decimal) -> list[PlacementCheck]:
+    """One check per Hubble fill whose order's placement time the venue knows."""
+    books = book_series(samples)
+    times = Series((s.t, s.t) for s in samples)
+    return [check_at_placement(f, placed_at[f.order_id], books, times, taker_rate)
+            for f in hubble if f.order_id in placed_at]

@@ -1,0 +1,70 @@
+"""What the observer collects: venue samples, hedge-venue books, fills, order placements."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+Level = tuple[Decimal, Decimal]      # (price, size), size in base units
+
+
+@dataclass(frozen=True)
+class HedgeBook:
+    """The hedge venue's order book at one moment, best level first on each side."""
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+
+    @property
+    def mid(self) -> Decimal | None:
+        if not self.bids or not self.asks:
+            return None
+        return (self.bids[0][0] + self.asks[0][0]) / 2
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One look at both venues (taken at once on the simulator's loop)."""
+    t: float                          # wall-clock seconds
+    bids: int                         # the trader's Hubble bids that can still match
+    asks: int
+    bid_size: Decimal                 # base resting on each side
+    ask_size: Decimal
+    hubble_position: Decimal          # signed base
+    hedge_position: Decimal
+    hubble_mid: Decimal | None
+    book: HedgeBook = field(repr=False, compare=False)
+
+    @property
+    def hedge_mid(self) -> Decimal | None:
+        return self.book.mid
+
+    @property
+    def net(self) -> Decimal:
+        return self.hubble_position + self.hedge_position
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One fill of the trader as a venue reports it."""
+    venue: str                        # "hubble", "hyperliquid" or "binance"
+    t: float                          # wall-clock seconds (Hubble: the block's whole second)
+    qty: Decimal                      # signed base: + bought
+    price: Decimal
+    fee: Decimal                      # USD paid (negative: a rebate)
+    order_id: str
+    ref: str = ""                     # transaction hash or trade id
+    block: int | None = None          # Hubble: the block that matched it
+
+    @property
+    def notional(self) -> Decimal:
+        return abs(self.qty) * self.price
+
+
+@dataclass(frozen=True)
+class VenueFunding:
+    """Funding over the run as the venues report it, USD received (negative: paid)."""
+    hubble: Decimal = Decimal(0)
+    hedge: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return self.hubble + self.hedge

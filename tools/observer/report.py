@@ -1,0 +1,142 @@
+"""The observer's output: one JSON document per run and a markdown table, one row per scenario."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from tools.observer import metrics
+from tools.observer.records import Fill, Sample
+
+if TYPE_CHECKING:
+    from tools.observer.run import Collected, RunOptions
+
+METHOD = {
+    "samples": "once a second, from simnet's state in its own loop (never the bot): the trader's Hubble orders "
+               "that can still match, both venues' positions (Hubble at head), the hedge venue's book, Hubble's mid",
+    "uptime": "share of samples from the first one showing a quote to the stop signal",
+    "hedge_coverage": "hedge venue volume / the sum over Hubble blocks of |net size of the block's fills| (the "
+                      "bot nets a block's fills); hedge_volume_ratio: / Hubble's whole filled volume",
+    "fills": "after the run from the venues: Hubble OrderMatched + PositionModified logs, the hedge venue's "
+             "userFills (Hyperliquid) or userTrades (Binance)",
+    "mid_at_a_fill": "the hedge venue's mid in the last sample at or before the fill (Hubble fills carry "
+                     "their block's whole second)",
+    "pnl": "cash of every fill on both venues - fees + funding + the residual position at the hedge venue's "
+           "final mid; spread + hedge_slippage + fees + rest = total",
+    "hedge_at_placement": "each Hubble fill hedged by walking the hedge venue's book of the last sample at or "
+                          "before its order's placement, after the Hubble fee and the hedge venue's taker rate",
+}
+
+
+def num(value: Decimal | float | None, places: int = 6) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
+    uptime = metrics.quote_uptime(c.samples)
+    hubble, hedge = metrics.volume(c.hubble_fills), metrics.volume(c.hedge_fills)
+    final = c.samples[-1]
+    end_mid = final.hedge_mid or Decimal(0)
+    pnl = metrics.pnl(c.hubble_fills, c.hedge_fills, metrics.mid_series(c.samples), end_mid, c.funding)
+    checks = metrics.placement_checks(c.hubble_fills, c.placements, c.samples, c.taker_rate)
+    losing = [check for check in checks if check.loses]
+    return {
+        "scenario": options.scenario, "seed": options.seed, "seconds": options.seconds, "hedge": options.hedge,
+        "market": options.market, "bot_settings": options.bot_settings, "sim_settings": options.sim_settings,
+        "started_at": round(c.started, 3), "bot_exit_code": c.exit_code, "bot_output_tail": c.bot_tail,
+        "quotes": {"samples": uptime.samples, "first_quote_after_s": _after(uptime.first_quote_t, c.started),
+                   "two_sided_uptime": num(uptime.two_sided, 4), "any_side_uptime": num(uptime.any_side, 4)},
+        "fills": {"hubble": _volume(hubble), "hedge": _volume(hedge)},
+        "hedge_coverage": num(metrics.hedge_coverage(metrics.exposure_to_hedge(c.hubble_fills), hedge), 4),
+        "hedge_volume_ratio": num(metrics.hedge_coverage(hubble.base, hedge), 4),
+        "net_delta": _net_delta(c.samples, final),
+        "pnl": _pnl(pnl),
+        "hedge_at_placement": {"checked": len(checks), "losing": len(losing), "taker_fee_rate": num(c.taker_rate, 8),
+                               "losing_fills": [_check(x) for x in losing]},
+        "method": METHOD,
+        "detail": {"hubble_fills": [_fill(f) for f in c.hubble_fills], "hedge_fills": [_fill(f) for f in c.hedge_fills],
+                   "samples": [_sample(s, c.started) for s in c.samples]},
+    }
+
+
+def _after(t: float | None, start: float) -> float | None:
+    return None if t is None else round(t - start, 2)
+
+
+def _volume(v: metrics.Volume) -> dict[str, Any]:
+    return {"count": v.count, "base": num(v.base), "usd": num(v.usd, 2)}
+
+
+def _net_delta(samples: list[Sample], final: Sample) -> dict[str, Any]:
+    return {"time_weighted_abs_base": num(metrics.time_weighted_abs(samples, lambda s: s.net)),
+            "time_weighted_abs_usd": num(metrics.time_weighted_abs(samples, metrics.net_usd), 2),
+            "max_abs_base": num(max((abs(s.net) for s in samples), default=None)),
+            "final_base": num(final.net), "final_abs_usd": num(abs(metrics.net_usd(final) or 0), 2),
+            "final_positions": {"hubble": num(final.hubble_position), "hedge": num(final.hedge_position)}}
+
+
+def _pnl(p: metrics.PnL) -> dict[str, Any]:
+    return {"total_usd": num(p.total, 4), "spread_usd": num(p.spread, 4), "hedge_slippage_usd": num(p.hedge_slippage, 4),
+            "fees_usd": num(p.fees, 4), "rest_usd": num(p.rest, 4),
+            "fees_detail": {"hubble_paid_usd": num(p.hubble_fees, 4), "hedge_paid_usd": num(p.hedge_fees, 4)},
+            "rest_detail": {"inventory_usd": num(p.inventory, 4), "funding_usd": num(p.funding, 4),
+                            "funding_hubble_usd": num(p.funding_hubble, 6),
+                            "funding_hedge_usd": num(p.funding - p.funding_hubble, 6)},
+            "per_million_traded_usd": num(p.per_million, 2)}
+
+
+def _fill(f: Fill) -> dict[str, Any]:
+    row = {"t": round(f.t, 3), "qty": num(f.qty), "price": num(f.price), "fee": num(f.fee), "order": f.order_id,
+           "ref": f.ref}
+    return row if f.block is None else {**row, "block": f.block}
+
+
+def _check(x: metrics.PlacementCheck) -> dict[str, Any]:
+    return {"order": x.fill.order_id, "t": x.fill.t, "qty": num(x.fill.qty), "price": num(x.fill.price),
+            "placed_at": round(x.placed_at, 3), "book_t": None if x.book_t is None else round(x.book_t, 3),
+            "hedge_price": num(x.hedge_price), "pnl_after_fees_usd": num(x.pnl, 4)}
+
+
+def _sample(s: Sample, start: float) -> dict[str, Any]:
+    """t: seconds from the bot's start (``started_at``); fills carry wall-clock seconds."""
+    return {"t": round(s.t - start, 3), "bids": s.bids, "asks": s.asks, "bid_size": num(s.bid_size),
+            "ask_size": num(s.ask_size), "hubble": num(s.hubble_position), "hedge": num(s.hedge_position),
+            "hedge_mid": num(s.hedge_mid), "hubble_mid": num(s.hubble_mid)}
+
+
+# ---- files ------------------------------------------------------------------------------------------------------
+COLUMNS = ("scenario", "two-sided uptime", "any-side uptime", "Hubble fills", "volume (base / USD)",
+           "hedge coverage", "time-weighted abs net delta (base / USD)", "final abs net delta (base)",
+           "PnL USD", "spread", "hedge slippage", "fees", "rest", "PnL per $1M", "losing at placement")
+
+
+def table(reports: Iterable[dict[str, Any]]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for r in reports:
+        q, h, d, p, x = r["quotes"], r["fills"]["hubble"], r["net_delta"], r["pnl"], r["hedge_at_placement"]
+        cells = [r["scenario"], _pct(q["two_sided_uptime"]), _pct(q["any_side_uptime"]), h["count"],
+                 f"{_g(h['base'])} / {_g(h['usd'], 0)}", _g(r["hedge_coverage"], 3),
+                 f"{_g(d['time_weighted_abs_base'], 3)} / {_g(d['time_weighted_abs_usd'], 2)}",
+                 _g(abs(d["final_base"] or 0), 3), _g(p["total_usd"], 2), _g(p["spread_usd"], 2),
+                 _g(p["hedge_slippage_usd"], 2), _g(p["fees_usd"], 2), _g(p["rest_usd"], 2),
+                 _g(p["per_million_traded_usd"], 0), f"{x['losing']} of {x['checked']}"]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f} %"
+
+
+def _g(value: float | None, places: int = 4) -> str:
+    return "n/a" if value is None else f"{value:,.{places}f}"
+
+
+def write(reports: list[dict[str, Any]], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for r in reports:
+        (out / f"{r['scenario']}.json").write_text(json.dumps(r, indent=1) + "\n")
+    path = out / "table.md"
+    path.write_text(table(reports))
+    return path
