@@ -88,17 +88,29 @@ def test_walking_a_book_averages_the_levels_taken():
 
 
 def test_hedging_at_the_placement_book_after_both_fees():
-    samples = [sample(0, hedge_book=book("100", "0.02")), sample(5, hedge_book=book("110"))]
+    books = [(0, book("100", "0.02")), (5, book("110"))]
     buy = fill("hubble", 6, "1", "100", order="buy")                  # hedged by selling at the bid, 99.98
     sell = fill("hubble", 6, "-1", "100.2", fee="-0.01", order="sell")  # hedged by buying at the ask, 100.02
     unknown = fill("hubble", 6, "1", "100", order="never placed")
-    checks = metrics.placement_checks([buy, sell, unknown], {"buy": 4.9, "sell": 4.9}, samples, D("0.0005"))
+    checks = metrics.placement_checks([buy, sell, unknown], {"buy": 4.9, "sell": 4.9}, books, D("0.0005"))
     assert [c.book_t for c in checks] == [0, 0]                        # the last book at or before placement
     assert checks[0].hedge_price == D("99.98") and checks[0].loses
     assert checks[0].pnl == D("-0.02") - D("0.0005") * D("99.98")
     assert checks[1].pnl == D("0.18") + D("0.01") - D("0.0005") * D("100.02") and not checks[1].loses
-    thin = metrics.placement_checks([fill("hubble", 6, "50", "100", order="buy")], {"buy": 1}, samples, D(0))
+    thin = metrics.placement_checks([fill("hubble", 6, "50", "100", order="buy")], {"buy": 1}, books, D(0))
     assert thin[0].hedge_price is None and thin[0].loses               # the book could not take it
+
+
+def test_a_fill_loses_at_placement_only_if_it_loses_on_every_book_of_the_pricing_window():
+    # books at 0 (bid 99.95), 4.995 (bid 98.95), 5.1 (bid 89.95); a buy at 99.5 placed at 5.0 was priced on the
+    # book of 0 or of 4.995 (both within 10 ms of its placement): it earns on the first, so it is not losing
+    books = [(0, book("100")), (4.995, book("99")), (5.1, book("90"))]
+    buy = fill("hubble", 6, "1", "99.5", order="buy")
+    check = metrics.placement_checks([buy], {"buy": 5.0}, books, D(0))[0]
+    assert (check.book_t, check.pnl, check.loses) == (0, D("0.45"), False)
+    late = metrics.placement_checks([buy], {"buy": 5.02}, books, D(0))[0]   # only 4.995's book is in its window
+    assert (late.book_t, late.loses) == (4.995, True)
+    assert metrics.placement_checks([buy], {"buy": -1}, books, D(0))[0].loses   # before any book: unknown, losing
 
 
 def test_the_table_has_one_row_per_report_and_says_n_a_for_missing_figures():
@@ -112,3 +124,12 @@ def test_the_table_has_one_row_per_report_and_says_n_a_for_missing_figures():
     assert len(lines) == 4 and lines[2].startswith("| quiet | n/a | 50.0 % | 0 |") and "| 0.500 |" in lines[2]
     assert lines[0].count("|") == lines[2].count("|")
 
+
+
+def test_the_report_s_uptime_leaves_out_the_sample_taken_after_the_stop():
+    from tools.observer.run import Collected, RunOptions
+    quoting = [sample(t, bids=1, asks=1) for t in (1, 2, 3)]
+    after_stop = sample(5)                                             # the final positions, quotes cancelled
+    collected = Collected([*quoting, after_stop], [], [], {}, [], VenueFunding(), D("0.00045"), 0.0, 4.0, 0, [])
+    r = report.build(RunOptions(seconds=4), collected)
+    assert r["quotes"]["samples"] == 3 and r["quotes"]["two_sided_uptime"] == 1.0

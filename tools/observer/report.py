@@ -24,8 +24,10 @@ METHOD = {
                      "their block's whole second)",
     "pnl": "cash of every fill on both venues - fees + funding + the residual position at the hedge venue's "
            "final mid; spread + hedge_slippage + fees + rest = total",
-    "hedge_at_placement": "each Hubble fill hedged by walking the hedge venue's book of the last sample at or "
-                          "before its order's placement, after the Hubble fee and the hedge venue's taker rate",
+    "hedge_at_placement": "each Hubble fill hedged by walking the hedge venue's book as the bot could have seen "
+                          "it when pricing the quote (recorded at every price tick: the last book before the 10 ms "
+                          "ahead of the order's placement, or any change within them; losing only if it loses on "
+                          "all), after the Hubble fee and the hedge venue's taker rate",
 }
 
 
@@ -34,12 +36,12 @@ def num(value: Decimal | float | None, places: int = 6) -> float | None:
 
 
 def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
-    uptime = metrics.quote_uptime(c.samples)
+    uptime = metrics.quote_uptime([s for s in c.samples if s.t <= c.stopped])   # not the sample after the stop
     hubble, hedge = metrics.volume(c.hubble_fills), metrics.volume(c.hedge_fills)
     final = c.samples[-1]
     end_mid = final.hedge_mid or Decimal(0)
     pnl = metrics.pnl(c.hubble_fills, c.hedge_fills, metrics.mid_series(c.samples), end_mid, c.funding)
-    checks = metrics.placement_checks(c.hubble_fills, c.placements, c.samples, c.taker_rate)
+    checks = metrics.placement_checks(c.hubble_fills, c.placements, c.books, c.taker_rate)
     losing = [check for check in checks if check.loses]
     return {
         "scenario": options.scenario, "seed": options.seed, "seconds": options.seconds, "hedge": options.hedge,

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tools.observer import report, venue_fills
 from tools.observer.bot_process import BotProcess, Keys, bot_environment
-from tools.observer.records import Fill, Sample, VenueFunding
+from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
 from tools.observer.venue_view import Accounts, VenueView
 from tools.simnet.core import SimConfig, SimNet
 from tools.simnet.markets import MARKETS
@@ -54,6 +54,7 @@ class Collected:
     hubble_fills: list[Fill]
     hedge_fills: list[Fill]
     placements: dict[str, float]
+    books: list[tuple[float, HedgeBook]]    # the hedge venue's book at every change, with the samples' books
     funding: VenueFunding
     taker_rate: Decimal
     started: float
@@ -84,6 +85,7 @@ def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]
 
 def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, accounts: Accounts,
              bot: BotProcess, during: During | None) -> Collected:
+    tick_books = view.log_hedge_books()
     started = time.time()
     bot.start()
     try:
@@ -103,7 +105,8 @@ def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, acc
     hubble_funding = venue_fills.hubble_funding(rpc, accounts.hubble_trader, spec.hubble_id, account)
     hedge, hedge_funding, taker_rate = _hedge_side(options.hedge, ready, accounts, spec, started)
     tail = bot.output_tail() if exit_code != 0 else []
-    return Collected(samples, hubble, hedge, view.placements(), VenueFunding(hubble_funding, hedge_funding),
+    books = sorted([*tick_books, *((s.t, s.book) for s in samples)], key=lambda timed: timed[0])
+    return Collected(samples, hubble, hedge, view.placements(), books, VenueFunding(hubble_funding, hedge_funding),
                      taker_rate, started, stopped, exit_code, tail)
 
 

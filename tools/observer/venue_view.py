@@ -48,6 +48,22 @@ class VenueView:
     def sample(self) -> Sample:
         return self.net.call(self._sample)
 
+    def log_hedge_books(self) -> list[tuple[float, HedgeBook]]:
+        """From now on, the hedge venue's book after every price tick that changed it (10 a second), as
+        (wall-clock second, book): the books the bot may have priced a quote on, finer than the samples."""
+        books: list[tuple[float, HedgeBook]] = []
+        venue = self.net.venues[self.hedge]
+        on_tick = venue.on_tick
+
+        def on_tick_then_log(step: int, prices: dict[str, float]) -> None:
+            on_tick(step, prices)
+            book = self._hedge_book()
+            if not books or books[-1][1] != book:
+                books.append((time.time(), book))
+
+        venue.on_tick = on_tick_then_log       # the loop thread is the only caller; set before the bot starts
+        return books
+
     def chain_heights(self) -> tuple[int, int]:
         """(head, last accepted) Hubble block: the RPC's logs hold a fill once its block is accepted."""
         return self.net.call(self._heights)
