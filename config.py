@@ -16,7 +16,7 @@ AVAX = {
     "leverage": 5,                         # hedge-venue leverage (x), 1 .. the venue's maximum for the asset
     "hedgeMarginShare": 1.0,               # fraction (0, 1] of the hedge account's free margin this market may use (1/3 if AVAX, ETH and SOL share one account)
     "orderFrequency": 2,                   # s between quote refreshes
-    "orderExpiry": 3,                      # s a signed quote lives on Hubble (> orderFrequency: the next set is on the book before this one expires)
+    "orderExpiry": 2,                      # s a signed quote lives on Hubble (>= orderFrequency; rounded up to the node's whole seconds, so each set outlives the next tick)
     "defensiveSkew": 0.0,                  # % added to the spread of the side that would grow the position, times 10 x (position margin / free margin) (0 = off)
     "priceFeed": "binance-futures",        # mid price source: "binance-futures" (bookTicker) | "binance-spot" (trades)
     "avoidCrossing": True,                 # never quote through the opposite side of the live Hubble book
@@ -58,7 +58,7 @@ ETH = {
     "leverage": 5,
     "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
-    "orderExpiry": 3,
+    "orderExpiry": 2,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,
@@ -98,7 +98,7 @@ SOL = {
     "leverage": 5,
     "hedgeMarginShare": 1.0,
     "orderFrequency": 2,
-    "orderExpiry": 3,
+    "orderExpiry": 2,
     "defensiveSkew": 0.0,
     "priceFeed": "binance-futures",
     "avoidCrossing": True,

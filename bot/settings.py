@@ -266,8 +266,8 @@ def _cross_checks(market: str, v: dict[str, Any], spec: MarketSpec) -> None:
 
 
 def fee_warnings(s: MarketSettings) -> list[str]:
-    """Settings that are legal but lose money on every fill."""
-    warnings = []
+    """Settings that are legal but lose money on every fill, or leave the book empty between quote sets."""
+    warnings = gap_warnings(s)
     if not s.hedge_mode:
         warnings.append(f"{s.market}: hedgeMode is False: fills are NOT hedged and you carry the position risk")
         return warnings
@@ -277,6 +277,17 @@ def fee_warnings(s: MarketSettings) -> list[str]:
             warnings.append(f"{s.market}: orderLevels.{level.number}.spread {level.spread_pct}% is below "
                             f"{s.hedge}'s taker fee {fee}%: every hedged fill of that level loses money")
     return warnings
+
+
+def gap_warnings(s: MarketSettings) -> list[str]:
+    """Quotes are signed on ticks at whole multiples of orderFrequency and their expiry is rounded up to the
+    node's whole seconds, so with a whole-second orderFrequency each set lives until about a second after the
+    next tick: the book is never empty between sets. A fractional orderFrequency can lose most of that second."""
+    if float(s.order_frequency).is_integer() or s.order_expiry >= s.order_frequency + 1:
+        return []
+    return [f"{s.market}: orderFrequency {s.order_frequency:g} s is not whole seconds and orderExpiry "
+            f"{s.order_expiry:g} s is under orderFrequency + 1: some quote sets may expire just as the next is "
+            "placed (no quotes for a moment); use whole seconds or orderExpiry >= orderFrequency + 1"]
 
 
 def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:

@@ -158,7 +158,7 @@ def test_overrides_apply_and_are_validated():
     s = settings.load("AVAX", ["orderFrequency=3", "orderExpiry=4", "orderLevels.1.spread=0.09", "avoidCrossing=false"])
     assert (s.order_frequency, s.order_expiry, s.levels[0].spread_pct, s.avoid_crossing) == (3.0, 4.0, Decimal("0.09"), False)
     with pytest.raises(ConfigError, match=r"AVAX.orderFrequency = 5.0: .*|AVAX.orderExpiry"):
-        settings.load("AVAX", ["orderFrequency=5"])  # orderExpiry 3 < 5
+        settings.load("AVAX", ["orderFrequency=5"])  # orderExpiry 2 < 5
     with pytest.raises(ConfigError, match="unknown setting"):
         settings.load("AVAX", ["ordrFrequency=5"])
     with pytest.raises(ConfigError, match="key=value"):
@@ -171,6 +171,13 @@ def test_overrides_do_not_touch_config_module():
     before = copy.deepcopy(config.AVAX)
     settings.load("AVAX", ["orderLevels.1.spread=0.5", "orderLevels.2.spread=0.6", "orderLevels.3.spread=0.7"])
     assert config.AVAX == before
+
+
+def test_a_fractional_quote_period_without_a_second_of_expiry_to_spare_is_warned():
+    assert not settings.gap_warnings(settings.load("AVAX"))                          # 2 s and 2 s: sets overlap
+    assert not settings.gap_warnings(settings.load("AVAX", ["orderFrequency=1.5", "orderExpiry=2.5"]))
+    warning = settings.gap_warnings(settings.load("AVAX", ["orderFrequency=1.3", "orderExpiry=1.5"]))
+    assert len(warning) == 1 and "orderFrequency 1.3 s" in warning[0] and "orderExpiry >= orderFrequency + 1" in warning[0]
 
 
 def test_fee_warnings_flag_levels_that_lose_money():

@@ -162,7 +162,7 @@ class Quoter:
         return bound
 
     def _extra_spread(self) -> Decimal:
-        """volatilitySpread x the mid's realised volatility over a quote's life (1 s log-free returns)."""
+        """volatilitySpread x the mid's realised volatility over a quote's life (returns of the 1 s mid samples)."""
         if self.s.volatility_spread <= 0:
             return Decimal(0)
         mids = [mid for _, mid in self.mid_feed.history]
