@@ -39,3 +39,14 @@ async def eventually(predicate, timeout: float = 10.0, what: str = "condition") 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    """The same, for code that waits outside an event loop (a helper thread, a process being watched)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)

@@ -10,14 +10,13 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 from eth_account import Account
 
 from bot.sim_launcher import endpoints_from_ready
 from tests.venue_positions import hubble_position, hyperliquid_position
 from tests.engine_harness import start_net
-from tests.helpers import MAIN, clean_env
+from tests.helpers import MAIN, clean_env, wait_until
 
 HUBBLE_KEY = "0x" + "5e" * 31 + "01"
 HL_KEY = "0x" + "7a" * 31 + "02"
@@ -29,14 +28,6 @@ FAST = ["--set", "orderFrequency=1", "--set", "orderExpiry=2", "--set", "orderFi
 def live_env(ready: dict) -> dict[str, str]:
     return clean_env(**endpoints_from_ready(ready), AVAX_PRIVATE_KEY=HUBBLE_KEY,
                      HYPERLIQUID_TRADER=Account.from_key(HL_KEY).address, HYPERLIQUID_PRIVATE_KEY=HL_KEY)
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def accepts_connections(url: str) -> bool:

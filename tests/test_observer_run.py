@@ -3,22 +3,14 @@ the test, every figure of the report present and sane."""
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 
+from tests.helpers import wait_until
 from tools.observer import report
 from tools.observer.run import RunOptions, observe
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0", "hubblePositionPollInterval=0.5",
         "position_data_expiry=3", "hubble_orderbook_frequency=200ms"]
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def take_both_sides(net, accounts) -> None:
