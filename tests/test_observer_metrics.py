@@ -133,3 +133,16 @@ def test_the_report_s_uptime_leaves_out_the_sample_taken_after_the_stop():
     collected = Collected([*quoting, after_stop], [], [], {}, [], VenueFunding(), D("0.00045"), 0.0, 4.0, 0, [])
     r = report.build(RunOptions(seconds=4), collected)
     assert r["quotes"]["samples"] == 3 and r["quotes"]["two_sided_uptime"] == 1.0
+
+
+def test_an_observed_bot_gets_simnet_s_endpoints_and_fresh_keys_and_no_alert_webhook(monkeypatch):
+    from tools.observer.bot_process import Keys, bot_environment
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "https://hooks.example/T000/B000/secret")
+    monkeypatch.setenv("HYPERLIQUID_PRIVATE_KEY", "0x" + "11" * 32)
+    ready = {name: f"http://127.0.0.1:1/{name}" for name in (
+        "hubble_env", "hubble_rpc", "hubble_ws", "hubble_indexer", "hyperliquid_url", "binance_futures_rest",
+        "binance_futures_ws", "binance_spot_rest", "binance_spot_ws", "binance_api_key", "binance_api_secret")}
+    keys = Keys.fresh()
+    env = bot_environment(ready, "AVAX", keys)
+    assert "ALERT_WEBHOOK_URL" not in env and env["HUBBLE_RPC"] == ready["hubble_rpc"]
+    assert env["HYPERLIQUID_PRIVATE_KEY"] == keys.hyperliquid and env["AVAX_PRIVATE_KEY"] == keys.hubble

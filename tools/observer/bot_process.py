@@ -17,7 +17,8 @@ from bot.sim_launcher import endpoints_from_ready
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "main.py"
 SECRET_NAMES = ("AVAX_PRIVATE_KEY", "ETH_PRIVATE_KEY", "SOL_PRIVATE_KEY", "HYPERLIQUID_TRADER",
-                "HYPERLIQUID_PRIVATE_KEY", "BINANCE_API_KEY", "BINANCE_SECRET_KEY")
+                "HYPERLIQUID_PRIVATE_KEY", "BINANCE_API_KEY", "BINANCE_SECRET_KEY",
+                "ALERT_WEBHOOK_URL", "ALERT_TELEGRAM_CHAT_ID", "ALERT_WEBHOOK_FORMAT")   # an observed run alerts no one
 STOP_TIMEOUT = 40.0          # the bot promises a clean stop within 25 s
 
 
