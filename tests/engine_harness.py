@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator
 
+import pytest
 from bot import engine
 from bot import settings
 from bot.sim_launcher import endpoints_from_ready, throwaway_credentials
@@ -15,6 +16,9 @@ from tools.simnet.core import SimConfig, SimNet
 FAST = ["orderFrequency=1", "orderExpiry=2", "futures_feed_frequency=0.5", "mid_price_expiry=2",
         "hubblePositionPollInterval=0.5", "position_data_expiry=3", "hedgeClient_orderbook_frequency=0.5",
         "hedgeClient_user_state_frequency=1", "orderFillCooldown=0", "hubble_orderbook_frequency=200ms"]
+
+
+VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])   # a test run against each hedge venue
 
 
 def start_net(seed: int = 11, scenario: str = "quiet", **venue_options) -> tuple[SimNet, dict]:
@@ -111,3 +115,8 @@ async def venues_reach(net: SimNet, ready: dict, run: Running, expected: tuple, 
         if seen == tuple(expected) or time.monotonic() > deadline:
             return seen
         await asyncio.sleep(0.1)
+
+
+async def control(net: SimNet, venue: str, action: str, **params):
+    """A control action from a worker thread, so the engine's loop keeps running meanwhile."""
+    return await asyncio.to_thread(net.control, venue, action, **params)

@@ -6,14 +6,13 @@ import asyncio
 import dataclasses
 from decimal import Decimal as D
 
-import pytest
 
 from bot import supervision
 from bot.credentials import Secret
 from bot.sim_launcher import throwaway_credentials
 from bot.tracking.fills import FillLedger
 from bot.tracking.reconciler import Reconciler
-from tests.engine_harness import quoting, running_engine, start_net
+from tests.engine_harness import quoting, running_engine
 from tests.helpers import eventually
 from tests.webhook_sink import WebhookSink
 
@@ -22,13 +21,6 @@ def in_order(events: list[str], expected: list[str]) -> bool:
     """`expected` appears in `events` in this order (other alerts may come between)."""
     left = iter(events)
     return all(any(e == want for e in left) for want in expected)
-
-
-@pytest.fixture
-def sim():
-    net, ready = start_net()
-    yield net, ready
-    net.stop()
 
 
 async def test_the_engine_alerts_start_pause_resume_hedge_failure_fatal_and_stop(sim, monkeypatch):

@@ -4,21 +4,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 
 from bot import supervision
-from tests.engine_harness import quoting, running_engine, start_net, venues_reach
+from tests.engine_harness import VENUES, quoting, running_engine, venues_reach
 from tests.helpers import eventually
 
 
-VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
-
-
-@pytest.fixture
-def sim():
-    net, ready = start_net()
-    yield net, ready
-    net.stop()
 
 
 @VENUES

@@ -1,25 +1,12 @@
 """Issue 11: the hedge venues' streams break and heal without a lost or doubled fill (judged at the venues)."""
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
-from tests.engine_harness import quoting, running_engine, start_net, venues_reach
+from tests.engine_harness import VENUES, control, quoting, running_engine, venues_reach
 from tests.helpers import eventually
 
-VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
-
-
-@pytest.fixture
-def sim():
-    net, ready = start_net()
-    yield net, ready
-    net.stop()
-
-
-async def control(net, venue: str, action: str, **params):
-    return await asyncio.to_thread(net.control, venue, action, **params)
 
 
 async def test_hedges_price_from_the_stream_not_from_polls(sim):

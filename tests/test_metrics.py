@@ -16,7 +16,7 @@ from bot.reporting import metrics
 from bot.reporting.metrics_reading import PAUSE_REASONS
 from bot.tracking.reconciler import Reconciler
 from bot.trading.order_manager import OrderManager
-from tests.engine_harness import quoting, running_engine, start_net, venues_reach
+from tests.engine_harness import quoting, running_engine, venues_reach
 from tests.helpers import eventually
 
 
@@ -42,13 +42,6 @@ async def scrape(port: int) -> dict[tuple[str, tuple], float]:
 
 def value(samples: dict, name: str, **labels: str) -> float:
     return samples[(name, tuple(sorted(labels.items())))]
-
-
-@pytest.fixture
-def sim():
-    net, ready = start_net()
-    yield net, ready
-    net.stop()
 
 
 @pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])

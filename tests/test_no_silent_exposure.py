@@ -17,23 +17,10 @@ import pytest
 
 from bot import supervision
 from bot.sim_launcher import throwaway_credentials
-from tests.engine_harness import quoting, running_engine, start_net, venue_positions, venues_reach
+from tests.engine_harness import VENUES, control, quoting, running_engine, venue_positions, venues_reach
 from tests.helpers import eventually
 from tests.venue_positions import hubble_position, hyperliquid_position
 
-VENUES = pytest.mark.parametrize("hedge", ["hyperliquid", "binance"])
-
-
-@pytest.fixture
-def sim():
-    net, ready = start_net()
-    yield net, ready
-    net.stop()
-
-
-async def control(net, venue: str, action: str, **params):
-    """A control action from a worker thread, so the engine's loop keeps running meanwhile."""
-    return await asyncio.to_thread(net.control, venue, action, **params)
 
 
 async def our_resting_quotes(net, trader: str) -> list:

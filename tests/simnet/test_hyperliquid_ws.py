@@ -26,15 +26,6 @@ def clocked() -> Iterator[HL]:
         net.stop()
 
 
-@pytest.fixture
-def raw(hl: HL) -> Iterator[RawWs]:
-    ws = RawWs(hl.url)
-    try:
-        yield ws
-    finally:
-        ws.close()
-
-
 def test_greeting_ping_and_the_l2book_acknowledgement_with_defaults(hl: HL, raw: RawWs) -> None:
     assert raw.greeting == GREETING
     raw.barrier()

@@ -2,24 +2,10 @@
 stalled channel, held or late pushes, lost pushes it must heal from by REST."""
 from __future__ import annotations
 
-from typing import Iterator
 
-import pytest
 
 from tests.simnet.hyperliquid_helpers import HL, hl, only_status  # noqa: F401
 from tests.simnet.hyperliquid_ws_helpers import RawWs
-
-
-@pytest.fixture
-def user_ws(hl: HL) -> Iterator[RawWs]:
-    ws = RawWs(hl.url)
-    try:
-        for kind in ("userFills", "orderUpdates"):
-            ws.subscribe({"type": kind, "user": hl.address})
-        ws.wait_for("userFills")
-        yield ws
-    finally:
-        ws.close()
 
 
 def streamed_oids(ws: RawWs) -> list[int]:

@@ -2,7 +2,6 @@
 /exchange answer, with the same faults."""
 from __future__ import annotations
 
-from typing import Iterator
 
 import eth_account
 import pytest
@@ -10,15 +9,6 @@ import requests
 
 from tests.simnet.hyperliquid_helpers import HL, hl, make_hl, start_net, wait_for  # noqa: F401
 from tests.simnet.hyperliquid_ws_helpers import RawWs, signed_order
-
-
-@pytest.fixture
-def raw(hl: HL) -> Iterator[RawWs]:
-    ws = RawWs(hl.url)
-    try:
-        yield ws
-    finally:
-        ws.close()
 
 
 def test_info_post_wraps_the_rest_answer_with_its_type(hl: HL, raw: RawWs) -> None:

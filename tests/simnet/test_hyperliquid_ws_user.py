@@ -3,9 +3,7 @@ clearinghouseState and openOrders (account pushed)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterator
 
-import pytest
 from hyperliquid.utils.types import Cloid
 
 from tests.simnet.hyperliquid_helpers import ALO, GTC, HL, IOC, hl, make_hl, only_status, start_net  # noqa: F401
@@ -14,18 +12,6 @@ from tests.simnet.hyperliquid_ws_helpers import RawWs
 FILL_KEYS = {"coin", "px", "sz", "side", "time", "startPosition", "dir", "closedPnl", "hash", "oid", "crossed",
              "fee", "tid", "feeToken", "twapId"}
 ORDER_KEYS = {"coin", "side", "limitPx", "sz", "oid", "timestamp", "origSz"}
-
-
-@pytest.fixture
-def user_ws(hl: HL) -> Iterator[RawWs]:
-    ws = RawWs(hl.url)
-    try:
-        for kind in ("userFills", "orderUpdates"):
-            ws.subscribe({"type": kind, "user": hl.address})
-        ws.wait_for("userFills")
-        yield ws
-    finally:
-        ws.close()
 
 
 def statuses(ws: RawWs) -> list[tuple[int, str]]:
