@@ -179,7 +179,7 @@ class PlacementCheck:
 PRICING_WINDOW = 0.010   # seconds before a placement in which the bot may have priced the quote (see below)
 
 
-def check_at_placement(fill: Fill, placed_at: float, books: Sequence[tuple[float, HedgeBook]],
+def check_at_placement(fill: Fill, placed_at: float, books: Sequence[tuple[float, HedgeBook]], times: Sequence[float],
                        taker_rate: Decimal, window: float = PRICING_WINDOW) -> PlacementCheck:
     """Would hedging ``fill`` at the hedge book the bot could have seen when it priced the quote have lost
     money after fees?
@@ -188,8 +188,7 @@ def check_at_placement(fill: Fill, placed_at: float, books: Sequence[tuple[float
     p99 about 5 ms in the benchmark) and a book push takes about a millisecond on loopback, so the book it
     priced on is one the venue showed at some point in ``window`` before the placement: the last one before
     that window or any change within it. The fill counts as losing only if it loses on every one of them
-    (the best is reported). ``books`` is (time, book) in time order."""
-    times = [t for t, _ in books]
+    (the best is reported). ``books`` is (time, book) in time order, ``times`` their times."""
     first = max(bisect.bisect_right(times, placed_at - window) - 1, 0)
     last = bisect.bisect_right(times, placed_at)
     candidates = [check_at_book(fill, placed_at, t, book, taker_rate) for t, book in books[first:last]]
@@ -213,5 +212,6 @@ def check_at_book(fill: Fill, placed_at: float, book_t: float, book: HedgeBook,
 def placement_checks(hubble: Sequence[Fill], placed_at: dict[str, float], books: Sequence[tuple[float, HedgeBook]],
                      taker_rate: Decimal) -> list[PlacementCheck]:
     """One check per Hubble fill whose order's placement time the venue knows; ``books`` in time order."""
-    return [check_at_placement(f, placed_at[f.order_id], books, taker_rate)
+    times = [t for t, _ in books]
+    return [check_at_placement(f, placed_at[f.order_id], books, times, taker_rate)
             for f in hubble if f.order_id in placed_at]
