@@ -11,7 +11,7 @@ from bot import supervision
 from bot.credentials import Secret
 from bot.sim_launcher import throwaway_credentials
 from bot.tracking.fills import FillLedger
-from bot.tracking.reconciler import Reconciler
+from bot.tracking.reconciler import HubbleReading, Reconciler
 from tests.engine_harness import quoting, running_engine
 from tests.helpers import eventually
 from tests.webhook_sink import WebhookSink
@@ -70,7 +70,7 @@ async def test_the_reconciler_alerts_the_drift_it_hedges():
     hedger.add_reconciliation = hedger.orders.append
 
     async def hubble():
-        return D(3), True
+        return HubbleReading(D(3), 10, True)
 
     async def hedge():
         return D(0)

@@ -51,7 +51,7 @@ def manager(hedge: GatedHedge, tmp_path) -> OrderManager:
 def fill(om: OrderManager, order_id: str, size: D, qty: str) -> None:
     if om.tracker.get(order_id) is None:
         om.tracker.add(TrackedOrder(order_id, "hubble", "AVAX", 1 if size > 0 else -1, abs(size), D(35), 2.0**40))
-    om.on_order_matched(SimpleNamespace(OrderId=order_id, Removed=False, TransactionHash="0x" + order_id[2:] * 2,
+    om.fills.on_order_matched(SimpleNamespace(OrderId=order_id, Removed=False, TransactionHash="0x" + order_id[2:] * 2,
                                         BlockNumber=1, Args={"fillAmount": qty, "price": "35"}), 0.0)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
-from bot.tracking.reconciler import Reconciler, ReconciliationError
+from bot.tracking.reconciler import HubbleReading, Reconciler, ReconciliationError
 
 AVAX = 1
 
@@ -121,7 +121,7 @@ def reconciler(positions: dict, quiet=lambda: True, confirm: float = 0.0):
     hedger = FakeHedger()
 
     async def hubble():
-        return positions["hubble"], positions.get("consistent", True)
+        return HubbleReading(positions["hubble"], positions.get("block", 10), positions.get("consistent", True))
 
     async def hedge():
         return positions["hedge"]
@@ -188,3 +188,25 @@ async def test_start_up_gives_up_loudly_when_the_difference_stays():
     r, hedger = reconciler({"hubble": D(-3), "hedge": D(0)})
     with pytest.raises(ReconciliationError, match="did not reconcile"):
         await r.settle(timeout=1, attempts=2)
+
+
+async def test_a_balanced_comparison_owns_the_fills_of_its_blocks_booked_later():
+    positions = {"hubble": D(3), "hedge": D(0), "block": 40}
+    r, hedger = reconciler(positions)
+    await r.check()
+    assert not r.owns(40)                              # a difference seen once balances nothing yet
+    await r.check()
+    assert hedger.orders == [D(-3)] and r.owns(40) and r.owns(39) and not r.owns(41)
+    assert not r.owns(0)                               # a fill without a block is never the reconciler's
+    positions.update(hedge=D(-3), block=45)
+    await r.check()                                    # no difference at 45: every fill up to 45 accounted for
+    assert r.owns(45) and not r.owns(46)
+
+
+def test_a_standing_fill_mined_again_in_another_block_moves_there():
+    ledger = FillLedger(AVAX, D(0))
+    ledger.record_hubble("0xa", "0xt", AVAX, 1, D(3), D(10), False, block=7)
+    assert ledger.stands("0xa", "0xt") and ledger.delta_after(6) == 3
+    ledger.move_fill("0xa", "0xt", 9)
+    assert ledger.delta_after(7) == 3 and ledger.delta_after(8) == 3 and ledger.delta_after(9) == 0
+    assert ledger.hubble.delta == 3 and ledger.hubble.count == 1

@@ -32,15 +32,36 @@ def hyperliquid_position(ready: dict, user: str, coin: str = "AVAX") -> Decimal:
                 if p["position"]["coin"] == coin), Decimal(0))
 
 
-def binance_position(ready: dict, symbol: str = "AVAXUSDT") -> Decimal:
-    query = urllib.parse.urlencode({"timestamp": int(time.time() * 1000)})
+def _binance_get(ready: dict, path: str, **params) -> object:
+    query = urllib.parse.urlencode({**params, "timestamp": int(time.time() * 1000)})
     signature = hmac.new(ready["binance_api_secret"].encode(), query.encode(), hashlib.sha256).hexdigest()
-    url = f"{ready['binance_futures_rest'].rstrip('/')}/fapi/v2/account?{query}&signature={signature}"
+    url = f"{ready['binance_futures_rest'].rstrip('/')}{path}?{query}&signature={signature}"
     request = urllib.request.Request(url, headers={"X-MBX-APIKEY": ready["binance_api_key"]})
     with urllib.request.urlopen(request, timeout=10) as response:
-        account = json.loads(response.read())
+        return json.loads(response.read())
+
+
+def binance_position(ready: dict, symbol: str = "AVAXUSDT") -> Decimal:
+    account = _binance_get(ready, "/fapi/v2/account")
     return sum((Decimal(p["positionAmt"]) for p in account.get("positions", []) if p["symbol"] == symbol),
                Decimal(0))
+
+
+def _hyperliquid_info(ready: dict, body: dict) -> object:
+    request = urllib.request.Request(ready["hyperliquid_url"].rstrip("/") + "/info", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def hedge_volume(ready: dict, hedge: str, credentials, market: str = "AVAX") -> Decimal:
+    """Everything the hedge account traded in the coin (unsigned), from the venue's own fill list: a fill
+    hedged twice and bought back later still shows here."""
+    if hedge == "hyperliquid":
+        fills = _hyperliquid_info(ready, {"type": "userFills", "user": credentials.hyperliquid_trader})
+        return sum((Decimal(f["sz"]) for f in fills if f["coin"] == market), Decimal(0))
+    trades = _binance_get(ready, "/fapi/v1/userTrades", symbol=f"{market}USDT")
+    return sum((Decimal(t["qty"]) for t in trades), Decimal(0))
 
 
 def hedge_position(ready: dict, hedge: str, credentials, market: str = "AVAX") -> Decimal:

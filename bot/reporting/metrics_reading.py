@@ -114,4 +114,5 @@ def pause_state(engine: Any, reason: str | None) -> str:
     if reason in PAUSE_REASONS:
         return reason
     reconciler = engine.orders.reconciler if engine.orders is not None else None
-    return "unhedged residual" if reconciler is not None and reason == reconciler.problem else "other"
+    unhedged = reconciler is not None and reason in (reconciler.problem, reconciler.carry_problem)
+    return "unhedged residual" if unhedged else "other"

@@ -94,7 +94,9 @@ class FillLedger:
     slippage_bps_sum: Decimal = ZERO
     slippage_usd: Decimal = ZERO     # what hedges cost against the touch they were priced on (positive: worse)
     other_market_fills: int = 0
+    estimated_prices: int = 0        # hedges booked at their reference price because the venue gave none
     epoch: int = 0                   # bumped on every booking (lets a reader see that nothing moved meanwhile)
+    # (order, tx) -> (stands, block, signed size of the fill)
     _standing: TTLCache = field(default_factory=lambda: TTLCache(maxsize=500_000, ttl=FILL_MEMORY_SECONDS))
     _by_block: deque = field(default_factory=lambda: deque(maxlen=RECENT_FILLS))   # (block, signed change)
 
@@ -109,15 +111,33 @@ class FillLedger:
                      order_id[:12], market, self.market_id)
             return ZERO
         key = (order_id.lower(), tx_hash.lower())
-        if self._standing.get(key, False) == (not removed):
+        entry = self._standing.get(key)
+        if (entry is not None and entry[0]) == (not removed):
             return ZERO     # already so: a duplicate event, or the removal of a fill this run never booked
-        self._standing[key] = not removed
+        self._standing[key] = (not removed, block, side * qty)
         signed = side * qty * (-1 if removed else 1)
         fee = abs(signed) * price * self.maker_fee_pct / 100 * (-1 if removed else 1)
         self.hubble = self.hubble.add(signed, price, fee, count=-1 if removed else 1)
         self._by_block.append((block, signed))
         self.epoch += 1
         return signed
+
+    def stands(self, order_id: str, tx_hash: str) -> bool:
+        """Is this fill booked and not taken back?"""
+        entry = self._standing.get((order_id.lower(), tx_hash.lower()))
+        return entry is not None and entry[0]
+
+    def move_fill(self, order_id: str, tx_hash: str, block: int) -> None:
+        """A standing fill turned out to be mined in `block` (a reorg mined it again elsewhere): only
+        ``delta_after`` changes, the totals do not."""
+        key = (order_id.lower(), tx_hash.lower())
+        entry = self._standing.get(key)
+        if entry is None or not entry[0] or entry[1] == block:
+            return
+        _, old, signed = entry
+        self._standing[key] = (True, block, signed)
+        self._by_block.extend(((old, -signed), (block, signed)))
+        self.epoch += 1
 
     def delta_after(self, block: int) -> Decimal:
         """Signed Hubble change of the fills booked in blocks after `block`.
@@ -135,8 +155,13 @@ class FillLedger:
         """A hedge order's fills (signed: + bought on the hedge venue). Reconciliation hedges (exposure
         found on the venues rather than from a fill of this run) are kept apart, so coverage stays
         hedged / filled volume."""
-        if not filled or avg_price is None:
+        if not filled:
             return
+        if avg_price is None:        # the venue did not say (its answer and its stream both failed us)
+            self.estimated_prices += 1
+            avg_price = reference if reference is not None else ZERO
+            log.warning("hedge of %s booked at %s: the venue did not report its average price (the touch it was "
+                        "priced on is used; PnL figures carry that estimate)", filled, avg_price)
         if reconciliation:
             self.reconciliation = self.reconciliation.add(filled, avg_price, fee)
         else:

@@ -19,6 +19,18 @@ is trading yet); while running, the same difference must be seen twice, at
 least ``confirm_seconds`` apart, before it is hedged. A difference that the
 hedge venue cannot absorb stops quoting with a loud error until it is gone.
 
+Ownership of a unit of exposure. A fill reaches the bot from the trader
+stream, from the replay of a stream gap, or from a receipt read for an order
+this run did not place, and any of them may come *after* the reconciler has
+already seen that fill's effect in Hubble's own position and hedged the
+difference. A clean comparison taken at accepted block N that balances the
+venues (no difference, or its difference hedged) accounts for every fill in
+blocks up to N, booked or not. So ``balanced_through`` is the highest such N,
+and a fill in a block up to it that is booked only afterwards is the
+reconciler's: it is booked (for PnL) but never hedged again
+(``owns``). A fill in a later block is the hedger's. Whichever of the two
+acts first owns the fill; the other sees it as done.
+
 This assumes the hedge account's position in the coin belongs to this bot
 alone (one process per coin on the hedge account).
 """
@@ -39,12 +51,21 @@ ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
+class HubbleReading:
+    """Hubble's own figure for the position, as the reconciler needs it."""
+    position: Decimal              # the answer at `block`, plus this run's fills booked in later blocks
+    block: int                     # the accepted block the answer was read at
+    consistent: bool               # the same accepted block before and after the read
+
+
+@dataclass(frozen=True)
 class Comparison:
     at: float                      # time.monotonic() when the reads finished
     hubble: Decimal                # Hubble's answer, signed base units
     hedge: Decimal                 # the hedge venue's answer
     outstanding: Decimal           # hedge work decided but not on the venue (signed, hedge-venue size)
     clean: bool                    # nothing moved while it was taken
+    block: int = 0                 # the accepted Hubble block of the reading
 
     @property
     def net(self) -> Decimal:
@@ -57,7 +78,7 @@ class Comparison:
 
 
 class Reconciler:
-    def __init__(self, read_hubble: Callable[[], Awaitable[tuple[Decimal, bool]]],
+    def __init__(self, read_hubble: Callable[[], Awaitable[HubbleReading]],
                  read_hedge: Callable[[], Awaitable[Decimal]],
                  hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float,
                  alerts: Alerts = NO_ALERTS):
@@ -73,7 +94,20 @@ class Reconciler:
         self._suspect: Comparison | None = None     # a difference seen once, waiting for confirmation
         self._fresh_after = 0.0                     # comparisons must finish after this to reopen quoting
         self.problem: str | None = None             # a difference that could not be hedged
+        self.carry_problem: str | None = None       # a carried residual of a lot or more, being sent
         self.hedged_total = ZERO
+        self.balanced_through = 0                   # fills up to this accepted block are accounted for
+
+    # ---- ownership -----------------------------------------------------------------------------
+    def owns(self, block: int) -> bool:
+        """Is a Hubble fill in `block`, booked only now, already covered by a comparison that balanced the
+        venues? (Then it must not be hedged again.) A fill without a block number is never the
+        reconciler's: the hedger takes it, and any double would show in the next comparison."""
+        return 0 < block <= self.balanced_through
+
+    def _balanced(self, c: Comparison) -> None:
+        if c.block > self.balanced_through:
+            self.balanced_through = c.block
 
     # ---- gates ---------------------------------------------------------------------------------
     def require_fresh(self, why: str) -> None:
@@ -82,8 +116,8 @@ class Reconciler:
         log.info("reconciler: quoting waits for a fresh comparison of the venues' positions (%s)", why)
 
     def gate(self) -> str | None:
-        if self.problem:
-            return self.problem
+        if self.problem or self.carry_problem:
+            return self.problem or self.carry_problem
         if self.last_clean is None or self.last_clean.at < self._fresh_after:
             return "reconciling positions"
         return None
@@ -93,10 +127,11 @@ class Reconciler:
         hedger, ledger = self.hedger, self.ledger
         idle_before, sends, epoch = hedger.idle.is_set(), hedger.sends, ledger.epoch
         quiet_before = self.quiet()
-        (hubble, consistent), hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
-        clean = (consistent and idle_before and hedger.idle.is_set() and sends == hedger.sends
+        reading, hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
+        clean = (reading.consistent and idle_before and hedger.idle.is_set() and sends == hedger.sends
                  and epoch == ledger.epoch and quiet_before)
-        comparison = Comparison(time.monotonic(), hubble, hedge, hedger.outstanding(), clean)
+        comparison = Comparison(time.monotonic(), reading.position, hedge, hedger.outstanding(), clean,
+                                reading.block)
         self.last = comparison
         if clean:
             self.last_clean = comparison
@@ -113,6 +148,7 @@ class Reconciler:
                 log.info("reconciler: the difference of %s resolved itself", self._suspect.drift)
             self._suspect = None
             self.problem = None
+            self._balanced(comparison)
             return comparison
         suspect = self._suspect
         confirmed = startup or (suspect is not None and suspect.drift == drift
@@ -122,14 +158,16 @@ class Reconciler:
                 self._suspect = comparison
             return comparison
         self._suspect = None
+        self._balanced(comparison)          # before the hedge goes out: a fill booked meanwhile is ours
         self._hedge_difference(comparison)
         return comparison
 
     def _hedge_difference(self, c: Comparison) -> None:
         ledger = self.ledger
         log.warning("RECONCILER: the venues hold Hubble %s and %s %s (outstanding hedge work %s): %s of exposure "
-                    "the bot did not see (this run's fills moved Hubble by %s); hedging %s", c.hubble,
-                    self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift)
+                    "the bot did not see (this run's fills moved Hubble by %s); hedging %s. This balances the venues through "
+                    "Hubble block %d: a fill of those blocks that arrives later is booked, not hedged again", c.hubble,
+                    self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift, c.block)
         self.alerts.drift(c.hubble, c.hedge, c.outstanding, c.drift, self.hedger.client.venue)
         self.hedged_total += -c.drift
         self.hedger.add_reconciliation(-c.drift)
@@ -152,10 +190,15 @@ class Reconciler:
         raise ReconciliationError(f"positions did not reconcile at start-up (difference {drift}); "
                                   "check both venues' positions by hand")
 
-    def flag_unhedgeable(self, message: str | None) -> None:
-        if message and message != self.problem:
-            log.error("RECONCILER: %s; quoting stays paused until this is fixed", message)
-        self.problem = message
+    def flag_carry(self, message: str | None, carried: Decimal = ZERO) -> None:
+        """A carried hedge residual of a lot or more pauses quoting while the hedger sends it; said once when
+        it starts and once when it ends, not at every poll."""
+        if message and not self.carry_problem:
+            log.warning("RECONCILER: %s %s carried unhedged: %s; quoting pauses until it is sent", carried,
+                        self.hedger.client.venue, message)
+        elif not message and self.carry_problem:
+            log.info("RECONCILER: the carried residual is below one lot again (%s): quoting resumes", carried)
+        self.carry_problem = message
 
 
 class ReconciliationError(RuntimeError):

@@ -39,6 +39,9 @@ class Hedger:
         self.fatal = fatal
         self.pending = ZERO                  # signed hedge-venue size not yet handed to an order
         self._pending_since: deque[float] = deque()
+        self._seq = 0                        # intake number of the last add()
+        self._pending_seqs: list[int] = []   # intakes in `pending`
+        self._open_seqs: set[int] = set()    # intakes whose hedge has not finished
         self._queued = False                 # a task is created but has not taken the pending size yet
         self.in_flight = 0
         self.sends = 0                       # hedge calls started (the reconciler checks nothing moved)
@@ -48,16 +51,25 @@ class Hedger:
         self._tasks: set[asyncio.Task] = set()
 
     # ---- intake (synchronous) ----------------------------------------------------------------------
-    def add(self, size: Decimal, received: float) -> None:
-        """Hedge signed hedge-venue `size` (a filled Hubble bid is hedged by a sell: negative)."""
+    def add(self, size: Decimal, received: float) -> int:
+        """Hedge signed hedge-venue `size` (a filled Hubble bid is hedged by a sell: negative); returns the
+        intake's number, for ``finished`` (0 for nothing to hedge)."""
         if size == 0:
-            return
+            return 0
+        self._seq += 1
+        self._pending_seqs.append(self._seq)
+        self._open_seqs.add(self._seq)
         self.pending += size
         self._pending_since.append(received)
         self.idle.clear()
         if not self._queued:
             self._queued = True
             self._start(self._hedge_pending())
+        return self._seq
+
+    def finished(self, seq: int) -> bool:
+        """Has the hedge of intake `seq` (and whatever it was netted with) finished?"""
+        return seq not in self._open_seqs
 
     def add_reconciliation(self, size: Decimal) -> None:
         """Hedge a difference found on the venues, in an order of its own (booked as reconciliation)."""
@@ -65,6 +77,15 @@ class Hedger:
             return
         self.idle.clear()
         self._start(self._hedge_once(size, [], reconciliation=True))
+
+    def send_carry(self) -> None:
+        """Hedge the client's carried residual now (it has grown to one lot): an order of its own, booked as a
+        hedge. The hedger owns the carry, so nothing else sends it."""
+        if self.client.carried == 0 or self.failed:
+            return
+        log.info("sending the carried residual of %s %s", self.client.carried, self.client.venue)
+        self.idle.clear()
+        self._start(self._hedge_once(ZERO, []))
 
     def _start(self, coro) -> None:
         self.in_flight += 1
@@ -102,8 +123,13 @@ class Hedger:
         size, self.pending = self.pending, ZERO
         received = list(self._pending_since)
         self._pending_since.clear()
-        if size != 0:
-            await self._hedge_once(size, received)
+        seqs, self._pending_seqs = self._pending_seqs, []
+        try:
+            if size != 0:
+                await self._hedge_once(size, received)
+        finally:
+            if not self.failed:              # a failed hedge keeps its sides paused: the bot is stopping
+                self._open_seqs.difference_update(seqs)
 
     async def _hedge_once(self, size: Decimal, received: list[float], reconciliation: bool = False) -> None:
         bid, ask = self.client.best_bid_ask()
@@ -136,7 +162,8 @@ class Hedger:
             first = min(received) if received else None
             self.journal.write("hedge", filled=result.filled, avg_price=result.avg_price, fee=result.fee,
                                reference=reference, reconciliation=reconciliation,
-                               slippage_usd=(result.avg_price - reference) * result.filled if reference else None,
+                               slippage_usd=((result.avg_price - reference) * result.filled
+                                             if reference is not None and result.avg_price is not None else None),
                                sent_ms=round((result.sent_at - first) * 1000, 3) if first is not None else None,
                                confirmed_ms=round((result.confirmed_at - first) * 1000, 3) if first is not None else None)
         if result.filled:

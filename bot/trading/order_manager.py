@@ -9,13 +9,11 @@ Start-up, in this order (each step waits for the one before):
   4. reconcile: hedge any difference between the two venues' positions;
   5. quote, while the positions watcher re-reads and re-compares both venues.
 
-Fills. The trader stream's handler never waits: it finds the order in the
-order tracker (quotes are recorded *before* they are sent), books the fill in
-the ledger (which drops duplicates, handles reorgs and other markets) and
-hands the position change to the hedger. A fill on an order this run did not
-place has its market and side read from its transaction's receipt. After the
-stream reconnects, the fills of the gap are replayed from the chain's logs
-and quoting waits for a fresh comparison of the venues' positions.
+Fills are the business of ``fill_intake.FillIntake``: heard from the trader
+stream, a gap's replay or a receipt, booked once, and handed to their one
+owner (the hedger, or the reconciler when it already hedged them). A carried
+hedge residual that reaches one lot of the hedge venue is sent by the hedger
+at once (it owns the carry), not left to wait for the next fill.
 
 Stopping stays inside pm2's kill timeout: every step takes from one budget.
 """
@@ -37,44 +35,20 @@ from bot.settings import MarketSettings
 from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker
-from bot.tracking.reconciler import Reconciler
+from bot.tracking.reconciler import HubbleReading, Reconciler
+from bot.trading.fill_intake import FillIntake, fill_amount, fill_price  # noqa: F401  (re-exported)
 from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
 from bot.venues.hubble.gateway import HubbleGateway
-from bot.venues.hubble.chain_logs import hex_id
 from bot.venues.hubble.quote_journal import QuoteJournal
 
 log = logging.getLogger("orders")
 ZERO = Decimal(0)
 SIZE_SCALE = Decimal(10) ** 18
 SUBSCRIBE_TIMEOUT = 20.0           # seconds to wait for the trader stream's confirmation at start-up
-FILL_SETTLE_SECONDS = 0.3          # a comparison needs this long without a Hubble fill arriving
 CONFIRM_SECONDS = 2.0              # a difference must be seen twice this far apart before it is hedged
-REPLAY_MARGIN_BLOCKS = 3           # replay a few blocks before the last one known to be covered
-REPLAY_SETTLE = 3.0                # seconds for a block at head during a gap to be accepted (our allowance)
 STARTUP_RECONCILE_TIMEOUT = 60.0
 STATE_DIR = Path("state")
-
-
-def fill_amount(value) -> Decimal:
-    """A fill size from the trader stream, in base units.
-
-    The node sends event amounts as decoded numbers (hubblenet
-    contract_events_processor.go PushToTraderFeed: BigIntToFloat(fillAmount, 18));
-    a whole number at or above 1e12 can only be a raw 1e18-scaled integer.
-    """
-    amount = abs(Decimal(str(value)))
-    if amount == amount.to_integral_value() and amount >= Decimal(10) ** 12:
-        amount /= SIZE_SCALE
-    return amount
-
-
-def fill_price(value) -> Decimal:
-    """A fill price in USD (raw 1e6-scaled integers above 1e9 are scaled down, as for sizes)."""
-    price = Decimal(str(value))
-    if price == price.to_integral_value() and price >= Decimal(10) ** 9:
-        price /= Decimal(10) ** 6
-    return price
 
 
 class OrderManager:
@@ -96,25 +70,22 @@ class OrderManager:
         self.account: quoting.Account | None = None
         self.account_at = -math.inf
         self.margin_fraction: Decimal | None = None
-        self.last_fill_received = -math.inf        # monotonic time of the last fill event of any kind
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
+        self._tasks: set[asyncio.Task] = set()
         self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
                               alerts) if self.hedge else None)
+        self.fills = FillIntake(self.market, hubble, tracker, ledger, perf, self._spawn, self.hedger)
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
-                                      self._fills_quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
+                                      self.fills.quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
+        self.fills.reconciler = self.reconciler
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
         self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
                              perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
-                             lambda: self.maker_fee, lambda: self.hedger is None or self.hedger.idle.is_set(),
+                             lambda: self.maker_fee, self.hedger.finished if self.hedger else (lambda seq: True),
                              alerts)
+        self.fills.on_side_filled = self.quoter.on_fill
         if self.hedger is not None:
             self.hedger.on_idle = lambda: self.quoter.wake("hedged")
-        self._subscribed = asyncio.Event()
-        self._subscriptions = 0
-        self._stream_block = 0                     # highest block seen on the trader stream
-        self._covered_block = 0                    # every fill up to here has been received
-        self._head_seen: tuple[int, int] | None = None   # (head block, subscription count) at the last poll
-        self._tasks: set[asyncio.Task] = set()
 
     # ---- life cycle -----------------------------------------------------------------------------
     def _spawn(self, coro) -> asyncio.Task:
@@ -125,13 +96,13 @@ class OrderManager:
 
     async def start(self) -> None:
         """Steps 1 to 4 of the docstring; the caller then runs ``run_quoting``."""
-        self._spawn(supervise("Hubble fill stream", self._fill_stream, self.fill_feed_event, self.fatal))
+        self._spawn(supervise("Hubble fill stream", self.fills.stream, self.fill_feed_event, self.fatal))
         try:
-            await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_TIMEOUT)
+            await asyncio.wait_for(self.fills.subscribed.wait(), SUBSCRIBE_TIMEOUT)
         except asyncio.TimeoutError:
             raise TimeoutError(f"the Hubble trader stream did not confirm its subscription in "
                                f"{SUBSCRIBE_TIMEOUT:.0f}s") from None
-        self._covered_block = await self.hubble.head_block()
+        self.fills.covered_block = await self.hubble.head_block()
         await self.clear_earlier_quotes()
         self.margin_fraction = await self.hubble.margin_requirement()
         await self._read_maker_fee()
@@ -180,105 +151,6 @@ class OrderManager:
             await asyncio.sleep(0.5)
         return left
 
-    # ---- fills ----------------------------------------------------------------------------------
-    async def _fill_stream(self, health: Health) -> None:
-        def on_subscribed() -> None:
-            health.ok()
-            self._subscriptions += 1
-            if self._subscriptions > 1:
-                self._spawn(self._after_reconnect())
-            self._subscribed.set()
-
-        def on_update(update, received: float) -> None:
-            health.ok()
-            self._stream_block = max(self._stream_block, int(update.BlockNumber or 0))
-            if update.EventName == "OrderMatched":
-                self.on_order_matched(update, received)
-            elif update.EventName == "OrderExpired":
-                self.tracker.mark(hex_id(update.OrderId), OrderState.EXPIRED, "the node sent OrderExpired")
-
-        await self.hubble.stream_trader_updates(on_subscribed, on_update)
-
-    def on_order_matched(self, update, received: float) -> None:
-        """One OrderMatched trader event (synchronous: never waits)."""
-        args = update.Args or {}
-        self.on_fill(hex_id(update.OrderId), hex_id(update.TransactionHash), fill_amount(args.get("fillAmount", 0)),
-                     fill_price(args.get("price", 0)), bool(update.Removed), int(update.BlockNumber or 0), received)
-
-    def on_fill(self, order_id: str, tx_hash: str, qty: Decimal, price: Decimal, removed: bool, block: int,
-                received: float, market: int | None = None, side: int | None = None) -> None:
-        self.last_fill_received = time.monotonic()
-        order = self.tracker.get(order_id)
-        if order is not None:
-            market, side = self.market, order.side
-        if market is None or side is None:
-            log.warning("fill of %s on order %s, not placed by this run: reading its market and side from the "
-                        "transaction", qty, order_id[:12])
-            self._spawn(self._recover_fill(order_id, tx_hash, qty, price, removed, block, received))
-            return
-        change = self.ledger.record_hubble(order_id, tx_hash, market, side, qty, price, removed, block)
-        if change == 0:
-            return
-        if order is not None:
-            self.tracker.on_fill(order_id, change * side, "fill on the trader stream")
-        log.info("%s %s %s @ %s%s", "FILL" if not removed else "FILL REVERTED (reorg)",
-                 "bought" if change > 0 else "sold", abs(change), price, "" if self.hedger else " (not hedging)")
-        self.perf.journal.write("fill", side=1 if change > 0 else -1, qty=abs(change), price=price, removed=removed)
-        self.quoter.on_fill(side)
-        if self.hedger is not None:
-            self.hedger.add(-change, received)
-
-    async def _recover_fill(self, order_id: str, tx_hash: str, qty: Decimal, price: Decimal, removed: bool,
-                            block: int, received: float) -> None:
-        error = ""
-        for attempt in range(1, 6):
-            try:
-                changes = [c for c in await self.hubble.position_changes(tx_hash) if abs(c.base) == qty]
-                if len(changes) == 1:
-                    side = 1 if changes[0].base > 0 else -1
-                    self.on_fill(order_id, tx_hash, qty, price, removed, block, received, changes[0].market, side)
-                    return
-                error = f"{len(changes)} matching position changes in the receipt"
-            except Exception as exc:  # network trouble: try again
-                error = f"{type(exc).__name__}: {exc}"
-            await asyncio.sleep(0.2 * attempt)
-        log.error("fill of %s on order %s could not be attributed (%s); the reconciler will find and hedge the "
-                  "difference if it is in this market", qty, order_id[:12], error)
-
-    async def _after_reconnect(self) -> None:
-        """The trader stream has no replay (hubblenet trading_apis.go StreamTraderUpdates): read the gap's
-        fills from the chain's logs, then let quoting wait for a fresh comparison of the venues.
-
-        Logs exist only for accepted blocks, and a block that was at head during the gap is accepted a
-        little later, so the logs are read twice: at once, and ``REPLAY_SETTLE`` seconds later."""
-        if self.reconciler is not None:
-            self.reconciler.require_fresh("the Hubble trader stream reconnected")
-        start = max(self._covered_block, self._stream_block) - REPLAY_MARGIN_BLOCKS
-        try:
-            end = await self._replay(start)
-            await asyncio.sleep(REPLAY_SETTLE)
-            await self._replay(end - REPLAY_MARGIN_BLOCKS)
-        except Exception as exc:
-            log.warning("replaying fills after the reconnect failed (%s: %s); the reconciler will compare "
-                        "the venues", type(exc).__name__, exc)
-        if self.reconciler is not None:
-            self.reconciler.require_fresh("fills of the reconnect gap replayed")
-
-    async def _replay(self, start: int) -> int:
-        """Book this trader's fills in accepted blocks from `start`; returns the last block read."""
-        head = await self.hubble.head_block()
-        logs = await self.hubble.matched_logs(max(0, start), head)
-        received = time.perf_counter()
-        booked = self.ledger.hubble.count
-        for item in logs:
-            self.on_fill(item.order_id, item.tx_hash, item.qty, item.price, item.removed, item.block, received)
-        log.info("trader stream gap: replayed blocks %d-%d from the chain's logs (%d fills found, %d new)",
-                 max(0, start), head, len(logs), self.ledger.hubble.count - booked)
-        return head
-
-    def _fills_quiet(self) -> bool:
-        return time.monotonic() - self.last_fill_received >= FILL_SETTLE_SECONDS
-
     async def _read_maker_fee(self) -> None:
         """Hubble's maker fee from chain, for pricing quotes (and for PnL unless HUBBLE_MAKER_FEE_PCT is set)."""
         try:
@@ -290,10 +162,10 @@ class OrderManager:
             self.ledger.maker_fee_pct = self.maker_fee * 100
 
     # ---- positions ------------------------------------------------------------------------------
-    async def _read_hubble_position(self) -> tuple[Decimal, bool]:
+    async def _read_hubble_position(self) -> HubbleReading:
         """Read the Hubble account (for quoting); return the position in this market as it will be once
-        every fill booked so far is accepted, and whether the read was consistent (taken at one
-        accepted block: positions change at acceptance, fills are streamed at head)."""
+        every fill booked so far is accepted, the accepted block it was read at, and whether the read was
+        consistent (taken at one accepted block: positions change at acceptance, fills are streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
         before = await self.hubble.head_block()
         self.account = await asyncio.wait_for(self.hubble.account(), timeout)
@@ -301,31 +173,29 @@ class OrderManager:
         after = await self.hubble.head_block()
         position = self.account.position(self.market)
         size = position.size if position else ZERO
-        return size + self.ledger.delta_after(after), before == after
+        return HubbleReading(size + self.ledger.delta_after(after), after, before == after)
 
     async def _watch_positions(self, health: Health) -> None:
         while True:
-            await self._advance_covered_block()
+            await self.fills.advance_covered_block(self.fill_feed_event.is_set())
             if self.reconciler is not None:
                 await self.reconciler.check()
-                self._flag_carry()
+                self._send_carry_of_a_lot()
             else:
                 await self._read_hubble_position()
             health.ok()
             await asyncio.sleep(self.s.hubble_position_poll_interval)
 
-    async def _advance_covered_block(self) -> None:
-        """A head seen one poll ago is covered if the trader stream stayed subscribed since."""
-        head = await self.hubble.head_block()
-        if self._head_seen and self._head_seen[1] == self._subscriptions and self.fill_feed_event.is_set():
-            self._covered_block = max(self._covered_block, self._head_seen[0])
-        self._head_seen = (head, self._subscriptions)
-
-    def _flag_carry(self) -> None:
+    def _send_carry_of_a_lot(self) -> None:
+        """A carried residual that has grown to one lot of the hedge venue (its price moved, or a sell was
+        valued at its limit) is hedged now by the hedger, which owns the carry; quoting waits meanwhile."""
         carried, lot = self.hedge.carried, self.hedge.lot()
-        self.reconciler.flag_unhedgeable(
-            f"{carried} {self.hedge.symbol} is carried unhedged, at least one {self.hedge.venue} lot ({lot})"
-            if lot is not None and abs(carried) >= lot else None)
+        big = lot is not None and abs(carried) >= lot
+        if big and self.hedger.idle.is_set():
+            self.hedger.send_carry()
+        self.reconciler.flag_carry(
+            f"a carried residual of at least one {self.hedge.venue} lot ({lot} {self.hedge.symbol}) is being hedged"
+            if big else None, carried)
 
     async def settled_hubble_position(self, poll: float = 0.2) -> Decimal:
         """Hubble's own figure once every fill this run saw is accepted (positions move at acceptance,

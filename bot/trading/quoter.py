@@ -42,7 +42,8 @@ class Quoter:
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
                  account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
                  fatal: Callable[..., None] = lambda message, status=1: None,
-                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0), hedged: Callable[[], bool] = lambda: True,
+                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0),
+                 hedge_finished: Callable[[int], bool] = lambda seq: True,
                  alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.market = settings.spec.hubble_id
@@ -58,7 +59,7 @@ class Quoter:
         self.margin_fraction = margin_fraction
         self.fatal = fatal
         self.maker_fee = maker_fee          # Hubble's maker fee, a fraction (negative: rebate)
-        self.hedged = hedged                # no hedge pending or in flight
+        self.hedge_finished = hedge_finished   # has the hedge of this intake (Hedger.add's number) finished?
         self.alerts = alerts
         self.quoting = True
         self.pause_reason: str | None = "starting"
@@ -70,6 +71,7 @@ class Quoter:
         self._wake = asyncio.Event()
         self._wake_reason = ""
         self._filled_at = {quoting.BID: -1e18, quoting.ASK: -1e18}   # monotonic time of each side's last fill
+        self._fill_hedge = {quoting.BID: 0, quoting.ASK: 0}          # the hedger's intake of each side's last fill
 
     # ---- waking ----------------------------------------------------------------------------------
     def wake(self, reason: str) -> None:
@@ -77,14 +79,16 @@ class Quoter:
         self._wake_reason = self._wake_reason or reason
         self._wake.set()
 
-    def on_fill(self, side: int) -> None:
-        """A quote of `side` filled: that side waits for its hedge (and orderFillCooldown); the other goes on."""
+    def on_fill(self, side: int, hedge_intake: int = 0) -> None:
+        """A quote of `side` filled: that side waits for that fill's hedge (and orderFillCooldown); the other
+        side, and this one once its own hedge is done, go on whatever else the hedger is doing."""
         self._filled_at[side] = time.monotonic()
+        self._fill_hedge[side] = hedge_intake
 
     def paused_side(self, side: int) -> str | None:
         if time.monotonic() - self._filled_at[side] < self.s.order_fill_cooldown:
             return "fill cooldown"
-        if self._filled_at[side] > -1e18 and not self.hedged():
+        if self._fill_hedge[side] and not self.hedge_finished(self._fill_hedge[side]):
             return "hedging its last fill"
         return None
 

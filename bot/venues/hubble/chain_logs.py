@@ -65,6 +65,15 @@ def parse_matched(log: dict) -> MatchedLog:
                       price=Decimal(price) / PRICE_SCALE, removed=bool(log.get("removed", False)))
 
 
+def matches_order(receipt: dict, order_id: str) -> bool:
+    """Does a transaction receipt hold an OrderMatched log of `order_id`?"""
+    wanted = order_id.lower()
+    return any(str(log.get("address", "")).lower() == ORDER_BOOK
+               and [str(t).lower() for t in (log.get("topics") or ())][0:1] == [ORDER_MATCHED]
+               and len(log.get("topics") or ()) > 2 and str(log["topics"][2]).lower() == wanted
+               for log in receipt.get("logs") or ())
+
+
 def position_changes(receipt: dict, trader: str) -> list[PositionChange]:
     """The trader's PositionModified logs in a transaction receipt."""
     wanted = topic_of(trader)

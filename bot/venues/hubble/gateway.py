@@ -120,6 +120,14 @@ class HubbleGateway:
         receipt = await self.rpc("eth_getTransactionReceipt", [tx_hash])
         return chain_logs.position_changes(receipt or {}, self.trader)
 
+    async def fill_block(self, order_id: str, tx_hash: str) -> int | None:
+        """The accepted block in which `tx_hash` matched `order_id`, or None when no accepted block holds it
+        (receipts exist only for accepted blocks: the node serves no unfinalized data)."""
+        receipt = await self.rpc("eth_getTransactionReceipt", [tx_hash])
+        if not receipt or not chain_logs.matches_order(receipt, order_id):
+            return None
+        return int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else int(receipt["blockNumber"])
+
     async def order_status(self, order_id: str) -> dict | None:
         """The node's view of an open order (trading_getOrderStatus); None when the node does not hold
         it open (filled, cancelled, expired, or never received)."""

@@ -6,6 +6,7 @@ Unknown actions fall through to the generic fault knobs (tools/simnet/faults.py)
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +153,14 @@ class HubbleControl:
 
     def do_prices(self) -> dict[str, Any]:
         return {"prices": dict(self.v.prices)}
+
+    # ---- faults ------------------------------------------------------------------------------
+    async def do_refuse_ws(self, seconds: float) -> dict[str, Any]:
+        """Fault: the node's websocket endpoint is down for `seconds` while JSON-RPC over HTTP still answers
+        (separate backends behind a proxy, a websocket restart): open sockets dropped, upgrades refused (503).
+        A fault of the deployment, not a node behaviour: no source to pin."""
+        self.v.ws_refused_until = time.monotonic() + float(seconds)
+        return {"dropped": await self.v.faults.drop(), "seconds": float(seconds)}
 
 
 def market_id_of(market: Any) -> int:

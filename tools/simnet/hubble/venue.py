@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
 from decimal import Decimal
 from typing import Any
@@ -61,6 +62,7 @@ class HubbleVenue(Venue):
     def __init__(self, net: Any):
         super().__init__(net)
         o = self.options
+        self.ws_refused_until = 0.0              # monotonic time until which websocket upgrades get 503 (refuse_ws)
         self.engine = Engine(engine_params(o, net.config.initial_margin))
         self.engine.unfunded.update(to_checksum_address(a) for a in o.get("unfunded_traders", []))
         self.flags = ChainFlags(restricted_invites=bool(o.get("restricted_invites", False)),
@@ -213,6 +215,8 @@ class HubbleVenue(Venue):
 
     # ---- websocket -----------------------------------------------------------
     async def _ws(self, request: web.Request) -> web.StreamResponse:
+        if time.monotonic() < self.ws_refused_until:        # the refuse_ws fault (control.py)
+            return web.Response(status=503, text="websocket endpoint unavailable (simnet fault refuse_ws)")
         ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
         conn = Conn(ws, self.faults)

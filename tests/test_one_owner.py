@@ -1,0 +1,100 @@
+"""Issue 17: one owner for each unit of exposure, whatever order the safety mechanisms act in.
+
+Two mechanisms can act on one Hubble fill: the reconciler (it sees the fill in
+Hubble's own position and hedges the difference) and whichever path books the
+fill (the trader stream, a gap's replay from the chain's logs, a receipt read
+for an order of an earlier run). Each test drives the race from outside with
+simnet's control API and judges it by the hedge venue's own fill list: the
+account traded exactly the fill's size, never a second hedge bought back later.
+"""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal as D
+from pathlib import Path
+
+from bot import supervision
+from bot.sim_launcher import endpoints_from_ready, throwaway_credentials
+from bot.venues.hubble.gateway import HubbleGateway
+from bot.venues.hubble.quote_journal import QuoteJournal
+from tests.engine_harness import VENUES, control, quoting, running_engine, venue_positions, venues_reach
+from tests.helpers import eventually
+from tests.venue_positions import hedge_volume
+
+
+async def traded(ready: dict, run) -> D:
+    return await asyncio.to_thread(hedge_volume, ready, run.hedge, run.credentials)
+
+
+async def replayed(run, replays: int) -> None:
+    """The gap's replay (both passes) is over and every hedge is done."""
+    await eventually(lambda: run.orders.fills.replays > replays, 30, "the gap replayed")
+    await eventually(run.hedged, 10, "hedges done")
+
+
+@VENUES
+async def test_a_fill_the_reconciler_hedged_during_a_silent_stream_is_not_hedged_again_by_the_replay(
+        sim, hedge, monkeypatch):
+    """A half-open trader socket (open, nothing pushed) hides a fill; the reconciler finds and hedges it; when the
+    socket is finally dropped the replay books the same fill and must leave it to the reconciler."""
+    net, ready = sim
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.2)
+    async with running_engine(ready, hedge=hedge, overrides=["orderExpiry=5"]) as run:
+        await quoting(run)
+        await control(net, "hubble", "stall", stream="trader")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)   # the reconciler's hedge
+        assert run.engine.ledger.hubble.count == 0                                 # nothing heard of the fill
+        replays = run.orders.fills.replays
+        await control(net, "hubble", "unstall")
+        await control(net, "hubble", "drop_ws", stream="trader")
+        await replayed(run, replays)
+        assert run.engine.ledger.hubble.count == 1                # booked by the replay, for the PnL figures
+        assert await venue_positions(net, ready, run) == (3, -3)
+        assert await traded(ready, run) == 3                      # one hedge of 3, not a second one bought back
+        assert not run.engine.failures
+
+
+@VENUES
+async def test_a_websocket_outage_longer_than_the_confirmation_hedges_the_gap_once(sim, hedge):
+    """HUBBLE_WS_RPC down while HUBBLE_RPC answers: the reconciler confirms the gap's fill first, the replay after
+    the reconnect books it without a second hedge."""
+    net, ready = sim                   # the default reconnect backoff (0.5 s doubling) outlasts the 8 s outage
+    async with running_engine(ready, hedge=hedge, overrides=["orderExpiry=5"]) as run:
+        await quoting(run)
+        replays = run.orders.fills.replays
+        await control(net, "hubble", "refuse_ws", seconds=8)
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+        await replayed(run, replays)
+        assert run.engine.ledger.hubble.count == 1
+        assert await venue_positions(net, ready, run) == (3, -3)
+        assert await traded(ready, run) == 3
+        assert run.orders.reconciler.hedged_total == -3            # the reconciler owned it, the replay did not
+
+
+@VENUES
+async def test_a_fill_racing_the_start_up_cancel_of_an_earlier_runs_quote_is_hedged_once(sim, hedge, tmp_path,
+                                                                                          monkeypatch):
+    """An earlier run's quote fills in the block of the start-up's cancel: the start-up reconciliation and the
+    receipt read for the unknown order both learn of it; one of them hedges it."""
+    net, ready = sim
+    monkeypatch.chdir(tmp_path)                                    # this run's quote journal (state/)
+    creds = throwaway_credentials("AVAX", ready)
+    earlier = await HubbleGateway.connect(creds.hubble_private_key, endpoints_from_ready(ready))
+    try:
+        depth = await earlier.rpc("orderbook_getDepthForMarket", [1])
+        best_bid = max(int(p) for p, size in depth["longs"].items() if int(size) != 0)
+        quote = earlier.sign(1, D(3), D(best_bid) / 10**6 - D("0.5"), 60)      # behind the book: only the race fills it
+        [placed] = await earlier.place([quote])
+        assert placed["success"], placed
+        QuoteJournal(Path("state/avax-quotes.json"), earlier.trader, 1).record([quote])
+    finally:
+        await earlier.close()
+    await control(net, "hubble", "set_flag", name="fill_on_cancel", value=1)   # a taker beats the cancel
+    async with running_engine(ready, hedge=hedge, credentials=creds) as run:
+        await quoting(run)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+        await eventually(lambda: run.engine.ledger.hubble.count == 1 and run.hedged(), 20, "the fill booked")
+        assert await venue_positions(net, ready, run) == (3, -3)
+        assert await traded(ready, run) == 3
