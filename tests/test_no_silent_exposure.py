@@ -19,7 +19,7 @@ from bot import supervision
 from bot.sim_launcher import throwaway_credentials
 from tests.engine_harness import VENUES, control, quoting, running_engine, venue_positions, venues_reach
 from tests.helpers import eventually
-from tests.venue_positions import hubble_position, hyperliquid_position
+from tests.venue_positions import hedge_volume, hubble_position, hyperliquid_position
 
 
 
@@ -106,8 +106,10 @@ async def test_a_closed_gate_cancels_quotes_that_would_live_on(sim, hedge):
         assert await venue_positions(net, ready, run) == (0, 0)
 
 
-@pytest.mark.parametrize("matcher", ["same", "other"])
-async def test_a_reorged_fill_mined_again_is_hedged_exactly_once(sim, matcher):
+@pytest.mark.parametrize("matcher, first", [("same", "removed"), ("other", "removed"), ("same", "mined"),
+                                            ("other", "mined")])
+async def test_a_reorged_fill_mined_again_is_hedged_exactly_once(sim, matcher, first):
+    """first="mined": the re-mined copy reaches the bot before the removal of the old one (issue 17 item 6)."""
     net, ready = sim
     async with running_engine(ready, hedge="hyperliquid") as run:
         await quoting(run)
@@ -115,12 +117,14 @@ async def test_a_reorged_fill_mined_again_is_hedged_exactly_once(sim, matcher):
         try:
             await control(net, "hubble", "take", market=1, side="sell", size=3)
             await eventually(lambda: run.engine.ledger.hubble.count == 1 and run.hedged(), 10, "the fill hedged")
-            await control(net, "hubble", "reorg", depth=1, matcher=matcher)    # removed, mined again
+            await control(net, "hubble", "reorg", depth=1, matcher=matcher, first=first)  # removed, mined again
         finally:
             await control(net, "hubble", "hold_accept", hold=False)
         assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
-        await eventually(run.hedged, 10, "hedges settled")
+        await eventually(lambda: run.hedged() and not run.orders.fills.in_doubt(), 10, "hedges settled")
         assert await venue_positions(net, ready, run) == (3, -3)
+        if matcher == "same":        # the same fill: its hedge is never undone and redone
+            assert await asyncio.to_thread(hedge_volume, ready, "hyperliquid", run.credentials) == 3
         assert run.engine.ledger.hubble.delta == 3
 
 

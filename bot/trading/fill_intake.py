@@ -141,6 +141,10 @@ class FillIntake:
                           fill_price(args.get("price", 0)), bool(update.Removed), int(update.BlockNumber or 0),
                           received))
 
+    def in_doubt(self) -> int:
+        """Reorg removals still being checked on chain."""
+        return len(self._doubts)
+
     def quiet(self) -> bool:
         """No fill event arrived in the last moment (the reconciler's comparisons wait for that)."""
         return time.monotonic() - self.last_fill_received >= FILL_SETTLE_SECONDS

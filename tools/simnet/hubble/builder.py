@@ -226,8 +226,13 @@ class BlockBuilder:
                 intent.future.set_result(intent.result)
 
     def _push(self, block: Block, level: str, removed: bool) -> None:
-        for item in block.feed:
-            self.publish(item.kind, item.key, finish(item.event, level, removed, block.txs[item.tx_index].hash))
+        self._push_later(block, removed, level)()
+
+    def _push_later(self, block: Block, removed: bool, level: str = "head") -> Callable[[], None]:
+        """The block's feed events as they are now (transaction hashes included), published when called."""
+        events = [(item.kind, item.key, finish(item.event, level, removed, block.txs[item.tx_index].hash))
+                  for item in block.feed]
+        return lambda: [self.publish(kind, key, event) for kind, key, event in events] and None
 
     # ---- acceptance -------------------------------------------------------------------
     def _schedule_accept(self, number: int) -> None:
@@ -268,13 +273,17 @@ class BlockBuilder:
         self._accept_waiters = keep
 
     # ---- reorg ----------------------------------------------------------------------------
-    def reorg(self, depth: int = 1, matcher: str = "other") -> dict[str, Any]:
+    def reorg(self, depth: int = 1, matcher: str = "other", first: str = "removed") -> dict[str, Any]:
         """The last `depth` unaccepted blocks are replaced by blocks with the same transactions.
 
         Their feed events come back with Removed=true (old hashes), then the new blocks' events
         with Removed=false at the same heights. matcher="other": the winning block was built by
         another validator, whose matching transactions have other hashes (unconfirmed which one
         wins in practice); "same": identical transaction hashes, new block hash only.
+        first="mined": the re-mined events reach the subscriber before the removals. The node
+        pushes each batch of logs from its own goroutine (hubblenet plugin/evm/limit_order.go
+        listenAndStoreLimitOrderTransactions: ``go PushToTraderFeed(logs, head)`` per batch; the
+        removed batch is sent first, core/blockchain.go reorg), so either order can arrive.
         """
         head = self.chain.head.number
         low = head - int(depth) + 1
@@ -282,11 +291,11 @@ class BlockBuilder:
             raise ValueError(f"cannot orphan finalized block at height: {self.chain.accepted} "
                              f"to common block at height: {low - 1}")
         blocks = self.chain.blocks[low:]
-        for block in blocks:
-            self._push(block, "head", removed=True)
+        removals = [self._push_later(block, removed=True) for block in blocks]
         signer = C.VALIDATORS[1] if matcher == "other" else None
         for block in blocks:
             self.chain.rehash(block, block.version + 1, signer)
-        for block in blocks:
-            self._push(block, "head", removed=False)
+        mined = [self._push_later(block, removed=False) for block in blocks]
+        for push in (mined + removals if first == "mined" else removals + mined):
+            push()
         return {"blocks": [b.number for b in blocks], "hashes": [b.hash for b in blocks]}

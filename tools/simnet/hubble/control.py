@@ -69,8 +69,8 @@ class HubbleControl:
         """Accept every built block now."""
         return {"accepted": self.v.builder.accept_due(force=True)}
 
-    def do_reorg(self, depth: int = 1, matcher: str = "other") -> dict[str, Any]:
-        return self.v.builder.reorg(int(depth), str(matcher))
+    def do_reorg(self, depth: int = 1, matcher: str = "other", first: str = "removed") -> dict[str, Any]:
+        return self.v.builder.reorg(int(depth), str(matcher), str(first))
 
     def do_funding(self, rate: float | None = None) -> dict[str, Any]:
         """Settle funding in the next block (optionally with another rate from now on)."""
