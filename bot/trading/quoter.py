@@ -27,6 +27,7 @@ from bot.venues.hubble.quote_journal import QuoteJournal
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
+CANCEL_ATTEMPTS = 3                # cancel transactions per quote before it is reported as left resting
 RETRY_SOON = 0.02                  # seconds: a tick that met a momentary pause (a hedge in flight) is retried
 # Refusals only the operator can fix (hubblenet trading_apis.go PlaceOrder and its validations): what to do
 OPERATOR_REFUSALS = {
@@ -289,24 +290,71 @@ class Quoter:
             self._cancel_task = asyncio.create_task(self.cancel(doomed, timeout=10.0))
 
     async def cancel(self, quotes: list[TrackedOrder], timeout: float) -> int:
-        """Cancel quotes on chain; returns how many the node confirmed cancelled."""
-        if not quotes or timeout <= 0:
-            return 0
-        confirmed = 0
-        try:
-            results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in quotes]), timeout)
-        except Exception as exc:
-            log.warning("cancelling %d quotes failed (%s: %s); they are left to expire", len(quotes),
-                        type(exc).__name__, exc)
-            return 0
-        for result in results:
-            order_id = hex_id(result.get("order_id", ""))
+        """Cancel quotes on chain and check each one's fate; returns how many the node confirmed cancelled.
+
+        A cancel is a transaction, and one can fail before it reaches the node (refused for gas, an RPC
+        error, a timeout) or never be mined. Each quote the receipt does not confirm is asked about; one the
+        node still holds is cancelled again in a new transaction, at most CANCEL_ATTEMPTS times within
+        `timeout`. Quotes still resting after that are named in one ERROR line with the reasons."""
+        deadline = time.monotonic() + timeout
+        left, confirmed, reasons = [q for q in quotes], 0, []
+        for _attempt in range(CANCEL_ATTEMPTS):
+            budget = deadline - time.monotonic()
+            if not left or budget <= 0.1:
+                break
+            for q in left:
+                q.cancel_sent_at = time.time()
+            try:
+                results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in left], timeout=budget * 0.8),
+                                                 budget)
+            except Exception as exc:  # noqa: BLE001 - the node is asked about each quote below
+                results = [{"order_id": q.order_id, "success": False, "error": f"{type(exc).__name__}: {exc}"}
+                           for q in left]
+            done, unconfirmed = self._cancel_results(left, results, reasons)
+            confirmed += done
+            left = await self._still_held(unconfirmed, deadline)
+        if left:
+            log.error("%d quotes still rest on Hubble after cancelling (%s); they can fill until they expire at %s: "
+                      "check the node and the trader's native USDC for gas (cancels are transactions)", len(left),
+                      "; ".join(dict.fromkeys(reasons)) or "no answer",
+                      time.strftime("%H:%M:%S", time.localtime(max(q.expire_at or 0 for q in left))))
+        return confirmed
+
+    def _cancel_results(self, quotes: list[TrackedOrder], results: list[dict],
+                        reasons: list[str]) -> tuple[int, list[TrackedOrder]]:
+        """Apply a cancel's per-order results; returns (confirmed, quotes whose fate is still open)."""
+        by_id = {hex_id(r.get("order_id", "")): r for r in results}
+        confirmed, unconfirmed = 0, []
+        for q in quotes:
+            result = by_id.get(q.order_id.lower(), {"success": False, "error": "no result for it"})
             if result.get("success"):
                 confirmed += 1
-                self.tracker.mark(order_id, OrderState.CANCELLED, "cancel confirmed by the node")
+                self.tracker.mark(q.order_id, OrderState.CANCELLED, "cancel confirmed by the node")
             else:
-                log.info("cancel of %s refused: %s", order_id[:12], result.get("error"))
-        return confirmed
+                reasons.append(str(result.get("error")))
+                unconfirmed.append(q)
+        if unconfirmed:
+            log.warning("cancel of %d of %d quotes not confirmed (%s): asking the node about each", len(unconfirmed),
+                        len(quotes), "; ".join(dict.fromkeys(reasons)))
+        return confirmed, unconfirmed
+
+    async def _still_held(self, quotes: list[TrackedOrder], deadline: float) -> list[TrackedOrder]:
+        """Those of `quotes` the node still holds open (an unanswered question counts as held)."""
+        if not quotes:
+            return []
+        try:
+            statuses = await asyncio.wait_for(asyncio.gather(*(self.hubble.order_status(q.order_id) for q in quotes),
+                                                             return_exceptions=True),
+                                              max(0.1, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            return quotes
+        held = []
+        for q, status in zip(quotes, statuses):
+            if status is None:
+                self.tracker.mark(q.order_id, OrderState.CANCELLED, "the node no longer holds it")
+            else:
+                held.append(q)
+        return held
 
     async def stop(self) -> None:
         self.quoting = False

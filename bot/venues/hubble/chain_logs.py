@@ -18,6 +18,8 @@ CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"
 ORDER_MATCHED = "0x" + keccak(b"OrderMatched(address,bytes32,uint256,uint256,uint256,uint256,bool)").hex()
 POSITION_MODIFIED = "0x" + keccak(
     b"PositionModified(address,uint256,int256,uint256,int256,int256,uint256,int256,uint8,uint256)").hex()
+CANCEL_ACCEPTED = "0x" + keccak(b"OrderCancelAccepted(address,bytes32,uint256)").hex()
+CANCEL_REJECTED = "0x" + keccak(b"OrderCancelRejected(address,bytes32,uint256,string)").hex()
 SIZE_SCALE = Decimal(10) ** 18
 PRICE_SCALE = Decimal(10) ** 6
 
@@ -87,6 +89,25 @@ def position_changes(receipt: dict, trader: str) -> list[PositionChange]:
             changes.append(PositionChange(int(topics[2], 16), Decimal(base) / SIZE_SCALE,
                                           Decimal(price) / PRICE_SCALE, Decimal(fee) / PRICE_SCALE))
     return changes
+
+
+def cancel_results(receipt: dict, order_ids: list[str], signed_order_book: str) -> list[dict]:
+    """Per order, what a cancel transaction's receipt says (SignedOrderBook.json events of the SDK's ABIs):
+    OrderCancelAccepted is a success, OrderCancelRejected carries the node's reason, an order the
+    receipt does not name is unknown."""
+    found: dict[str, dict] = {}
+    for log in receipt.get("logs") or ():
+        topics = [str(t).lower() for t in log.get("topics") or ()]
+        if str(log.get("address", "")).lower() != signed_order_book.lower() or len(topics) < 3:
+            continue
+        order_id = "0x" + topics[2][-64:]
+        if topics[0] == CANCEL_ACCEPTED:
+            found[order_id] = {"order_id": order_id, "success": True}
+        elif topics[0] == CANCEL_REJECTED:
+            _ts, reason = decode(["uint256", "string"], _data(log))
+            found[order_id] = {"order_id": order_id, "success": False, "error": reason}
+    missing = {"success": False, "error": "the cancel transaction's receipt does not name it", "unknown": True}
+    return [found.get(i.lower(), {"order_id": i.lower(), **missing}) for i in order_ids]
 
 
 def hex_id(value) -> str:

@@ -31,6 +31,7 @@ log = logging.getLogger("hubble")
 CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"   # the SDK's mainnet config
 LOG_CHUNK_BLOCKS = 1000          # blocks per eth_getLogs call when replaying a gap
 RPC_TIMEOUT = 10.0
+CANCEL_RECEIPT_TIMEOUT = 10.0    # seconds for a cancel transaction to be mined and accepted
 
 
 async def _identity(response):
@@ -65,6 +66,7 @@ class HubbleGateway:
         self._ws_lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self.nonces = Nonces(lambda: self.rpc("eth_getTransactionCount", [self.trader, "pending"]))
 
     @classmethod
     async def connect(cls, private_key: Secret, endpoints: dict[str, str]) -> "HubbleGateway":
@@ -247,8 +249,12 @@ class HubbleGateway:
 
         return await asyncio.wait_for(matching(), timeout)
 
-    async def cancel(self, orders: list[SignedHubbleOrder]) -> list[dict]:
-        """Cancel signed orders on chain (one transaction per 100) and wait for the result per order."""
+    async def cancel(self, orders: list[SignedHubbleOrder], timeout: float = CANCEL_RECEIPT_TIMEOUT) -> list[dict]:
+        """Cancel signed orders on chain (one transaction per 100); one result dict per order.
+
+        A result is a success only when the receipt holds the order's OrderCancelAccepted; a transaction
+        that failed to go out, or was not mined within `timeout`, gives every order of it a failure that
+        says so (the caller asks the node whether the order still rests)."""
         from hexbytes import HexBytes
         from hubble_exchange.models import SignedOrder
 
@@ -256,7 +262,83 @@ class HubbleGateway:
                               base_asset_quantity=scale_size(o.size), price=scale_price(o.price), salt=o.salt,
                               reduce_only=o.reduce_only, expire_at=o.expire_at, signature=HexBytes(o.signature))
                   for o in orders]
+        deadline = time.monotonic() + timeout
         results = []
         for start in range(0, len(models), 100):
-            results += await self.client.cancel_signed_orders(models[start:start + 100], True, _identity)
+            chunk = models[start:start + 100]
+            results += await self._cancel_chunk(chunk, [o.order_id for o in orders[start:start + 100]], deadline)
         return results
+
+    async def _cancel_chunk(self, models: list, order_ids: list[str], deadline: float) -> list[dict]:
+        try:
+            tx_hash = await self._send_cancel(models)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - refused for gas, RPC error, timeout: said per order
+            reason = f"cancel transaction not sent ({type(exc).__name__}: {exc})"
+            return [{"order_id": i, "success": False, "error": reason, "unknown": True} for i in order_ids]
+        receipt = await self._receipt(tx_hash, deadline)
+        if receipt is None:
+            self.nonces.forget("a cancel transaction was not mined in time")   # a gap would hold every later one
+            reason = f"cancel transaction {tx_hash} not mined in time"
+            return [{"order_id": i, "success": False, "error": reason, "unknown": True} for i in order_ids]
+        from hubble_exchange import constants      # the SDK's addresses for HUBBLE_ENV (init_config)
+
+        return chain_logs.cancel_results(receipt, order_ids, constants.SignedOrderBookContractAddress)
+
+    async def _send_cancel(self, models: list) -> str:
+        """Sign and send one cancel transaction with a nonce this gateway keeps (the SDK's own local counter
+        leaves a gap after any send that fails, and every later transaction then waits behind it for ever:
+        hubble_exchange order_book.py _get_nonce). After any failure the next nonce is asked of the node."""
+        from hubble_exchange.models import TransactionMode
+
+        sdk = self.client.order_book_client
+        async with self.nonces.lock:
+            nonce = await self.nonces.next()
+            try:
+                response = await asyncio.wait_for(
+                    sdk.cancel_signed_orders(models, {"nonce": nonce}, TransactionMode.no_wait), RPC_TIMEOUT)
+            except BaseException as exc:
+                self.nonces.forget(f"sending a cancel failed ({type(exc).__name__})")
+                raise
+            self.nonces.used(nonce)
+        return "0x" + bytes(response.tx_hash).hex()
+
+    async def _receipt(self, tx_hash: str, deadline: float, poll: float = 0.1) -> dict | None:
+        """The transaction's receipt once its block is accepted, or None at the deadline."""
+        while True:
+            try:
+                receipt = await self.rpc("eth_getTransactionReceipt", [tx_hash])
+            except (RpcError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                log.debug("receipt of %s: %s", tx_hash, exc)
+                receipt = None
+            if receipt:
+                return receipt
+            if time.monotonic() + poll > deadline:
+                return None
+            await asyncio.sleep(poll)
+
+
+class Nonces:
+    """The trader's next transaction nonce: asked of the node (its pending count) when first needed and after
+    any failure, counted here in between."""
+
+    def __init__(self, pending_count: Callable[[], Any]):
+        self._pending_count = pending_count
+        self._next: int | None = None
+        self.lock = asyncio.Lock()
+        self.resyncs = 0
+
+    async def next(self) -> int:
+        if self._next is None:
+            self._next = int(await self._pending_count(), 16)
+            self.resyncs += 1
+        return self._next
+
+    def used(self, nonce: int) -> None:
+        self._next = nonce + 1
+
+    def forget(self, why: str) -> None:
+        if self._next is not None:
+            log.info("Hubble: %s; the next transaction's nonce will be asked of the node", why)
+        self._next = None

@@ -1,0 +1,48 @@
+"""Issue 17 item 3: a cancel that fails before reaching the node never kills the cancels after it.
+
+A Hubble cancel is a transaction. The SDK counts nonces locally, so one send
+that fails (refused for gas here: the node's txpool check, simnet node.py)
+used to leave a gap that held every later cancel of the process for ever.
+Judged by the node's own list of the trader's orders.
+"""
+from __future__ import annotations
+
+import logging
+
+from tests.engine_harness import control, quoting, running_engine
+from tests.helpers import eventually
+
+
+async def resting(net, trader: str) -> list:
+    return (await control(net, "hubble", "orders", trader=trader))["orders"]
+
+
+def logged(caplog, text: str) -> bool:
+    return any(text in record.getMessage() for record in caplog.records)
+
+
+async def test_cancels_after_one_refused_for_gas_are_mined(sim, caplog):
+    net, ready = sim
+    caplog.set_level(logging.INFO)
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:
+        await quoting(run)
+        trader = run.engine.hubble.trader
+        await control(net, "hubble", "set_gas_balance", trader=trader, amount=0)
+        await control(net, "binance", "stall", stream="avaxusdt@bookTicker")       # the gate closes: cancel
+        await eventually(lambda: logged(caplog, "insufficient funds"), 15, "a cancel refused for gas")
+        await control(net, "hubble", "set_gas_balance", trader=trader, amount=100)
+        await eventually(lambda: not run.engine.tracker.live_quotes(), 20, "the cancels confirmed")
+        assert await resting(net, trader) == []                                   # the node holds none
+
+
+async def test_a_stop_that_cannot_cancel_says_so_in_one_error_line(sim, caplog):
+    net, ready = sim
+    caplog.set_level(logging.INFO)
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:
+        await quoting(run)
+        trader = run.engine.hubble.trader
+        await control(net, "hubble", "set_gas_balance", trader=trader, amount=0)
+        assert await run.finish() == 0
+    assert await resting(net, trader)                                             # they do rest: said so
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("still rest on Hubble" in e and "insufficient funds" in e and "gas" in e for e in errors), errors
