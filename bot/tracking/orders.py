@@ -58,7 +58,6 @@ class TrackedOrder:
     filled: Decimal = ZERO
     evidence: str = "signed here"
     updated_at: float = field(default_factory=time.time)
-    cancel_sent_at: float | None = None   # unix time of the last cancel sent for it (a quote being replaced)
 
     @property
     def unfilled(self) -> Decimal:

@@ -68,7 +68,9 @@ class Quoter:
         self.last_quotes: list[quoting.Quote] = []
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self.first_quote_at: float | None = None
-        self._cancel_task: asyncio.Task | None = None
+        self._cancel_task: asyncio.Task | None = None     # the background canceller
+        self._cancel_queue: list[TrackedOrder] = []
+        self._cancelling: dict[str, TrackedOrder] = {}    # queued or being cancelled, by order id
         self._wake = asyncio.Event()
         self._wake_reason = ""
         self._filled_at = {quoting.BID: -1e18, quoting.ASK: -1e18}   # monotonic time of each side's last fill
@@ -216,6 +218,8 @@ class Quoter:
         if moved:
             self._cancel_overtaken(live, quotes)
         quotes = [q for q in quotes if not self._still_resting(q, live, now)]
+        quotes, replaced = self._replacing(quotes, live, now)
+        self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
         if not quotes:
             return
         orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
@@ -249,6 +253,7 @@ class Quoter:
         horizon = now + self.s.order_frequency
         return any(q.side == quote.side and q.level == quote.level and (q.expire_at or 0) > horizon
                    and q.state is not OrderState.UNKNOWN and q.unfilled == quote.qty
+                   and q.order_id not in self._cancelling
                    and abs(q.price - quote.price) * 100 <= tolerance * quote.price
                    for q in live)
 
@@ -273,21 +278,59 @@ class Quoter:
         horizon = time.time() + CANCEL_IF_LIVES_LONGER
         overtaken = [q for q in live if (q.expire_at or 0) > horizon
                      and (q.side, q.level) in new and (q.price - new[(q.side, q.level)]) * q.side > 0]
-        if overtaken and (self._cancel_task is None or self._cancel_task.done()):
-            log.info("mid moved: cancelling %d quotes the new prices no longer allow", len(overtaken))
-            self._cancel_task = asyncio.create_task(self.cancel(overtaken, timeout=10.0))
+        self._request_cancel(overtaken, "mid moved: cancelling {} quotes the new prices no longer allow")
+
+    def _replacing(self, quotes: list[quoting.Quote], live: list[TrackedOrder],
+                   now: float) -> tuple[list[quoting.Quote], list[TrackedOrder]]:
+        """The new quotes to place, and the live ones they replace (to be cancelled).
+
+        A level rests at most one quote besides the one being placed: the quote a new one replaces is
+        cancelled (unless it dies within a second anyway), and while a level still holds two (a replaced
+        one's cancel unconfirmed, or it has not expired yet) it is not quoted again. So whatever orderExpiry and orderFrequency are, each side rests
+        at most its configured levels plus one set being replaced."""
+        horizon = now + CANCEL_IF_LIVES_LONGER
+        resting: dict[tuple[int, int | None], list[TrackedOrder]] = {}
+        for q in live:
+            resting.setdefault((q.side, q.level), []).append(q)
+        place, replaced = [], []
+        for quote in quotes:
+            old = resting.get((quote.side, quote.level), [])
+            if len(old) >= 2:
+                self.skipped.append(f"{'bid' if quote.side == quoting.BID else 'ask'} level {quote.level}: "
+                                    "the quote it replaces is still resting")
+                continue
+            place.append(quote)
+            replaced += [q for q in old if (q.expire_at or 0) > horizon]   # one dying within a second is left
+        return place, replaced
 
     # ---- cancelling ------------------------------------------------------------------------------------
     def cancel_long_lived(self, reason: str) -> None:
         """Quoting paused for `reason`: cancel quotes that would otherwise live on (in the background)."""
-        if self._cancel_task is not None and not self._cancel_task.done():
-            return
         horizon = time.time() + CANCEL_IF_LIVES_LONGER
         doomed = [q for q in self.tracker.live_quotes() if (q.expire_at or 0) > horizon]
-        if doomed:
-            log.info("quoting paused (%s): cancelling %d resting quotes rather than leaving them to fill",
-                     reason, len(doomed))
-            self._cancel_task = asyncio.create_task(self.cancel(doomed, timeout=10.0))
+        self._request_cancel(doomed, f"quoting paused ({reason}): cancelling {{}} resting quotes rather than "
+                                     "leaving them to fill")
+
+    def _request_cancel(self, quotes: list[TrackedOrder], why: str) -> None:
+        """Queue quotes for the background canceller (each once while its cancel is in hand)."""
+        new = [q for q in quotes if q.order_id not in self._cancelling]
+        if not new:
+            return
+        log.info(why.format(len(new)))
+        for q in new:
+            self._cancelling[q.order_id] = q
+        self._cancel_queue += new
+        if self._cancel_task is None or self._cancel_task.done():
+            self._cancel_task = asyncio.create_task(self._cancel_worker())
+
+    async def _cancel_worker(self) -> None:
+        while self._cancel_queue:
+            batch, self._cancel_queue = self._cancel_queue, []
+            try:
+                await self.cancel(batch, timeout=10.0)
+            finally:
+                for q in batch:
+                    self._cancelling.pop(q.order_id, None)
 
     async def cancel(self, quotes: list[TrackedOrder], timeout: float) -> int:
         """Cancel quotes on chain and check each one's fate; returns how many the node confirmed cancelled.
@@ -302,8 +345,6 @@ class Quoter:
             budget = deadline - time.monotonic()
             if not left or budget <= 0.1:
                 break
-            for q in left:
-                q.cancel_sent_at = time.time()
             try:
                 results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in left], timeout=budget * 0.8),
                                                  budget)
