@@ -24,6 +24,9 @@ class GatedHedge:
 
     carried = D(0)
 
+    def lot(self) -> D:
+        return D(1)
+
     async def venue_position(self) -> D:
         return D(0)
 

@@ -23,7 +23,7 @@ PAUSE_REASONS = (
     "starting", "mid-price feed down", "Hubble order-book feed down", "hedge venue down", "Hubble fill stream down",
     "Hubble positions watcher down", "no Hubble account data yet", "fill cooldown", "hedge in flight",
     "mid price stale", "position data stale", "Hubble order book stale", "hedge order book stale",
-    "reconciling positions",
+    "reconciling positions", "hedging a carried residual of one lot",
 )
 PAUSE_STATES = ("quoting", *PAUSE_REASONS, "unhedged residual", "other")
 
@@ -114,5 +114,4 @@ def pause_state(engine: Any, reason: str | None) -> str:
     if reason in PAUSE_REASONS:
         return reason
     reconciler = engine.orders.reconciler if engine.orders is not None else None
-    unhedged = reconciler is not None and reason in (reconciler.problem, reconciler.carry_problem)
-    return "unhedged residual" if unhedged else "other"
+    return "unhedged residual" if reconciler is not None and reason == reconciler.problem else "other"

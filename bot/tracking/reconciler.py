@@ -94,7 +94,6 @@ class Reconciler:
         self._suspect: Comparison | None = None     # a difference seen once, waiting for confirmation
         self._fresh_after = 0.0                     # comparisons must finish after this to reopen quoting
         self.problem: str | None = None             # a difference that could not be hedged
-        self.carry_problem: str | None = None       # a carried residual of a lot or more, being sent
         self.hedged_total = ZERO
         self.balanced_through = 0                   # fills up to this accepted block are accounted for
 
@@ -116,8 +115,8 @@ class Reconciler:
         log.info("reconciler: quoting waits for a fresh comparison of the venues' positions (%s)", why)
 
     def gate(self) -> str | None:
-        if self.problem or self.carry_problem:
-            return self.problem or self.carry_problem
+        if self.problem:
+            return self.problem
         if self.last_clean is None or self.last_clean.at < self._fresh_after:
             return "reconciling positions"
         return None
@@ -189,16 +188,6 @@ class Reconciler:
         drift = comparison.drift if comparison else "unknown"
         raise ReconciliationError(f"positions did not reconcile at start-up (difference {drift}); "
                                   "check both venues' positions by hand")
-
-    def flag_carry(self, message: str | None, carried: Decimal = ZERO) -> None:
-        """A carried hedge residual of a lot or more pauses quoting while the hedger sends it; said once when
-        it starts and once when it ends, not at every poll."""
-        if message and not self.carry_problem:
-            log.warning("RECONCILER: %s %s carried unhedged: %s; quoting pauses until it is sent", carried,
-                        self.hedger.client.venue, message)
-        elif not message and self.carry_problem:
-            log.info("RECONCILER: the carried residual is below one lot again (%s): quoting resumes", carried)
-        self.carry_problem = message
 
 
 class ReconciliationError(RuntimeError):

@@ -78,14 +78,26 @@ class Hedger:
         self.idle.clear()
         self._start(self._hedge_once(size, [], reconciliation=True))
 
+    def carry_is_a_lot(self) -> bool:
+        """Has the client's carried residual grown to one lot of the venue (its price moved, or a partial fill
+        left what is too small at the order's limit but not at the touch)?"""
+        lot = self.client.lot()
+        return lot is not None and self.client.carried != 0 and abs(self.client.carried) >= lot
+
     def send_carry(self) -> None:
-        """Hedge the client's carried residual now (it has grown to one lot): an order of its own, booked as a
-        hedge. The hedger owns the carry, so nothing else sends it."""
+        """Hedge the client's carried residual now: an order of its own, booked as a hedge. The hedger owns
+        the carry, so nothing else sends it (the reconciler counts it as outstanding work)."""
         if self.client.carried == 0 or self.failed:
             return
         log.info("sending the carried residual of %s %s", self.client.carried, self.client.venue)
         self.idle.clear()
-        self._start(self._hedge_once(ZERO, []))
+        self._start(self._hedge_once(ZERO, [], carry=True))
+
+    def _after_hedge(self, carry_send: bool) -> None:
+        """A hedge that leaves a carry of a lot is followed by a send of it at once; a send that still leaves
+        one is retried by the positions watcher at its next poll (never a tight loop)."""
+        if not carry_send and not self.failed and self.carry_is_a_lot():
+            self.send_carry()
 
     def _start(self, coro) -> None:
         self.in_flight += 1
@@ -131,7 +143,8 @@ class Hedger:
             if not self.failed:              # a failed hedge keeps its sides paused: the bot is stopping
                 self._open_seqs.difference_update(seqs)
 
-    async def _hedge_once(self, size: Decimal, received: list[float], reconciliation: bool = False) -> None:
+    async def _hedge_once(self, size: Decimal, received: list[float], reconciliation: bool = False,
+                          carry: bool = False) -> None:
         bid, ask = self.client.best_bid_ask()
         reference = ask if size > 0 else bid
         self.sends += 1
@@ -170,6 +183,7 @@ class Hedger:
             log.info("HEDGE%s %s %s on %s @ %s (fee %s, carried %s)", " (reconciliation)" if reconciliation else "",
                      "bought" if result.filled > 0 else "sold", abs(result.filled), self.client.venue,
                      result.avg_price, result.fee, result.carried)
+        self._after_hedge(carry)
 
     async def stop(self) -> None:
         await cancel_and_wait(list(self._tasks))

@@ -49,6 +49,7 @@ SUBSCRIBE_TIMEOUT = 20.0           # seconds to wait for the trader stream's con
 CONFIRM_SECONDS = 2.0              # a difference must be seen twice this far apart before it is hedged
 STARTUP_RECONCILE_TIMEOUT = 60.0
 STATE_DIR = Path("state")
+CARRY_PAUSE = "hedging a carried residual of one lot"
 
 
 class OrderManager:
@@ -72,6 +73,7 @@ class OrderManager:
         self.margin_fraction: Decimal | None = None
         self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
         self._tasks: set[asyncio.Task] = set()
+        self._carry_said = False                   # the carry-of-a-lot warning was given
         self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
                               alerts) if self.hedge else None)
         self.fills = FillIntake(self.market, hubble, tracker, ledger, perf, self._spawn, self.hedger)
@@ -187,15 +189,17 @@ class OrderManager:
             await asyncio.sleep(self.s.hubble_position_poll_interval)
 
     def _send_carry_of_a_lot(self) -> None:
-        """A carried residual that has grown to one lot of the hedge venue (its price moved, or a sell was
-        valued at its limit) is hedged now by the hedger, which owns the carry; quoting waits meanwhile."""
-        carried, lot = self.hedge.carried, self.hedge.lot()
-        big = lot is not None and abs(carried) >= lot
+        """The watcher's retry of the hedger's own carry rule (Hedger.send_carry_of_a_lot): a carried residual
+        of one lot that a send did not clear is sent again at every poll; said once, not at every poll."""
+        big = self.hedger.carry_is_a_lot()
         if big and self.hedger.idle.is_set():
             self.hedger.send_carry()
-        self.reconciler.flag_carry(
-            f"a carried residual of at least one {self.hedge.venue} lot ({lot} {self.hedge.symbol}) is being hedged"
-            if big else None, carried)
+        if big and not self._carry_said:
+            log.warning("%s %s carried unhedged, at least one lot (%s): hedging it; quoting waits until it is sent",
+                        self.hedge.carried, self.hedge.symbol, self.hedge.lot())
+        elif not big and self._carry_said:
+            log.info("the carried residual is below one lot again (%s): quoting resumes", self.hedge.carried)
+        self._carry_said = big
 
     async def settled_hubble_position(self, poll: float = 0.2) -> Decimal:
         """Hubble's own figure once every fill this run saw is accepted (positions move at acceptance,
@@ -230,6 +234,8 @@ class OrderManager:
             (hedge is None or hedge.book_age() <= hedge.max_book_age(), "hedge order book stale"),
         ]
         reason = next((reason for ok, reason in checks if not ok), None)
+        if reason is None and self.hedger is not None and self.hedger.carry_is_a_lot():
+            reason = CARRY_PAUSE
         return reason or (reconciler.gate() if reconciler else None)
 
     @property
