@@ -13,6 +13,7 @@ import pytest
 
 import config
 from bot import settings as settings_mod
+from bot.venues import hedge_base
 from bot.credentials import Credentials, Secret
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tools.simnet.hyperliquid") is None,
@@ -175,7 +176,8 @@ async def test_with_streams_free_margin_follows_the_venues_pushed_account(client
     await wait_for(lambda: client.free_margin == pushed, timeout=10)
 
 
-async def test_unknown_outcome_that_cannot_be_checked_is_not_resent(client, net):
+async def test_unknown_outcome_that_cannot_be_checked_is_not_resent(client, net, monkeypatch):
+    monkeypatch.setattr(hedge_base, "HEDGE_RETRY_SECONDS", 1.0)   # the lookups' time bound, shortened
     net.control("hyperliquid", "error", count=100)   # the order and every lookup fail
     with pytest.raises(HedgeError, match="not resending"):
         await client.hedge(D("2"))
@@ -196,7 +198,7 @@ async def test_partial_fills_retry_the_remainder_and_carry_the_dust(client, net)
 
 async def test_rejections_give_a_clear_error_and_keep_the_size(client, net):
     net.control("hyperliquid", "reject_orders", count=10, reason="Insufficient margin to place order.")
-    with pytest.raises(HedgeError, match="incomplete after 5 attempts") as info_:
+    with pytest.raises(HedgeError, match=r"incomplete after 5 orders.*\(5 refused\)") as info_:
         await client.hedge(D("2"))
     assert info_.value.result.filled == 0
     assert client.carried == D("2")                 # kept for the next hedge

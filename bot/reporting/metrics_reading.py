@@ -23,7 +23,7 @@ PAUSE_REASONS = (
     "starting", "mid-price feed down", "Hubble order-book feed down", "hedge venue down", "Hubble fill stream down",
     "Hubble positions watcher down", "no Hubble account data yet", "fill cooldown", "hedge in flight",
     "mid price stale", "position data stale", "Hubble order book stale", "hedge order book stale",
-    "reconciling positions", "hedging a carried residual of one lot",
+    "reconciling positions", "hedging a carried residual of one lot", "a hedge is failing: retrying it",
 )
 PAUSE_STATES = ("quoting", *PAUSE_REASONS, "unhedged residual", "other")
 

@@ -225,6 +225,7 @@ class OrderManager:
             (self.mid_feed.event.is_set(), "mid-price feed down"),
             (self.book_feed.event.is_set(), "Hubble order-book feed down"),
             (hedge is None or hedge.uptime.is_set(), "hedge venue down"),
+            (hedge is None or not hedge.failing(), "a hedge is failing: retrying it"),
             (self.fill_feed_event.is_set(), "Hubble fill stream down"),
             (self.positions_event.is_set(), "Hubble positions watcher down"),
             (self.account is not None and self.margin_fraction, "no Hubble account data yet"),

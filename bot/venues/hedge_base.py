@@ -47,8 +47,12 @@ from bot.venues.hedge_types import (  # noqa: F401  (re-exported: the venue clie
 
 log = logging.getLogger("hedge")
 
-MAX_ORDER_ATTEMPTS = 5          # order requests per hedge() call
-MAX_LOOKUP_FAILURES = 5         # failed lookups (venue unreachable) before an unknown outcome is reported
+MAX_ORDER_ATTEMPTS = 5          # refusals by the venue per hedge() call (waiting rarely cures a refusal)
+HEDGE_RETRY_SECONDS = 20.0      # a hedge retries network trouble, outages and unfilled IOCs this long
+MAX_ORDERS_PER_HEDGE = 60       # and never sends more orders than this for one call
+MAX_VENUE_WAIT = 120.0          # seconds of the venue's own Retry-After a hedge honours on top
+MAX_LOOKUP_FAILURES = 5         # failed lookups (venue unreachable), and HEDGE_RETRY_SECONDS of them, before an
+                                # unknown outcome is reported
 RETRY_BASE_DELAY = 0.1          # seconds; doubles per retry
 RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
@@ -64,7 +68,10 @@ class _Progress:
     fills: list[tuple[Decimal, Decimal]] = field(default_factory=list)   # (price, unsigned size)
     filled: Decimal = hm.ZERO      # signed
     fee: Decimal = hm.ZERO
-    attempts: int = 0
+    attempts: int = 0              # orders tried
+    rejections: int = 0            # of which the venue refused
+    venue_wait: float = 0.0        # seconds slept because the venue said so (Retry-After)
+    started: float = field(default_factory=time.monotonic)
     sent_at: float | None = None
     confirmed_at: float | None = None
     last_error: str = ""
@@ -73,6 +80,14 @@ class _Progress:
     @property
     def remaining(self) -> Decimal:
         return self.total - self.filled
+
+    def may_retry(self) -> bool:
+        """Refusals are counted; time is counted without the waits the venue itself asked for (Retry-After),
+        which are honoured (a client that ignores them is banned) up to MAX_VENUE_WAIT."""
+        elapsed = time.monotonic() - self.started
+        return (self.rejections < MAX_ORDER_ATTEMPTS and self.attempts < MAX_ORDERS_PER_HEDGE
+                and elapsed - self.venue_wait < HEDGE_RETRY_SECONDS
+                and elapsed < HEDGE_RETRY_SECONDS + MAX_VENUE_WAIT)
 
 
 class _LinkedEvent(asyncio.Event):
@@ -142,6 +157,7 @@ class HedgeClient(abc.ABC):
         self._position_stamp = 0                # venue time (ms) of the last pushed position applied
         self._order_waiters: dict[str, _OrderWaiter] = {}
         self._book_pushed = asyncio.Event()
+        self._failing: dict[int, str] = {}      # hedge() calls now retrying, and why
         self.budget = RequestBudget(self.venue, self.limits, settings.hedge_venue_processes)
 
     # ---- lifecycle -------------------------------------------------------------
@@ -375,34 +391,50 @@ class HedgeClient(abc.ABC):
         result = self._result(progress)
         if self._next_order(progress.remaining) is not None:
             raise HedgeError(f"{self.venue}: hedge of {progress.total} {self.symbol} incomplete after "
-                             f"{progress.attempts} attempts: filled {progress.filled}, "
+                             f"{progress.attempts} orders in {time.monotonic() - progress.started:.1f}s "
+                             f"({progress.rejections} refused): filled {progress.filled}, "
                              f"{progress.remaining} kept for the next hedge; last error: {progress.last_error}",
                              result)
         return result
 
     async def _hedge_loop(self, progress: _Progress) -> None:
+        """Orders until `progress` is done: refusals end it after MAX_ORDER_ATTEMPTS, anything else (network
+        trouble, an outage, an IOC that found no liquidity) is retried for HEDGE_RETRY_SECONDS, each try
+        priced from a fresh book. While a hedge is retrying, ``failing`` says why (quoting pauses)."""
         fresh = not self._book_is_fresh()
         progress.book_age = self.book_age() if not fresh else 0.0   # age of the book the first order is priced on
-        while progress.attempts < MAX_ORDER_ATTEMPTS:
-            if fresh:
-                await self._refresh_book(progress)
-            fresh = True                      # every retry re-prices from a fresh book
-            remaining = progress.remaining
-            if remaining == 0:
-                return
-            if self._reference(remaining) is None:
+        tries = 0
+        try:
+            while progress.may_retry():
+                if fresh:
+                    await self._refresh_book(progress)
+                fresh = True                      # every retry re-prices from a fresh book
+                remaining = progress.remaining
+                if remaining == 0:
+                    return
+                if tries:
+                    self._failing[id(progress)] = progress.last_error or "retrying"
+                tries += 1
+                if self._reference(remaining) is None:
+                    progress.last_error = "the hedge book has no liquidity on the side needed"
+                    await asyncio.sleep(supervision.backoff_delay(tries, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
+                    continue
+                planned = self._next_order(remaining, overshoot=progress.filled == 0)
+                if planned is None:
+                    return                        # below one step: carried
+                order, limit = planned
                 progress.attempts += 1
-                progress.last_error = "the hedge book has no liquidity on the side needed"
-                await asyncio.sleep(supervision.backoff_delay(progress.attempts, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
-                continue
-            planned = self._next_order(remaining, overshoot=progress.filled == 0)
-            if planned is None:
-                return                        # below one step: carried
-            order, limit = planned
-            progress.attempts += 1
-            outcome = await self._place(progress, order > 0, abs(order), limit)
-            if outcome is not None and outcome.filled > 0:
-                await self._record_fill(progress, order > 0, outcome)
+                outcome = await self._place(progress, order > 0, abs(order), limit)
+                if outcome is not None and outcome.filled > 0:
+                    await self._record_fill(progress, order > 0, outcome)
+                elif outcome is not None:         # the IOC found nothing within the cap: let the book move
+                    await asyncio.sleep(supervision.backoff_delay(tries, RETRY_BASE_DELAY, RETRY_MAX_DELAY) / 2)
+        finally:
+            self._failing.pop(id(progress), None)
+
+    def failing(self) -> str | None:
+        """Why a hedge in hand is retrying, if one is (quoting pauses and long-lived quotes are cancelled)."""
+        return next(iter(self._failing.values()), None)
 
     def _limit(self, is_buy: bool) -> Decimal | None:
         """The IOC limit for a trade: the touch on the side it takes, capped by the slippage setting."""
@@ -441,7 +473,18 @@ class HedgeClient(abc.ABC):
     async def _place(self, progress: _Progress, is_buy: bool, size: Decimal,
                      limit: Decimal) -> OrderOutcome | None:
         """One order attempt; None when it did not execute (after any needed backoff)."""
-        prepared = await self._prepare_order(is_buy, size, limit)
+        try:
+            prepared = await self._prepare_order(is_buy, size, limit)
+        except OrderRejected as exc:          # it cannot be sent as it is (e.g. not exact on the wire)
+            progress.rejections += 1
+            progress.last_error = f"not sendable: {exc}"
+            log.warning("%s: order not sent (%s); attempt %d", self.venue, exc, progress.attempts)
+            await self._refresh_rules_quietly()
+            return None
+        except (TransientError, VenueRequestError, ValueError, ArithmeticError) as exc:   # nothing reached the venue
+            progress.last_error = f"preparing the order failed: {type(exc).__name__}: {exc}"
+            log.warning("%s: preparing an order failed (%s: %s); retrying", self.venue, type(exc).__name__, exc)
+            return None
         tracked = self.order_listener.add(TrackedOrder(prepared.client_id, self.venue, self.settings.market,
                                                        1 if is_buy else -1, size, limit, prepared.dead_after))
         sent_at = time.perf_counter()
@@ -454,19 +497,23 @@ class HedgeClient(abc.ABC):
             outcome = await self._submit_order(prepared)
         except OrderRejected as exc:
             progress.confirmed_at = time.perf_counter()
+            progress.rejections += 1
             progress.last_error = f"rejected: {exc}"
             self.order_listener.mark(tracked.order_id, OrderState.REJECTED, f"venue refused it: {exc}")
-            log.warning("%s: order rejected (%s); attempt %d/%d", self.venue, exc, progress.attempts,
+            log.warning("%s: order rejected (%s); refusal %d/%d", self.venue, exc, progress.rejections,
                         MAX_ORDER_ATTEMPTS)
             await self._refresh_rules_quietly()   # the venue's minimum may have changed: price the retry by it
             return None
         except TransientError as exc:
             progress.confirmed_at = time.perf_counter()
             progress.last_error = str(exc)
-            log.warning("%s: order failed (%s); attempt %d/%d", self.venue, exc, progress.attempts,
-                        MAX_ORDER_ATTEMPTS)
+            log.warning("%s: order failed (%s); attempt %d, retrying for up to %.0fs", self.venue, exc,
+                        progress.attempts, HEDGE_RETRY_SECONDS)
             if not exc.ambiguous:
                 self.order_listener.mark(tracked.order_id, OrderState.REJECTED, f"not executed: {exc}")
+                if exc.retry_after:
+                    progress.venue_wait += exc.retry_after
+                    self._failing[id(progress)] = f"the venue asked for {exc.retry_after:.0f}s: {exc}"
                 await asyncio.sleep(exc.retry_after or supervision.backoff_delay(
                     progress.attempts, RETRY_BASE_DELAY, RETRY_MAX_DELAY))
                 return None
@@ -492,6 +539,7 @@ class HedgeClient(abc.ABC):
         executed (not found after its venue-side deadline). One "not found" before the deadline
         proves nothing (the order may still be on its way), so the venue is asked again."""
         failures = attempt = 0
+        asking_since = time.monotonic()
         while True:
             attempt += 1
             checked_at = time.time()
@@ -499,10 +547,11 @@ class HedgeClient(abc.ABC):
                 outcome = await self._lookup_order(prepared)
             except TransientError as exc:
                 failures += 1
-                log.warning("%s: order lookup failed (%s), %d/%d", self.venue, exc, failures, MAX_LOOKUP_FAILURES)
-                if failures >= MAX_LOOKUP_FAILURES:
+                log.warning("%s: order lookup failed (%s), %d", self.venue, exc, failures)
+                if failures >= MAX_LOOKUP_FAILURES and time.monotonic() - asking_since > HEDGE_RETRY_SECONDS:
                     raise HedgeError(f"{self.venue}: order {prepared.client_id}'s outcome is unknown and the venue "
-                                     "could not be asked; not resending (it may have filled)") from None
+                                     f"could not be asked for {HEDGE_RETRY_SECONDS:.0f}s; not resending (it may have "
+                                     "filled)") from None
             else:
                 if outcome is not None:
                     log.warning("%s: order %s found after an unknown outcome: %s, filled %s", self.venue,

@@ -128,6 +128,8 @@ class HyperliquidHedgeClient(HedgeClient):
         try:
             async with self._session.post(self.base_url + path, json=payload) as resp:
                 status, text = resp.status, await resp.text()
+        except aiohttp.ClientConnectorError as exc:   # no connection was made: the request never left
+            raise TransientError(f"{what}: {type(exc).__name__}: {exc}") from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise TransientError(f"{what}: {type(exc).__name__}: {exc}", ambiguous=order) from None
         if status == 429:

@@ -1,0 +1,38 @@
+"""Issue 17 item 7: a hedge outlives a short venue outage and a failure before its order is sent; judged at the
+venues."""
+from __future__ import annotations
+
+from tests.engine_harness import VENUES, control, quoting, running_engine, venues_reach
+from tests.helpers import eventually
+from bot.venues.hedge_base import TransientError
+
+
+@VENUES
+async def test_a_hedge_venue_outage_of_a_few_seconds_is_waited_out_not_fatal(sim, hedge):
+    net, ready = sim
+    async with running_engine(ready, hedge=hedge) as run:
+        await quoting(run)
+        await control(net, hedge, "refuse", seconds=4)             # the hedge venue unreachable for 4 s
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=40) == (3, -3)
+        assert not run.engine.failures and not run.task.done()     # waited out, no exit
+        await eventually(lambda: run.orders.pause_reason is None, 30, "quoting again")
+
+
+@VENUES
+async def test_an_order_that_fails_before_it_is_sent_is_retried(sim, hedge):
+    net, ready = sim
+    async with running_engine(ready, hedge=hedge) as run:
+        await quoting(run)
+        client, prepare, failures = run.engine.hedge, run.engine.hedge._prepare_order, []
+
+        async def fails_once(*args):
+            if not failures:
+                failures.append(1)
+                raise TransientError("clock read failed before signing")       # nothing reached the venue
+            return await prepare(*args)
+
+        client._prepare_order = fails_once
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
+        assert failures and not run.engine.failures
