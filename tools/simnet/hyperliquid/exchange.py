@@ -154,7 +154,12 @@ class ExchangeApi:
         return ok("order", {"statuses": statuses})
 
     def _do_modify(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
-        return self._do_batchModify(acct, {"modifies": [{"oid": action.get("oid"), "order": action.get("order")}]})
+        """The single ``modify`` action answers {"type": "default"} (nktkas modify.ts ModifyResponse, schema checked
+        against live answers), not order statuses as batchModify does. A refused replacement answers
+        {"status": "err"} with the order's error text (unconfirmed: no recorded refusal)."""
+        answer = self._do_batchModify(acct, {"modifies": [{"oid": action.get("oid"), "order": action.get("order")}]})
+        (status,) = answer["response"]["data"]["statuses"]
+        return err(status["error"]) if "error" in status else ok("default")
 
     def _do_updateLeverage(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
         error = self.engine.update_leverage(acct, int(action["asset"]), action.get("leverage"),
