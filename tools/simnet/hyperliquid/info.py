@@ -37,6 +37,7 @@ class InfoApi:
             "userFillsByTime": self._user_fills_by_time,
             "orderStatus": self._order_status,
             "userFunding": self._user_funding,
+            "fundingHistory": self._funding_history,
             "historicalOrders": self._historical_orders,
             "userFees": self._user_fees,
             "userRateLimit": self._user_rate_limit,
@@ -95,6 +96,17 @@ class InfoApi:
                         "impactPxs": [fmt.px(book.best_bid()), fmt.px(book.best_ask())], "dayBaseVlm": "0.0"})
         return out
 
+    def _funding_history(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint/perpetuals "Retrieve historical funding rates": coin and startTime required, endTime
+        optional; records as the SDK cassette test_get_funding_history[*].yaml, oldest first; at most 500 per
+        answer (docs "Pagination"). Bounds inclusive and an unknown coin answering [] are unconfirmed."""
+        start, end = _time_range(req)
+        coin = req.get("coin")
+        if not isinstance(coin, str):
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        rows = self.venue.funding_history.get(coin, [])
+        return [r for r in rows if r["time"] >= start and (end is None or r["time"] <= end)][:MAX_TIME_RANGE_ITEMS]
+
     # ---- user data ------------------------------------------------------------------
     def _user(self, req: dict[str, Any]):
         user = req.get("user")
@@ -152,12 +164,7 @@ class InfoApi:
         """Docs info-endpoint/perpetuals userFunding: startTime required, endTime optional, both inclusive
         (unconfirmed inclusivity); at most 500 records per answer (docs "Pagination"), oldest first."""
         acct = self._user(req)
-        try:
-            start = int(req["startTime"])
-            end = req.get("endTime")
-            end = int(end) if end is not None else None
-        except (KeyError, TypeError, ValueError):
-            raise InfoError("Failed to deserialize the JSON body into the target type") from None
+        start, end = _time_range(req)
         rows = [r for r in acct.funding if r["time"] >= start and (end is None or r["time"] <= end)]
         return rows[:MAX_TIME_RANGE_ITEMS]
 
@@ -199,6 +206,16 @@ class InfoApi:
         reg = self.venue.registry
         return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
                 for a, master in reg.agents.items() if master == acct.address]
+
+
+def _time_range(req: dict[str, Any]) -> tuple[int, int | None]:
+    """(startTime, endTime or None); a missing or non-integer startTime is a schema error (HTTP 422)."""
+    try:
+        start = int(req["startTime"])
+        end = req.get("endTime")
+        return start, (int(end) if end is not None else None)
+    except (KeyError, TypeError, ValueError):
+        raise InfoError("Failed to deserialize the JSON body into the target type") from None
 
 
 def _status_doc(order: Any) -> dict[str, Any]:

@@ -80,6 +80,7 @@ class HyperliquidVenue(Venue):
         self.hub.on_post = self.posts.handle
         self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms)
         self.registry = Registry()
+        self.funding_history: dict[str, list[dict[str, Any]]] = {a.coin: [] for a in ASSETS}   # fundingHistory
         self.nonces = NonceBook()
         self.ip_limits = IpLimits(k.ip_weight_limit, k.ip_weight_window_s)
         self.address_budget = k.address
@@ -127,6 +128,10 @@ class HyperliquidVenue(Venue):
             else:
                 rates[coin] = rate
         marks = self.engine.marks()
+        for asset in ASSETS:
+            if coin is None or asset.coin == coin:
+                applied = funding.rate_for(rates, default, asset.coin)
+                self.funding_history[asset.coin].append(funding.rate_record(asset.coin, applied, now_ms))
         records: list[dict[str, Any]] = []
         for acct in self.engine.accounts.values():
             paid = funding.pay(acct, marks, rates, default, now_ms, only=coin)
