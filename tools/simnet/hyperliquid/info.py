@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from tools.simnet.hyperliquid import fmt
-from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_meta_document
+from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_asset_ctxs, spot_meta_document
 
 if TYPE_CHECKING:
     from tools.simnet.hyperliquid.venue import HyperliquidVenue
@@ -25,6 +25,8 @@ class InfoApi:
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "meta": lambda _r: meta_document(),
             "spotMeta": lambda _r: spot_meta_document(),
+            # docs info-endpoint/spot "Retrieve spot asset contexts": [spotMeta, contexts]
+            "spotMetaAndAssetCtxs": lambda _r: [spot_meta_document(), spot_asset_ctxs()],
             "perpDexs": lambda _r: [None],
             "metaAndAssetCtxs": lambda _r: [meta_document(), self._asset_ctxs()],
             "allMids": lambda _r: self.all_mids(),
