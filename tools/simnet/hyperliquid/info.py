@@ -40,6 +40,8 @@ class InfoApi:
             "orderStatus": self._order_status,
             "userFunding": self._user_funding,
             "fundingHistory": self._funding_history,
+            "maxBuilderFee": self._max_builder_fee,
+            "approvedBuilders": self._approved_builders,
             "historicalOrders": self._historical_orders,
             "userFees": self._user_fees,
             "userRateLimit": self._user_rate_limit,
@@ -203,11 +205,28 @@ class InfoApi:
             return {"role": "agent", "data": {"user": master.lower()}}
         return {"role": "user"} if address in self.engine.accounts else {"role": "missing"}
 
+    def _max_builder_fee(self, req: dict[str, Any]) -> Any:
+        """Docs trading/builder-codes "API for builders": {"type": "maxBuilderFee", "user", "builder"} answers the
+        approved maximum as a bare integer in tenths of a basis point, 0 without an approval (nktkas
+        MaxBuilderFeeResponse = number, schema checked live). Does not create an account."""
+        return self.venue.builders.max_fee(_address(req.get("user")), _address(req.get("builder")))
+
+    def _approved_builders(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint "Query approved builders for user" (as linked from nktkas approvedBuilders.ts): the
+        builder addresses, lower case (unconfirmed), [] for a user with none."""
+        return self.venue.builders.approved_builders(_address(req.get("user")))
+
     def _extra_agents(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         reg = self.venue.registry
         return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
                 for a, master in reg.agents.items() if master == acct.address]
+
+
+def _address(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) != 42:
+        raise InfoError("Failed to deserialize the JSON body into the target type")
+    return value.lower()
 
 
 def _time_range(req: dict[str, Any]) -> tuple[int, int | None]:
