@@ -11,6 +11,7 @@ from typing import Any
 
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.assets import BY_COIN, PerpAsset
+from tools.simnet.hyperliquid.builders import BuilderRef
 
 ZERO = Decimal(0)
 
@@ -30,6 +31,7 @@ class Order:
     timestamp: int
     status: str = "open"
     status_timestamp: int = 0
+    builder: BuilderRef | None = None     # the builder code charged on this order's fills
 
     @property
     def side(self) -> str:

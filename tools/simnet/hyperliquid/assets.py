@@ -75,6 +75,18 @@ def spot_meta_document() -> dict[str, Any]:
     }
 
 
+def spot_asset_ctxs() -> list[dict[str, Any]]:
+    """The contexts half of ``spotMetaAndAssetCtxs``: one per pair of spot_meta_document, indexed like it.
+
+    Simnet trades no spot: its PURR/USDC has no book, no trades and no supply. It answers what the recorded mainnet
+    answer (SDK cassette tests/cassettes/info_test/test_spot_asset_ctx.yaml, commit d9fefc2, 2025-11-09) shows for
+    pairs in that state (e.g. "@71", "@98"): midPx null, markPx "1.0", every volume, price and supply "0.0". That
+    "1.0" is read off the recording (no document explains it); a real PURR/USDC has a market and real figures."""
+    return [{"prevDayPx": "0.0", "dayNtlVlm": "0.0", "markPx": "1.0", "midPx": None, "circulatingSupply": "0.0",
+             "coin": pair["name"], "totalSupply": "0.0", "dayBaseVlm": "0.0"}
+            for pair in spot_meta_document()["universe"]]
+
+
 def decimals_of(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -int(exponent))

@@ -17,6 +17,7 @@ from tools.simnet.hyperliquid.assets import (
     ASSETS, MIN_ORDER_VALUE, TICK_ERROR, PerpAsset, price_error, size_ok,
 )
 from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
+from tools.simnet.hyperliquid.builders import BuilderRef
 
 MAX_PRICE_DEVIATION = Decimal("0.8")
 HOUSE = "0x" + "0" * 39 + "1"   # counterparty address of the synthetic depth in public trades
@@ -61,6 +62,9 @@ class Engine:
         self.orders_by_oid: dict[int, Order] = {}        # every accepted order, any status
         self.next_oid = 1_000_000
         self.next_tid = 1
+        # builder -> USDC charged for it on fills; the venue credits it as claimable referral rewards
+        # (docs trading/builder-codes), which simnet does not serve: the control action builder_fees shows it
+        self.builder_fees: dict[str, Decimal] = {}
         self.clock = clock          # wall-clock ms (timestamps only; never affects prices or fills)
 
     # ---- market state ------------------------------------------------------
@@ -110,7 +114,8 @@ class Engine:
             self._close_order(acct, order, "reduceOnlyCanceled")
 
     # ---- orders --------------------------------------------------------------
-    def place(self, acct: Account, wire: dict[str, Any], faults: OrderFaults) -> dict[str, Any]:
+    def place(self, acct: Account, wire: dict[str, Any], faults: OrderFaults,
+              builder: BuilderRef | None = None) -> dict[str, Any]:
         """One order wire -> one status dict ({"resting"}, {"filled"} or {"error"}).
 
         Static refusals (bad asset, size, price decimals, the 80% band) leave no order behind
@@ -120,7 +125,8 @@ class Engine:
         cloid lookup iocCancelRejected; minimum -> minTradeNtlRejected; invalid size -> unknownOid; an
         80%-band refusal -> unknown cloid), and the SDK cassette
         tests/cassettes/info_test/test_historical_orders.yaml (an iocCancelRejected order with an oid).
-        Status names: docs info-endpoint order status list."""
+        Status names: docs info-endpoint order status list. ``builder``: the action's approved builder code,
+        charged on every fill of the order (docs trading/builder-codes)."""
         try:
             asset = ASSETS[int(wire["a"])]
         except (KeyError, ValueError, IndexError, TypeError):
@@ -155,9 +161,11 @@ class Engine:
         if faults.force_min_value or (not reduce_only and self._below_min_value(asset, is_buy, limit_px, size)):
             return refuse("minTradeNtlRejected", "Order must have minimum value of $10.")
         rest = size - filled if tif in ("Gtc", "Alo") else ZERO
-        if not reduce_only and not self._margin_ok(acct, asset, is_buy, plan, rest, limit_px):
+        builder_rate = builder.rate if builder else ZERO
+        if not reduce_only and not self._margin_ok(acct, asset, is_buy, plan, rest, limit_px, builder_rate):
             return refuse("perpMarginRejected", "Insufficient margin to place order.")
         order = self._new_order(acct, asset, is_buy, limit_px, size, tif, reduce_only, cloid)
+        order.builder = builder
         return self._execute(acct, order, plan, filled)
 
     def _below_min_value(self, asset: PerpAsset, is_buy: bool, limit_px: Decimal, size: Decimal) -> bool:
@@ -257,7 +265,7 @@ class Engine:
         return abs(pos.szi)
 
     def _margin_ok(self, acct: Account, asset: PerpAsset, is_buy: bool, plan: list[Match],
-                   rest: Decimal, limit_px: Decimal) -> bool:
+                   rest: Decimal, limit_px: Decimal, builder_rate: Decimal = ZERO) -> bool:
         marks = self.marks()
         lev = acct.lev(asset).value
         pos = acct.positions.get(asset.coin)
@@ -267,7 +275,7 @@ class Engine:
         added = max(ZERO, abs(end) - abs(start))
         cost = sum((m.px * m.sz for m in plan), ZERO)
         avg = cost / filled if filled else limit_px
-        fee = cost * max(self.fees.taker, ZERO)
+        fee = cost * (max(self.fees.taker, ZERO) + builder_rate)
         needed = added * avg / lev + rest * limit_px / lev + fee
         return needed <= acct.available(marks)
 
@@ -319,7 +327,9 @@ class Engine:
 
     def _fill(self, acct: Account, order: Order, px_: Decimal, sz: Decimal, crossed: bool) -> dict[str, Any]:
         rate = self.fees.taker if crossed else self.fees.maker
-        fee = px_ * sz * rate
+        builder_fee = px_ * sz * order.builder.rate if order.builder else ZERO
+        # docs info-endpoint userFills: "fee" is the total fee, inclusive of builderFee
+        fee = px_ * sz * rate + builder_fee
         start, closed, direction = acct.apply_fill(order.asset.coin, order.is_buy, px_, sz, fee)
         tid = self.next_tid
         self.next_tid += 1
@@ -327,6 +337,11 @@ class Engine:
                 "time": self.clock(), "startPosition": fmt.plain(start), "dir": direction,
                 "closedPnl": fmt.usd(closed), "hash": _hash("fill", order.oid, tid), "oid": order.oid,
                 "crossed": crossed, "fee": fmt.usd(fee), "tid": tid, "feeToken": "USDC"}
+        if builder_fee:
+            # docs info-endpoint userFills: "builderFee" is "optional and will not be present if 0"
+            fill["builderFee"] = fmt.usd(builder_fee)
+            collected = self.builder_fees.get(order.builder.address, ZERO)
+            self.builder_fees[order.builder.address] = collected + builder_fee
         if order.cloid:
             # a fill carries the cloid of its order when it had one: nktkas/hyperliquid UserFillsResponse
             # `cloid?` (its live-traffic schema test saw it both present and absent); the docs' WsFill type

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tools.simnet.hyperliquid import builders
 from tools.simnet.hyperliquid.auth import AuthError, recover_agent_approver, recover_l1_signer
 from tools.simnet.hyperliquid.engine import OrderFaults
 from tools.simnet.hyperliquid.limits import CANCEL_ACTIONS, EXPIRED_ACTION_FACTOR, address_requests
@@ -48,6 +49,10 @@ class ExchangeApi:
         try:
             if kind == "approveAgent":
                 return self._approve_agent(action, signature, nonce, now)
+            if kind == "approveBuilderFee":
+                # a user-signed action (EIP-712, SDK sign_approve_builder_fee), not an L1 one
+                refusal = builders.approve_builder_fee(self.venue, action, signature, nonce, now)
+                return err(refusal) if refusal else ok("default")
             acct = self._authenticate(body, action, signature, nonce, now)
         except AuthError as exc:
             return err(str(exc))
@@ -112,7 +117,14 @@ class ExchangeApi:
 
     # ---- actions ------------------------------------------------------------------
     def _do_order(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
-        statuses = [self.engine.place(acct, wire, self._order_faults()) for wire in action.get("orders", [])]
+        builder = builders.parse_builder(action.get("builder"))
+        if builder is not None:
+            # docs/builder-codes: an order naming a builder needs the user's approval of at least that fee
+            refusal = self.venue.builders.refusal(acct.address, builder)
+            if refusal:
+                return err(refusal)
+        statuses = [self.engine.place(acct, wire, self._order_faults(), builder)
+                    for wire in action.get("orders", [])]
         return ok("order", {"statuses": statuses})
 
     def _order_faults(self) -> OrderFaults:
@@ -154,7 +166,12 @@ class ExchangeApi:
         return ok("order", {"statuses": statuses})
 
     def _do_modify(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
-        return self._do_batchModify(acct, {"modifies": [{"oid": action.get("oid"), "order": action.get("order")}]})
+        """The single ``modify`` action answers {"type": "default"} (nktkas modify.ts ModifyResponse, schema checked
+        against live answers), not order statuses as batchModify does. A refused replacement answers
+        {"status": "err"} with the order's error text (unconfirmed: no recorded refusal)."""
+        answer = self._do_batchModify(acct, {"modifies": [{"oid": action.get("oid"), "order": action.get("order")}]})
+        (status,) = answer["response"]["data"]["statuses"]
+        return err(status["error"]) if "error" in status else ok("default")
 
     def _do_updateLeverage(self, acct: "Account", action: dict[str, Any]) -> dict[str, Any]:
         error = self.engine.update_leverage(acct, int(action["asset"]), action.get("leverage"),

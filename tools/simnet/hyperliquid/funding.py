@@ -7,6 +7,8 @@ USDC balance. With a zero premium the hourly rate is the interest component, 0.0
 userFunding record shape: SDK cassette tests/cassettes/info_test/test_user_funding_history_*.yaml
 ({time, hash, delta: {type: "funding", coin, usdc, szi, fundingRate, nSamples}}); usdc is negative when paid.
 Simnet has no separate oracle: the venue's reference price (the book mid) stands in for it.
+fundingHistory record shape: SDK cassette tests/cassettes/info_test/test_get_funding_history[*].yaml
+({coin, fundingRate, premium, time}, oldest first).
 """
 from __future__ import annotations
 
@@ -66,6 +68,17 @@ def pay(acct: Account, marks: Mapping[str, Decimal], rates: Mapping[str, Decimal
         acct.funding.append(record)
         records.append(record)
     return records
+
+
+def rate_record(coin: str, rate: Decimal, now_ms: int) -> dict[str, Any]:
+    """One ``fundingHistory`` record: the rate applied to ``coin`` at ``now_ms`` (paid on every position or none).
+
+    ``premium``: simnet has no premium index (docs/funding: the rate is the sampled premium plus the interest
+    component clamped towards it). It reports the rate's excess over the interest component, 0 at the default
+    rate, where the docs' formula with a zero premium gives exactly the interest rate. For other rates the
+    venue's premium would differ: unconfirmed, not modelled."""
+    return {"coin": coin, "fundingRate": fmt.plain(rate), "premium": fmt.plain(rate - DEFAULT_HOURLY_RATE),
+            "time": now_ms}
 
 
 def _hash(*parts: object) -> str:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from tools.simnet.hyperliquid import fmt
-from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_meta_document
+from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_asset_ctxs, spot_meta_document
 
 if TYPE_CHECKING:
     from tools.simnet.hyperliquid.venue import HyperliquidVenue
@@ -25,6 +25,8 @@ class InfoApi:
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "meta": lambda _r: meta_document(),
             "spotMeta": lambda _r: spot_meta_document(),
+            # docs info-endpoint/spot "Retrieve spot asset contexts": [spotMeta, contexts]
+            "spotMetaAndAssetCtxs": lambda _r: [spot_meta_document(), spot_asset_ctxs()],
             "perpDexs": lambda _r: [None],
             "metaAndAssetCtxs": lambda _r: [meta_document(), self._asset_ctxs()],
             "allMids": lambda _r: self.all_mids(),
@@ -37,6 +39,9 @@ class InfoApi:
             "userFillsByTime": self._user_fills_by_time,
             "orderStatus": self._order_status,
             "userFunding": self._user_funding,
+            "fundingHistory": self._funding_history,
+            "maxBuilderFee": self._max_builder_fee,
+            "approvedBuilders": self._approved_builders,
             "historicalOrders": self._historical_orders,
             "userFees": self._user_fees,
             "userRateLimit": self._user_rate_limit,
@@ -95,6 +100,17 @@ class InfoApi:
                         "impactPxs": [fmt.px(book.best_bid()), fmt.px(book.best_ask())], "dayBaseVlm": "0.0"})
         return out
 
+    def _funding_history(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint/perpetuals "Retrieve historical funding rates": coin and startTime required, endTime
+        optional; records as the SDK cassette test_get_funding_history[*].yaml, oldest first; at most 500 per
+        answer (docs "Pagination"). Bounds inclusive and an unknown coin answering [] are unconfirmed."""
+        start, end = _time_range(req)
+        coin = req.get("coin")
+        if not isinstance(coin, str):
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        rows = self.venue.funding_history.get(coin, [])
+        return [r for r in rows if r["time"] >= start and (end is None or r["time"] <= end)][:MAX_TIME_RANGE_ITEMS]
+
     # ---- user data ------------------------------------------------------------------
     def _user(self, req: dict[str, Any]):
         user = req.get("user")
@@ -152,12 +168,7 @@ class InfoApi:
         """Docs info-endpoint/perpetuals userFunding: startTime required, endTime optional, both inclusive
         (unconfirmed inclusivity); at most 500 records per answer (docs "Pagination"), oldest first."""
         acct = self._user(req)
-        try:
-            start = int(req["startTime"])
-            end = req.get("endTime")
-            end = int(end) if end is not None else None
-        except (KeyError, TypeError, ValueError):
-            raise InfoError("Failed to deserialize the JSON body into the target type") from None
+        start, end = _time_range(req)
         rows = [r for r in acct.funding if r["time"] >= start and (end is None or r["time"] <= end)]
         return rows[:MAX_TIME_RANGE_ITEMS]
 
@@ -194,11 +205,38 @@ class InfoApi:
             return {"role": "agent", "data": {"user": master.lower()}}
         return {"role": "user"} if address in self.engine.accounts else {"role": "missing"}
 
+    def _max_builder_fee(self, req: dict[str, Any]) -> Any:
+        """Docs trading/builder-codes "API for builders": {"type": "maxBuilderFee", "user", "builder"} answers the
+        approved maximum as a bare integer in tenths of a basis point, 0 without an approval (nktkas
+        MaxBuilderFeeResponse = number, schema checked live). Does not create an account."""
+        return self.venue.builders.max_fee(_address(req.get("user")), _address(req.get("builder")))
+
+    def _approved_builders(self, req: dict[str, Any]) -> Any:
+        """Docs info-endpoint "Query approved builders for user" (as linked from nktkas approvedBuilders.ts): the
+        builder addresses, lower case (unconfirmed), [] for a user with none."""
+        return self.venue.builders.approved_builders(_address(req.get("user")))
+
     def _extra_agents(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         reg = self.venue.registry
         return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
                 for a, master in reg.agents.items() if master == acct.address]
+
+
+def _address(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) != 42:
+        raise InfoError("Failed to deserialize the JSON body into the target type")
+    return value.lower()
+
+
+def _time_range(req: dict[str, Any]) -> tuple[int, int | None]:
+    """(startTime, endTime or None); a missing or non-integer startTime is a schema error (HTTP 422)."""
+    try:
+        start = int(req["startTime"])
+        end = req.get("endTime")
+        return start, (int(end) if end is not None else None)
+    except (KeyError, TypeError, ValueError):
+        raise InfoError("Failed to deserialize the JSON body into the target type") from None
 
 
 def _status_doc(order: Any) -> dict[str, Any]:

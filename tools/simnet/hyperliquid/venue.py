@@ -17,7 +17,7 @@ Venue flags (``set_flag``): rate_limit=<n> (next n requests HTTP 429 regardless 
 min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC orders see only that
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
-Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], late_execution
+Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, late_execution
 [seconds, count=1, mode=drop|hang], late_execution_status, drop_ws [stream, subscription, abrupt],
 lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
 ones of tools.simnet.faults.
@@ -40,6 +40,7 @@ from tools.simnet.hyperliquid import delivery, funding, knobs
 from tools.simnet.hyperliquid.feeds import Feeds
 from tools.simnet.hyperliquid.assets import ASSETS
 from tools.simnet.hyperliquid.auth import NonceBook, Registry
+from tools.simnet.hyperliquid.builders import BuilderApprovals
 from tools.simnet.hyperliquid.engine import Engine
 from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
 from tools.simnet.hyperliquid.info import InfoApi, InfoError
@@ -80,6 +81,8 @@ class HyperliquidVenue(Venue):
         self.hub.on_post = self.posts.handle
         self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms)
         self.registry = Registry()
+        self.builders = BuilderApprovals()
+        self.funding_history: dict[str, list[dict[str, Any]]] = {a.coin: [] for a in ASSETS}   # fundingHistory
         self.nonces = NonceBook()
         self.ip_limits = IpLimits(k.ip_weight_limit, k.ip_weight_window_s)
         self.address_budget = k.address
@@ -127,6 +130,10 @@ class HyperliquidVenue(Venue):
             else:
                 rates[coin] = rate
         marks = self.engine.marks()
+        for asset in ASSETS:
+            if coin is None or asset.coin == coin:
+                applied = funding.rate_for(rates, default, asset.coin)
+                self.funding_history[asset.coin].append(funding.rate_record(asset.coin, applied, now_ms))
         records: list[dict[str, Any]] = []
         for acct in self.engine.accounts.values():
             paid = funding.pay(acct, marks, rates, default, now_ms, only=coin)
@@ -153,6 +160,9 @@ class HyperliquidVenue(Venue):
             records = self.pay_funding(self.now_ms(), None if rate is None else Decimal(str(rate)),
                                        params.get("coin"))
             return {"payments": records}
+        if action == "builder_fees":
+            return {"approved": self.builders.snapshot(),
+                    "collected": {b: str(v) for b, v in self.engine.builder_fees.items()}}
         if action == "late_execution":
             self.late = delivery.arm(params)
             return {"armed": self.late.remaining, "seconds": self.late.seconds, "mode": self.late.mode}
@@ -176,6 +186,11 @@ class HyperliquidVenue(Venue):
             self.engine.account(address)
             return True
         return False
+
+    def account_value(self, address: str) -> Decimal:
+        """Perps account value of ``address``; 0 for an address the venue has never seen (creates nothing)."""
+        acct = self.engine.accounts.get(address.lower())
+        return acct.account_value(self.engine.marks()) if acct else Decimal(0)
 
     # ---- HTTP ---------------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
