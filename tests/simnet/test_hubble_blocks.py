@@ -28,12 +28,14 @@ def net(sim: tuple[SimNet, dict[str, Any]]) -> Iterator[SimNet]:
 
 
 def test_mainnet_pacing_is_the_default_in_every_scenario() -> None:
+    """The node's pacing (no minimum gap, 100 ms tx gossip, 10 processing blocks; see test_hubble_block_pacing)."""
     for scenario in ("default", "quiet"):
         net = SimNet(SimConfig(seed=1, venues=("hubble",), autotick=False, scenario=scenario))
         net.start()
         try:
             params: BuilderParams = net.venues["hubble"].builder.params
-            assert (params.block_time_s, params.auto_mine, params.funding_rate > 0) == (1.5, True, True)
+            assert (params.block_time_s, params.tx_gossip_s, params.max_processing, params.auto_mine,
+                    params.funding_rate > 0) == (0.0, 0.1, 10, True, True)
         finally:
             net.stop()
 

@@ -25,6 +25,8 @@ from tools.simnet.core import SimConfig, SimNet
 from tools.simnet.hubble.signing import SignedOrderMsg, signed_order_hash
 
 KEY = keccak(b"simnet-hubble-bench")
+# the simulator's own speed: no block gap, no gossip tick and no cap on blocks awaiting acceptance
+NODE_SPEED = {"block_time_s": 0.0, "tx_gossip_s": 0.0, "max_processing": 0}
 TRADER = Account.from_key(KEY).address
 
 
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fills", type=int, default=3000)
     args = parser.parse_args(argv)
     net = SimNet(SimConfig(seed=1, venues=("hubble",), autotick=False, scenario="quiet",
-                           initial_margin=1e12, venue_options={"hubble": {"block_time_s": 0.0}}))
+                           initial_margin=1e12, venue_options={"hubble": NODE_SPEED}))
     ready = net.start()
     try:
         orders = make_orders(args.orders)

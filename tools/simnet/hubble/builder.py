@@ -14,8 +14,32 @@ Sources (hubblenet):
   and positions).
 - core/blockchain.go reorg + SetPreference: a replaced block's logs come back with
   Removed=true, then the new block's logs (same height) with Removed=false.
-Block pacing: one block per ``block_time_s`` at most (1.5 s: the figure of issue 9 for
-mainnet; network-configs/hubblenet/genesis.json only gives feeConfig.targetBlockRate = 1 s).
+Block pacing (docs/simnet/hubble.md "Block pacing"; hubblenet 3b29c1a6, avalanchego v1.11.2 daeacb18):
+- A transaction entering a validator's pool signals the engine at once (plugin/evm/block_builder.go
+  awaitSubmittedTxs -> signalTxsReady, l.125-161); after each build a 50 ms timer signals again if
+  transactions are still pending (minBlockBuildingRetryDelay, l.23, 75-96). simnet builds in one
+  step, so nothing can arrive during a build and the retry never has work: not modelled.
+- No minimum gap: the proposervm holds the signal until parent timestamp + max(slot delay,
+  ProposerMinBlockDelay) (vms/proposervm/vm.go l.385-414, scheduler/scheduler.go), and the mainnet
+  subnet config sets proposerMinBlockDelay 0 (network-configs/hubblenet/2mxZY7..json l.2; the
+  avalanchego default would be 1 s, vm.go l.43). Blocks may share a whole-second timestamp
+  (miner/worker.go l.137-145). ``block_time_s`` (default 0) is a minimum gap between builds; the
+  former 1.5 s (issue 9's figure, no source) stays available as an explicit setting.
+- User transactions reach the validators at the RPC node's push-gossip tick: eth_sendRawTransaction
+  queues them (eth/api_backend.go SendTx l.339-350), gossip.Every sends the queue every
+  push-gossip-frequency, 100 ms by default (plugin/evm/vm.go l.781-785, config.go l.42; no config in
+  network-configs/hubblenet changes it) to all validators (config.go l.38). The SDK's RPC serves the
+  trading API, which only the non-validator API/archival configs enable (chain_api_node.json vs
+  chain_validator_1.json; config.go l.67-68). ``tx_gossip_s`` (0.1; 0 = straight to the builder)
+  applies to RPC transactions and to the background takers (assumed to use an RPC node too).
+- At most ``max_processing`` (10) built blocks await acceptance: snowman builds only while
+  NumProcessing < OptimalProcessing (snow/engine/snowman/transitive.go l.667-674, default 10 in
+  snow/consensus/snowball/parameters.go l.45) and tries again when a poll decides a block (l.440).
+- Matching adds no pacing: #185 matches a block's new orders inside it, and the matching pipeline run
+  after each head block (plugin/evm/limit_order.go l.169-178, 230) only signals another block when it
+  found matches (here: trigger_matching, resting IOCs).
+- The fee config adds none either: blockGasCostStep 0, minBlockGasCost 0 (genesis.json feeConfig,
+  consensus/dummy/dynamic_fees.go calcBlockGasCost l.208-241): a fast block costs no extra tip.
 """
 from __future__ import annotations
 
@@ -40,7 +64,9 @@ Publisher = Callable[[str, Any, dict[str, Any]], None]
 
 @dataclass
 class BuilderParams:
-    block_time_s: float = 1.5          # issue 9's mainnet figure
+    block_time_s: float = 0.0          # minimum gap between builds: proposerMinBlockDelay 0 (mainnet subnet config)
+    tx_gossip_s: float = 0.1           # RPC node -> validators push-gossip tick (push-gossip-frequency default)
+    max_processing: int = 10           # built blocks awaiting acceptance before building stops (OptimalProcessing)
     accept_delay_s: float = 0.5        # unconfirmed: head -> accepted latency of the subnet
     funding_rate: float = 0.0000125    # per period, x oracle price; unconfirmed (0.01% per 8 h, hourly)
     funding_period_s: float = 3600.0   # litepaper (docs.hubble.exchange/litepaper): funding every hour
@@ -63,6 +89,7 @@ class TakeIntent:
     price: int | None
     future: asyncio.Future | None = None
     result: dict[str, Any] = field(default_factory=dict)
+    arrived: float = field(default_factory=time.monotonic)
 
 
 class BlockBuilder:
@@ -76,6 +103,7 @@ class BlockBuilder:
         self.trigger_matching = False
         self.hold = False
         self._wake: asyncio.Event | None = None
+        self._gossip_epoch = time.monotonic()       # the RPC node's push-gossip ticker started here
         self._last_built = -math.inf
         self._built_at: dict[int, float] = {}
         self._accept_waiters: list[tuple[int, asyncio.Future]] = []
@@ -85,28 +113,60 @@ class BlockBuilder:
     async def run(self) -> None:
         self._wake = asyncio.Event()
         while self.params.auto_mine:
-            if not self.has_work():
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-                except asyncio.TimeoutError:
-                    pass
+            due = self.next_build_at()
+            now = time.monotonic()
+            if due is not None and due <= now:
+                self.build(gossiped_only=True)
                 continue
-            gap = self._last_built + self.params.block_time_s - time.monotonic()
-            if gap > 0:
-                await asyncio.sleep(gap)
-            elif self.has_work():     # the "mine" action may have built it meanwhile
-                self.build()
+            self._wake.clear()     # new work, an accepted block or the "mine" action wake it
+            timeout = 1.0 if due is None else min(1.0, due - now)   # 1 s: funding comes due with time
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
 
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
 
     def has_work(self) -> bool:
+        """Anything to build, gossiped or not (the "mine" action builds it all)."""
+        return bool(self.intents or self._local_work() or self.chain.pool.executable(self.chain.next_nonce))
+
+    def _local_work(self) -> bool:
+        """Work of the validator itself, no gossip: funding due, the matching pipeline found matches."""
         funding_due = (not self.flags.settled and self.params.funding_period_s > 0
                        and self.clock() >= self.next_funding)
-        return bool(self.intents or self.trigger_matching or funding_due
-                    or self.chain.pool.executable(self.chain.next_nonce))
+        return self.trigger_matching or funding_due
+
+    def gossiped_at(self, arrived: float) -> float:
+        """When something sent to the RPC node at `arrived` reaches the validators: its next push-gossip tick."""
+        period = self.params.tx_gossip_s
+        if period <= 0:
+            return arrived
+        return self._gossip_epoch + (math.floor((arrived - self._gossip_epoch) / period) + 1) * period
+
+    def _gossiped(self, now: float) -> Callable[[Tx], bool]:
+        arrived = self.chain.pool.arrived_at
+        return lambda tx: self.gossiped_at(arrived.get(tx.hash, -math.inf)) <= now
+
+    def next_build_at(self) -> float | None:
+        """time.monotonic() at which the node builds the next block by itself; None: nothing to build
+        yet (no work, or max_processing blocks await acceptance)."""
+        p = self.params
+        if p.max_processing > 0 and self.chain.head.number - self.chain.accepted >= p.max_processing:
+            return None
+        now = time.monotonic()
+        ready = [now] if self._local_work() else []
+        ready += [self.gossiped_at(i.arrived) for i in self.intents]
+        pool = self.chain.pool
+        for sender, queue in pool.by_sender.items():       # a sender's run starts with its state nonce
+            first = queue.get(self.chain.next_nonce(sender))
+            if first is not None:
+                ready.append(self.gossiped_at(pool.arrived_at.get(first.hash, now)))
+        if not ready:
+            return None
+        return max(min(ready), self._last_built + p.block_time_s)
 
     def request_take(self, market: int, is_long: bool, size: int, price: int | None,
                      wait: bool = False) -> TakeIntent:
@@ -118,8 +178,11 @@ class BlockBuilder:
         return intent
 
     # ---- building -----------------------------------------------------------------
-    def build(self) -> Block:
+    def build(self, gossiped_only: bool = False) -> Block:
+        """A block with everything pending; gossiped_only: only what reached the validators by now."""
         engine, chain, ex = self.engine, self.chain, self.executor
+        now = time.monotonic()
+        ready = self._gossiped(now) if gossiped_only else None
         block = chain.new_block(int(self.clock()))
         engine.block = block.number
         ex.incoming, ex.race_fills = [], []
@@ -128,18 +191,26 @@ class BlockBuilder:
             for fill in engine.match_resting_iocs():
                 self._add_fill(block, fill)
         self.trigger_matching = False
-        for tx in chain.pool.executable(chain.next_nonce):
+        for tx in chain.pool.executable(chain.next_nonce, ready):
             chain.pool.remove(tx)
             status = ex.execute(tx)
             for fill in ex.race_fills:
                 self._add_fill(block, fill)
             ex.race_fills = []
             self._add_tx(block, tx, engine.drain(), status)
-        intents, self.intents = self.intents, []
+        intents, self.intents = self._split_intents(gossiped_only, now)
         for intent in intents:
             self._background_taker(block, intent)
         self._match_incoming(block)
         return self._seal(block, intents)
+
+    def _split_intents(self, gossiped_only: bool, now: float) -> tuple[list[TakeIntent], list[TakeIntent]]:
+        """(the takers this block includes, those still waiting for their gossip tick)."""
+        taken: list[TakeIntent] = []
+        waiting: list[TakeIntent] = []
+        for intent in self.intents:
+            (taken if not gossiped_only or self.gossiped_at(intent.arrived) <= now else waiting).append(intent)
+        return taken, waiting
 
     def _settle_funding(self, block: Block) -> None:
         period = self.params.funding_period_s
@@ -254,6 +325,7 @@ class BlockBuilder:
             self.index.accept(block)
             self._push(block, "accepted", removed=False)
         self._release_waiters()
+        self.wake()          # snowman builds again once a block is decided (max_processing)
         return self.chain.accepted
 
     def wait_accepted(self, number: int) -> asyncio.Future:

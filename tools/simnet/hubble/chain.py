@@ -90,6 +90,7 @@ class TxPool:
     def __init__(self) -> None:
         self.by_sender: dict[str, dict[int, Tx]] = {}
         self.hashes: set[str] = set()
+        self.arrived_at: dict[str, float] = {}      # tx hash -> time.monotonic() it entered the pool
         self._arrival: dict[str, int] = {}
         self._count = 0
 
@@ -98,21 +99,27 @@ class TxPool:
         self.by_sender.setdefault(tx.sender.lower(), {})[tx.nonce] = tx
         self.hashes.add(tx.hash)
         self._arrival[tx.hash] = self._count
+        self.arrived_at[tx.hash] = time.monotonic()
 
     def remove(self, tx: Tx) -> None:
         self.by_sender.get(tx.sender.lower(), {}).pop(tx.nonce, None)
         self.hashes.discard(tx.hash)
         self._arrival.pop(tx.hash, None)
+        self.arrived_at.pop(tx.hash, None)
 
-    def executable(self, next_nonce: Callable[[str], int]) -> list[Tx]:
-        """Transactions whose nonces follow the sender's state nonce without a gap, by arrival."""
-        ready: list[Tx] = []
+    def executable(self, next_nonce: Callable[[str], int], ready: Callable[[Tx], bool] | None = None) -> list[Tx]:
+        """Transactions whose nonces follow the sender's state nonce without a gap, by arrival.
+
+        With `ready`, a sender's run stops at its first transaction that is not ready (the block
+        builder's view: one not yet gossiped to the validators holds back the later nonces too).
+        """
+        found: list[Tx] = []
         for sender, queue in self.by_sender.items():
             nonce = next_nonce(sender)
-            while nonce in queue:
-                ready.append(queue[nonce])
+            while nonce in queue and (ready is None or ready(queue[nonce])):
+                found.append(queue[nonce])
                 nonce += 1
-        return sorted(ready, key=lambda tx: (self._arrival[tx.hash]))
+        return sorted(found, key=lambda tx: (self._arrival[tx.hash]))
 
 
 class Chain:

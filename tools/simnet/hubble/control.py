@@ -53,7 +53,7 @@ class HubbleControl:
         return result
 
     def do_mine(self) -> dict[str, Any]:
-        """Build a block now if anything is pending (ignores block_time_s)."""
+        """Build a block now with everything pending (ignores block_time_s, tx_gossip_s and max_processing)."""
         if not self.v.builder.has_work():
             return {"block": None}
         return {"block": self.v.builder.build().number}
