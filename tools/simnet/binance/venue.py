@@ -17,12 +17,14 @@ Venue-specific faults (``set_flag name=... value=...``):
   user_stream_delay=<s>   hold every user-data push back s seconds (also option ``user_stream_delay``)
 Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``depth_gap`` [symbol=None,
 stream=None, count=1] skips the next `count` events of matching depth streams (a pu gap);
-``lose_user_events`` [count=1, event=None] drops the next account events; ``drop_ws``
+``lose_user_events`` [count=1, event=None] drops the next account events; ``mute_ws`` [stream=<label,
+stream name or listenKey>] silences the connections open now (new ones are not affected);
+``ws_connections`` [stream=None] lists the open futures connections and their filters; ``drop_ws``
 [stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
 [symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
-``user_event_order``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+``user_event_order``, ``private_without_events``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
 Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
@@ -47,7 +49,8 @@ from tools.simnet.binance.listen_keys import ListenKeys
 from tools.simnet.binance.marks import Marks
 from tools.simnet.binance import payloads
 from tools.simnet.binance.rest import RestPipeline, wall_ms
-from tools.simnet.binance.routes import LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query
+from tools.simnet.binance.routes import (LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query,
+                                         private_filters)
 from tools.simnet.binance.spot_api import SpotApi
 from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
 from tools.simnet.binance.streams import StreamHub, streams_from_query
@@ -164,14 +167,11 @@ class BinanceVenue(Venue):
     async def _private_ws(self, request: web.Request) -> web.StreamResponse:
         """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
         (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
-        The path form ``/private/ws/<listenKey>``: a User Data Streams page with the fapi base
-        (https://developers.binance.com/docs/derivatives/coin-futures/user-data-streams: "Base Url:
-        wss://fstream.binance.com/private ... User Data Streams are accessed at /ws/<listenKey>") and the
-        options User Data Streams page (same route)."""
-        keys = parse_private_query(list(request.query.items()))
+        The path form ``/private/ws/<listenKey>`` is accepted and stays silent (routes.py has the sources:
+        decommissioned on mainnet, although a coin-futures docs page still shows it)."""
         path_key = request.match_info.get("streams")
-        if path_key:
-            keys.setdefault(path_key, None)
+        keys = private_filters(parse_private_query(list(request.query.items())), path_key,
+                               str(self.options.get("private_without_events", "all")))
         combined = request.path.rstrip("/").endswith("/stream")
         return await self.futures_hub.serve(request, list(keys), combined, "futures_user", PRIVATE, keys)
 
@@ -380,6 +380,13 @@ class BinanceVenue(Venue):
                     + await self.spot_hub.drop_stream(params["stream"])}
         if action == "depth_gap":
             return self._depth_gap(params)
+        if action == "mute_ws":
+            # the connections open now stop receiving (streams.py has the reports); new ones are not affected
+            selector = str(params.get("stream") or "*")
+            return {"muted": self.futures_hub.mute(selector) + self.spot_hub.mute(selector)}
+        if action == "ws_connections":
+            # inspection, not a venue behaviour: what each open futures connection asked for
+            return {"connections": self.futures_hub.describe(params.get("stream"))}
         if action == "lose_user_events":
             return self.user_stream.lose(int(params.get("count", 1)), params.get("event"))
         if action in MODE_ACTIONS:
