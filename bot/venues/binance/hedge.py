@@ -115,6 +115,7 @@ class BinanceHedgeClient(HedgeClient):
         self.user_stream = BinanceUserStream(ws_base, self._symbol, self._listen_key, self._keepalive,
                                              self._on_stream_order, self.on_stream_position)
         self.venue_used_weight: int | None = None   # the venue's own count for this IP (X-MBX-USED-WEIGHT-1M)
+        self.user_stream_restarts = 0                # silent user streams detected and reconnected
 
     @property
     def symbol(self) -> str:
@@ -260,10 +261,23 @@ class BinanceHedgeClient(HedgeClient):
 
         events = await self.await_stream_order(client_id, complete, STREAM_WAIT)
         if not complete(events):
+            if not events:
+                self._user_stream_silent(client_id, answer)
             return None
         last = max((e for e in events if e.avg_price is not None), key=lambda e: e.filled)
         fee = sum((e.commission for e in events), hm.ZERO)
         return OrderOutcome(answer.filled, last.avg_price, order_id=answer.order_id, fee=fee, status=answer.status)
+
+    def _user_stream_silent(self, client_id: str, answer: OrderOutcome) -> None:
+        """A filled order and not one ORDER_TRADE_UPDATE for it within STREAM_WAIT: the stream is open but
+        silent (a venue-side stall; a route or filter that delivers nothing). Reconnect it now rather than
+        hedge on REST read-backs until the 24 h mark."""
+        if self.user_stream.restart(f"no ORDER_TRADE_UPDATE for filled order {client_id} within {STREAM_WAIT}s"):
+            self.user_stream_restarts += 1
+            log.warning("binance: user-data stream silent: order %s filled %s %s and no ORDER_TRADE_UPDATE for it "
+                        "arrived on the stream within %.1fs; reconnecting the stream with the listenKey POST hands "
+                        "out (fills are read back by REST until it is back)", client_id, answer.filled,
+                        self.symbol, STREAM_WAIT)
 
     # ---- streams ----------------------------------------------------------------------------
     def _streams(self):

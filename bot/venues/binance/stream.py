@@ -19,6 +19,13 @@ The user-data stream lives as long as its listenKey: created with POST
 /fapi/v1/listenKey, kept alive with PUT every ``KEEPALIVE_SECONDS`` (a key
 expires 60 minutes after its last keepalive), and replaced when the venue
 says ``listenKeyExpired`` or closes the connection (it does after 24 h).
+The URL names the events the bot reads (``USER_EVENTS``): ``events`` is an
+allow list on ``/private``, so an event not named never arrives, and one
+source says a connection naming none gets nothing at all; the path form
+``/private/ws/<key>`` is silent on mainnet (docs/simnet/binance.md, "The
+/private route"). A connection can also stay open and go quiet: the hedge
+client notices (a filled order with no ORDER_TRADE_UPDATE) and calls
+``restart``, and the supervisor opens a new one.
 """
 from __future__ import annotations
 
@@ -39,10 +46,16 @@ log = logging.getLogger("hedge.binance.stream")
 BOOK_LEVELS = 50                 # levels per side handed to the hedge client (enough to walk any hedge)
 SNAPSHOT_LIMIT = 1000            # GET /fapi/v1/depth limit at (re)sync: weight 20, the whole book
 KEEPALIVE_SECONDS = 30 * 60
+# the user-data events the bot reads; listenKeyExpired too, or an expiry is never seen (events is an allow list)
+USER_EVENTS = ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "listenKeyExpired")
 
 
 class SequenceGap(ConnectionError):
     """A diff-depth event did not follow the previous one (pu != previous u): resync."""
+
+
+class UserStreamSilent(ConnectionError):
+    """The user-data connection is open but the venue stopped pushing on it: reconnect."""
 
 
 @dataclass(frozen=True)
@@ -208,27 +221,51 @@ class BinanceUserStream:
         self.on_position = on_position
         self.connected = asyncio.Event()
         self.reconnects = 0
+        self.order_events = 0                  # ORDER_TRADE_UPDATEs of our symbol received
+        self._restart = asyncio.Event()
+        self._restart_reason = ""
+
+    def url(self, key: str) -> str:
+        return route(self.ws_base, f"private/ws?listenKey={key}&events={'/'.join(USER_EVENTS)}")
+
+    def restart(self, reason: str) -> bool:
+        """Drop the connection in use (the supervisor reconnects with the key POST hands out); False when
+        there is none. Not a DELETE of the key: the market processes sharing the account share it."""
+        if not self.connected.is_set() or self._restart.is_set():
+            return False
+        self._restart_reason = reason
+        self._restart.set()
+        return True
 
     async def run(self, health: Health) -> None:
         key = await self.listen_key()
         self.reconnects += 1
-        url = route(self.ws_base, f"private/ws?listenKey={key}")
         async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url, heartbeat=None, max_msg_size=2**23) as ws:
+            async with session.ws_connect(self.url(key), heartbeat=None, max_msg_size=2**23) as ws:
+                self._restart.clear()
                 self.connected.set()
                 health.ok()
-                keeper = asyncio.create_task(self._keep_alive(key))
+                tasks = [asyncio.create_task(self._read(ws, health)), asyncio.create_task(self._keep_alive(key)),
+                         asyncio.create_task(self._restart.wait())]
                 try:
-                    async for message in ws:
-                        if message.type == aiohttp.WSMsgType.TEXT:
-                            self._handle(json.loads(message.data), health)
-                        elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                            break
+                    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()              # the reader's or the keepalive's error
                 finally:
                     self.connected.clear()
-                    keeper.cancel()
-                    await asyncio.gather(keeper, return_exceptions=True)
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+        if self._restart.is_set():
+            raise UserStreamSilent(self._restart_reason)
         raise ConnectionError("binance user-data stream closed (after 24 h the venue closes every connection)")
+
+    async def _read(self, ws, health: Health) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                self._handle(json.loads(message.data), health)
+            elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                break
 
     async def _keep_alive(self, key: str) -> None:
         while True:
@@ -243,6 +280,7 @@ class BinanceUserStream:
         if kind == "ORDER_TRADE_UPDATE":
             o = event["o"]
             if o.get("s") == self.symbol:
+                self.order_events += 1
                 ap = Decimal(o["ap"]) if o.get("ap") and Decimal(o["ap"]) != 0 else None
                 self.on_order(OrderEvent(o.get("c", ""), o.get("X", ""), o.get("x", ""), Decimal(o.get("z") or "0"),
                                          ap, Decimal(o.get("n") or "0"), int(event.get("E", 0))))
