@@ -17,7 +17,9 @@ Venue-specific faults (``set_flag name=... value=...``):
   user_stream_delay=<s>   hold every user-data push back s seconds (also option ``user_stream_delay``)
 Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``depth_gap`` [symbol=None,
 stream=None, count=1] skips the next `count` events of matching depth streams (a pu gap);
-``lose_user_events`` [count=1, event=None] drops the next account events; ``mute_ws`` [stream=<label,
+``stale_depth_snapshot`` [symbol=None, count=1] makes the next `count` REST depth answers show the book as it
+is now (older than the stream by the time they are asked); ``lose_user_events`` [count=1, event=None] drops the
+next account events; ``mute_ws`` [stream=<label,
 stream name or listenKey>] silences the connections open now (new ones are not affected);
 ``ws_connections`` [stream=None] lists the open futures connections and their filters; ``drop_ws``
 [stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
@@ -41,7 +43,7 @@ from aiohttp import web
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
-from tools.simnet.binance.depth_streams import DepthFeeds
+from tools.simnet.binance.depth_streams import DepthFeeds, StaleSnapshots
 from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
@@ -102,6 +104,7 @@ class BinanceVenue(Venue):
         self.spot_books = {s: Book(spec, spot_params) for s, spec in SPOT.items()}
         self.accounts: dict[str, Account] = {}
         self.depth = DepthFeeds(self.books)
+        self.stale_snapshots = StaleSnapshots()
         self.futures_hub = StreamHub(self.faults, WsLimits.from_options(self.options), self._stream_started)
         self.spot_hub = StreamHub(self.faults)
         self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)), self._key_expired)
@@ -380,6 +383,12 @@ class BinanceVenue(Venue):
                     + await self.spot_hub.drop_stream(params["stream"])}
         if action == "depth_gap":
             return self._depth_gap(params)
+        if action == "stale_depth_snapshot":
+            # the next `count` REST depth answers show the book as it is now (depth_streams.py has the sources)
+            symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
+            for symbol in symbols:
+                self.stale_snapshots.arm(self.books[symbol], int(params.get("count", 1)))
+            return {s: self.books[s].update_id for s in symbols}
         if action == "mute_ws":
             # the connections open now stop receiving (streams.py has the reports); new ones are not affected
             selector = str(params.get("stream") or "*")
@@ -405,6 +414,7 @@ class BinanceVenue(Venue):
             self.spot_limiter.reset()
             self.user_stream.lose(0)
             self.depth.skips.clear()
+            self.stale_snapshots.clear()
         return await self.faults.apply(action, params)
 
     def _depth_gap(self, params: dict[str, Any]) -> dict[str, Any]:
