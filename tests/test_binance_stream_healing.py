@@ -73,3 +73,46 @@ async def test_the_user_stream_names_its_events_so_a_venue_that_needs_them_still
             assert not warnings_with(caplog, SILENT)
     finally:
         net.stop()
+
+
+BROKE = "binance depth stream broke"
+
+
+
+async def test_a_snapshot_older_than_the_stream_is_fetched_again_without_a_reconnect(sim, caplog, monkeypatch):
+    net, ready = sim
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.2)
+    caplog.set_level(logging.INFO)
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        client = run.engine.hedge
+        await eventually(lambda: client.book_source == "stream", 10, "the book from the stream")
+        syncs = client.book_stream.resyncs
+        await control(net, "binance", "stale_depth_snapshot", symbol="AVAXUSDT", count=2)
+        await control(net, "binance", "drop_ws", stream="avaxusdt@depth@100ms")    # the next sync meets them
+        await eventually(lambda: client.book_stream.resyncs >= syncs + 2 and client.book_source == "stream"
+                         and client.book_age() < 1, 20, "the book synced again from a fresh snapshot")
+        assert len(warnings_with(caplog, BROKE)) == 1            # the drop itself; the stale snapshots cost none
+        assert [r for r in caplog.records if "fetching the depth snapshot again" in r.getMessage()]
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+        assert not run.engine.failures
+
+
+async def test_a_gap_in_the_depth_chain_takes_a_new_snapshot_on_the_same_connection(sim, caplog):
+    """USD-M book rule: a pu that does not follow means "initialize the process from step 3" (a new snapshot)."""
+    net, ready = sim
+    caplog.set_level(logging.WARNING)
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        client = run.engine.hedge
+        await eventually(lambda: client.book_source == "stream", 10, "the book from the stream")
+        syncs = client.book_stream.resyncs
+        await control(net, "binance", "stale_depth_snapshot", symbol="AVAXUSDT", count=1)
+        await control(net, "binance", "depth_gap", symbol="AVAXUSDT")
+        await eventually(lambda: client.book_stream.resyncs >= syncs + 2 and client.book_age() < 1, 20,
+                         "the book resynced from a new snapshot")
+        assert not warnings_with(caplog, BROKE)
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+        assert not run.engine.failures

@@ -8,7 +8,11 @@ The book follows Binance's "How to manage a local order book correctly"
 (USDⓈ-M): buffer the stream's events, take a REST snapshot, drop events with
 ``u`` < the snapshot's ``lastUpdateId``, start at the event with ``U`` <=
 lastUpdateId <= ``u``, and from then on every event's ``pu`` must equal the
-previous event's ``u``; a gap means resync from a new snapshot. Quantities are
+previous event's ``u``; a gap means "initialize the process from step 3": a
+new snapshot, on the same connection, with the events still buffered. A
+snapshot older than the first buffered event (clients meet it: a REST
+snapshot lagging the stream) is fetched again the same way, up to
+``MAX_SNAPSHOTS`` per sync; only then is the connection dropped. Quantities are
 absolute; 0 removes the level. The diff stream comes every 100 ms at best, so
 ``@bookTicker`` (pushed on every change of the top) is laid over the top of
 the book while it is newer than the last diff: bookTicker's ``u`` and the
@@ -45,6 +49,7 @@ from bot.supervision import Health
 log = logging.getLogger("hedge.binance.stream")
 BOOK_LEVELS = 50                 # levels per side handed to the hedge client (enough to walk any hedge)
 SNAPSHOT_LIMIT = 1000            # GET /fapi/v1/depth limit at (re)sync: weight 20, the whole book
+MAX_SNAPSHOTS = 3                # snapshots per sync before the connection is given up (3 x weight 20)
 KEEPALIVE_SECONDS = 30 * 60
 # the user-data events the bot reads; listenKeyExpired too, or an expiry is never seen (events is an allow list)
 USER_EVENTS = ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "listenKeyExpired")
@@ -52,6 +57,10 @@ USER_EVENTS = ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "listenKeyExpired")
 
 class SequenceGap(ConnectionError):
     """A diff-depth event did not follow the previous one (pu != previous u): resync."""
+
+
+class SnapshotTooOld(SequenceGap):
+    """The first event after the snapshot starts past its lastUpdateId: the snapshot predates the stream."""
 
 
 class UserStreamSilent(ConnectionError):
@@ -93,7 +102,7 @@ class LocalBook:
             return False
         if not self.started:
             if first > self.last_u:
-                raise SequenceGap(f"first event U={first} is past the snapshot's lastUpdateId {self.last_u}")
+                raise SnapshotTooOld(f"first event U={first} is past the snapshot's lastUpdateId {self.last_u}")
             self.started = True
         elif previous != self.last_u:
             raise SequenceGap(f"depth event pu={previous} does not follow u={self.last_u}")
@@ -125,6 +134,7 @@ class BinanceBookStream:
     def __init__(self, ws_base: str, symbol: str, snapshot: Callable[[], Awaitable[dict[str, Any]]],
                  on_book: Callable[[Callable[[], hm.Book]], None], period: str = "100ms"):
         name = symbol.lower()
+        self.symbol = symbol
         self.url = route(ws_base, f"public/stream?streams={name}@depth@{period}/{name}@bookTicker")
         self.snapshot = snapshot
         self.on_book = on_book
@@ -135,30 +145,52 @@ class BinanceBookStream:
             async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23) as ws:
                 events = _Events(ws)
                 try:
-                    book = await self._sync(events)
+                    book = await self._sync(events, await events.next())
                     health.ok()
                     while True:
-                        for event in await events.next():
-                            _apply(book, event)
+                        batch = await events.next()
+                        try:
+                            for event in batch:
+                                _apply(book, event)
+                        except SequenceGap as gap:
+                            log.warning("binance depth stream %s: %s; taking a new snapshot on the same "
+                                        "connection (book rule: initialize from step 3)", self.symbol, gap)
+                            book = await self._sync(events, batch)
                         self.on_book(book.top)
                         health.ok()
                 finally:
                     await events.close()
 
-    async def _sync(self, events: "_Events") -> LocalBook:
-        """Snapshot after the first event arrived, then apply what follows it (the docs' steps 2-5)."""
-        pending = await events.next()
-        book = LocalBook(await self.snapshot())
-        self.resyncs += 1
-        pending += events.drain()
+    async def _sync(self, events: "_Events", pending: list[dict[str, Any]]) -> LocalBook:
+        """A snapshot after `pending` (the buffered events), then the events that follow it (the docs' steps
+        3-5). A snapshot the stream has already passed is fetched again, after the next event, keeping
+        every buffered event: up to MAX_SNAPSHOTS, then SequenceGap (the supervisor reconnects)."""
+        for attempt in range(1, MAX_SNAPSHOTS + 1):
+            book = LocalBook(await self.snapshot())
+            self.resyncs += 1
+            pending += events.drain()
+            try:
+                await self._catch_up(book, events, pending)
+                return book
+            except SequenceGap as gap:
+                if attempt == MAX_SNAPSHOTS:
+                    raise SequenceGap(f"{gap}; still after {MAX_SNAPSHOTS} snapshots") from None
+                log.info("binance depth stream %s: %s; fetching the depth snapshot again (%d/%d), the stream and "
+                         "its buffered events kept", self.symbol, gap, attempt + 1, MAX_SNAPSHOTS)
+                pending += await events.next()
+        raise AssertionError("unreachable")
+
+    async def _catch_up(self, book: LocalBook, events: "_Events", pending: list[dict[str, Any]]) -> None:
+        """Apply the buffered events to a fresh snapshot, waiting for more until one straddles it."""
+        applied = 0
         while True:
-            for event in pending:
+            for event in pending[applied:]:
                 _apply(book, event)
+            applied = len(pending)
             if book.started:
                 break
-            pending = await events.next()
+            pending += await events.next()
         self.on_book(book.top)
-        return book
 
 
 def _apply(book: LocalBook, event: dict[str, Any]) -> None:
