@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.account_api import AccountApi
 from tools.simnet.binance.errors import BinanceError, missing
 from tools.simnet.binance.late_execution import LateOrders, no_answer
@@ -63,6 +64,9 @@ class FuturesApi:
             ("GET", "/fapi/v1/depth", self.depth, depth_weight, NONE),
             ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, per_symbol(2, 5), NONE),
             ("GET", "/fapi/v1/ticker/price", self.ticker_price, per_symbol(1, 2), NONE),
+            # Symbol Price Ticker V2 (SDK symbol_price_ticker_v2: the same answer and weights); python-binance
+            # 1.0.37 futures_symbol_ticker asks this one
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price, per_symbol(1, 2), NONE),
             ("GET", "/fapi/v1/premiumIndex", self.premium_index, per_symbol(1, 10), NONE),
             # weight 0; shares a 500 / 5 min / IP limit with /fapi/v1/fundingRate (unconfirmed: not modelled)
             ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0, NONE),
@@ -134,11 +138,17 @@ class FuturesApi:
             return self._ticker(symbol, call.now)
         return [self._ticker(s, call.now) for s in FUTURES]
 
+    def price_symbol(self, call: Call) -> str | None:
+        """``symbol`` of an endpoint that also answers for BNBUSDT, the price-only symbol (bnb.py)."""
+        return bnb.SYMBOL if call.params.get("symbol") == bnb.SYMBOL else self.symbol(call, required=False)
+
     async def ticker_price(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
+            if s == bnb.SYMBOL:
+                return {"symbol": s, "price": f"{self.engine.bnb_price.price:.2f}", "time": call.now}
             return {"symbol": s, "price": FUTURES[s].fmt_price(self.venue.last_price(s)), "time": call.now}
-        symbol = self.symbol(call, required=False)
-        return one(symbol) if symbol else [one(s) for s in FUTURES]
+        symbol = self.price_symbol(call)
+        return one(symbol) if symbol else [one(s) for s in (*FUTURES, bnb.SYMBOL)]
 
     async def premium_index(self, call: Call) -> Any:
         """markPrice, indexPrice, lastFundingRate (the rate of the coming settlement), nextFundingTime
@@ -146,13 +156,18 @@ class FuturesApi:
         marks, funding = self.venue.marks, self.venue.funding
 
         def one(s: str) -> dict[str, Any]:
+            if s == bnb.SYMBOL:          # price-only: mark = index = the BNB price, the default funding
+                price = f"{self.engine.bnb_price.price:.8f}"
+                return {"symbol": s, "markPrice": price, "indexPrice": price, "estimatedSettlePrice": price,
+                        "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
+                        "nextFundingTime": funding.next_time(next(iter(FUTURES)), call.now), "time": call.now}
             index = f"{marks.index(s):.8f}"
             return {"symbol": s, "markPrice": f"{marks.mark(s):.8f}", "indexPrice": index,
                     "estimatedSettlePrice": index, "lastFundingRate": f"{funding.rates[s]:.8f}",
                     "interestRate": "0.00010000", "nextFundingTime": funding.next_time(s, call.now),
                     "time": call.now}
-        symbol = self.symbol(call, required=False)
-        return one(symbol) if symbol else [one(s) for s in FUTURES]
+        symbol = self.price_symbol(call)
+        return one(symbol) if symbol else [one(s) for s in (*FUTURES, bnb.SYMBOL)]
 
     async def funding_info(self, call: Call) -> Any:
         return self.venue.funding.info_rows()
@@ -255,7 +270,7 @@ class FuturesApi:
                 # baseQty, marginAsset, pair: in the docs example since SDK 17.0.0 (2026-08-07);
                 # unconfirmed: baseQty differs from qty only for coin-margined contracts
                 rows.append({"buyer": order.side == "BUY", "commission": f"{fill['fee']:.8f}",
-                             "commissionAsset": "USDT", "id": fill["tradeId"], "maker": fill["maker"],
+                             "commissionAsset": fill["fee_asset"], "id": fill["tradeId"], "maker": fill["maker"],
                              "orderId": oid, "price": spec.fmt_price(fill["price"]),
                              "qty": spec.fmt_qty(fill["qty"]), "quoteQty": f"{fill['price'] * fill['qty']:f}",
                              "baseQty": spec.fmt_qty(fill["qty"]), "marginAsset": "USDT", "pair": symbol,

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, Callable
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.accounts import BOTH, LONG, SHORT, Account
 from tools.simnet.binance.book import Book
 from tools.simnet.binance.errors import BinanceError, missing
@@ -65,6 +66,7 @@ class FuturesEngine:
         self.min_notional_floor: Decimal | None = None          # raised minimum (``min_notional`` flag)
         # a fill's ACCOUNT_UPDATE before its ORDER_TRADE_UPDATE (option user_event_order, user_events())
         self.account_first = True
+        self.bnb_price = bnb.BnbPrice()                         # what a BNB-paid commission is converted at
 
     # ---- marks and margin -------------------------------------------------------
     def marks(self) -> dict[str, Decimal]:
@@ -288,47 +290,57 @@ class FuturesEngine:
         position = account.position(spec.symbol, order.position_side)
         realized = position.apply(signed, price)
         position.update_time = now
-        fee = price * qty * (self.maker_fee if maker else self.taker_fee)
-        account.wallet += realized - fee
+        usdt_fee = price * qty * (self.maker_fee if maker else self.taker_fee)
+        fee_asset, fee = bnb.commission(account, usdt_fee, self.bnb_price.price)
+        if fee_asset == "BNB":
+            account.bnb -= fee
+            account.wallet += realized
+        else:
+            account.wallet += realized - fee
         order.executed += qty
         order.cum_quote += price * qty
         order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
         order.update_time = now
         trade_id = self.next_trade_id
         self.next_trade_id += 1
-        order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id,
-                            "realized": realized, "time": now})
+        order.fills.append({"price": price, "qty": qty, "fee": fee, "fee_asset": fee_asset, "maker": maker,
+                            "tradeId": trade_id, "realized": realized, "time": now})
         # income rows as GET /fapi/v1/income lists them (incomeType enum: REALIZED_PNL, COMMISSION, ...)
-        account.add_income(spec.symbol, "COMMISSION", -fee, now, self.tran_id(), str(trade_id))
+        account.add_income(spec.symbol, "COMMISSION", -fee, now, self.tran_id(), str(trade_id), fee_asset)
         if realized:
             account.add_income(spec.symbol, "REALIZED_PNL", realized, now, self.tran_id(), str(trade_id))
-        self._fill_events(account, order, now, qty, price, fee, maker, trade_id, realized)
+        self._fill_events(account, order, now, qty, price, (fee, fee_asset), maker, trade_id, realized)
 
-    def _fill_events(self, account: Account, order: Order, now: int, qty: Decimal, price: Decimal, fee: Decimal,
-                     maker: bool, trade_id: int, realized: Decimal) -> None:
+    def _fill_events(self, account: Account, order: Order, now: int, qty: Decimal, price: Decimal,
+                     fee: tuple[Decimal, str], maker: bool, trade_id: int, realized: Decimal) -> None:
         """TRADE_LITE first (the docs call it the lower-latency push), then ACCOUNT_UPDATE and the TRADE
         ORDER_TRADE_UPDATE. Binance orders pushes only within one event type (User Data Streams, "Message
         Ordering Guarantee"); captures in metacodi/binance (test/results/exemple-8-75_leverage.ts,
         exemple-10, 2022) show NEW, ACCOUNT_UPDATE, then TRADE, all with the same E. unconfirmed: that this
         order is the rule; option ``user_event_order`` = "order_first" swaps the last two."""
         key = account.api_key
-        trade = order.trade_event(now, "TRADE", qty, price, fee, maker, trade_id, realized,
-                                  notional=self.notional(account, order.symbol))
-        update = self.account_event(account, order.symbol, order.position_side, now)
+        trade = order.trade_event(now, "TRADE", qty, price, fee[0], maker, trade_id, realized,
+                                  notional=self.notional(account, order.symbol), fee_asset=fee[1])
+        update = self.account_event(account, order.symbol, order.position_side, now, bnb_changed=fee[1] == "BNB")
         self.on_user(key, order.trade_lite(now, qty, price, maker, trade_id))
         for event in ((update, trade) if self.account_first else (trade, update)):
             self.on_user(key, event)
 
-    def account_event(self, account: Account, symbol: str, position_side: str, now: int) -> dict[str, Any]:
-        """ACCOUNT_UPDATE (reason ORDER) for the changed position and the USDT wallet."""
+    def account_event(self, account: Account, symbol: str, position_side: str, now: int,
+                      bnb_changed: bool = False) -> dict[str, Any]:
+        """ACCOUNT_UPDATE (reason ORDER) for the changed position and the USDT wallet, and the BNB wallet when
+        a BNB-paid commission changed it ("B": the balances that changed, Balance and Position Update page)."""
         position = account.position(symbol, position_side)
         spec = FUTURES[symbol]
         mark = self.mark_prices.mark(symbol)
         upnl = position.amount * (mark - position.entry) if position.amount else ZERO
         wallet = f"{account.wallet:.8f}"
+        balances = [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}]
+        if bnb_changed:
+            balances.append({"a": "BNB", "wb": f"{account.bnb:.8f}", "cw": f"{account.bnb:.8f}", "bc": "0"})
         return {"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": {
             "m": "ORDER",
-            "B": [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}],
+            "B": balances,
             "P": [{"s": symbol, "pa": spec.fmt_qty(position.amount), "ep": f"{position.entry:f}",
                    "bep": f"{position.entry:f}", "cr": f"{position.realized:.8f}", "up": f"{upnl:.8f}",
                    "mt": "cross", "iw": "0", "ps": position_side}],

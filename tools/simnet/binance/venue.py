@@ -24,9 +24,10 @@ stream name or listenKey>] silences the connections open now (new ones are not a
 ``ws_connections`` [stream=None] lists the open futures connections and their filters; ``drop_ws``
 [stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
-[symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
+[symbol=None, rate=None] pays one funding now; ``set_bnb_price`` [price] moves the BNBUSDT mark;
+``set_bnb_balance`` [amount, api_key=None] sets the futures wallet's BNB; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
-``user_event_order``, ``private_without_events``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+``user_event_order``, ``private_without_events``, ``fee_burn``, ``bnb_balance``, ``bnb_price``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
 Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
@@ -40,6 +41,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
@@ -117,6 +119,7 @@ class BinanceVenue(Venue):
                                     8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event,
                                     self.marks, self.percent_price)
         self.engine.account_first = str(self.options.get("user_event_order", "account_first")) != "order_first"
+        self.engine.bnb_price = bnb.BnbPrice(Decimal(str(self.options.get("bnb_price", bnb.DEFAULT_PRICE))))
         self.futures_limiter = self._limiter("weight_limit_1m", 2400)
         self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
         self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
@@ -214,7 +217,9 @@ class BinanceVenue(Venue):
             # option position_mode: "one-way" (Binance's default for a new account) or "hedge"
             hedge = str(self.options.get("position_mode", "one-way")).lower() == "hedge"
             self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin, hedge,
-                                                 bool(self.options.get("multi_assets_margin", False)))
+                                                 bool(self.options.get("multi_assets_margin", False)),
+                                                 bool(self.options.get("fee_burn", False)),
+                                                 Decimal(str(self.options.get("bnb_balance", 0))))
         return self.accounts[api_key]
 
     def min_notional_floor(self) -> Decimal | None:
@@ -293,6 +298,12 @@ class BinanceVenue(Venue):
             if name == "!bookTicker":
                 for book in self.books.values():
                     hub.publish(name, payloads.futures_book_ticker(book, now))
+                continue
+            if parsed is not None and parsed[0] == bnb.SYMBOL and parsed[1] == "markPrice":
+                if self._due(parsed[3] or DEFAULT_INTERVAL_MS["markPrice"]):
+                    price = self.engine.bnb_price.price
+                    hub.publish(name, payloads.mark_price(bnb.SYMBOL, price, price, Decimal("0.0001"),
+                                                          self.funding.next_time(next(iter(FUTURES)), now), now))
                 continue
             if parsed is None or parsed[0] not in self.books:
                 continue
@@ -383,6 +394,13 @@ class BinanceVenue(Venue):
                     + await self.spot_hub.drop_stream(params["stream"])}
         if action == "depth_gap":
             return self._depth_gap(params)
+        if action == "set_bnb_price":
+            return {"BNBUSDT": f"{self.engine.bnb_price.set(params['price']):f}"}
+        if action == "set_bnb_balance":
+            # a transfer of BNB into (or out of) the futures wallet, as a user does it in the web UI
+            account = self.account_for(params.get("api_key") or self.api_key)
+            account.bnb = Decimal(str(params["amount"]))
+            return {"BNB": f"{account.bnb:f}"}
         if action == "stale_depth_snapshot":
             # the next `count` REST depth answers show the book as it is now (depth_streams.py has the sources)
             symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
