@@ -75,8 +75,11 @@ class OrderEvent:
     execution: str               # x: NEW, TRADE, EXPIRED, CANCELED, ...
     filled: Decimal              # z: cumulative filled quantity
     avg_price: Decimal | None    # ap
-    commission: Decimal          # n: of this trade (0 when no trade)
+    commission: Decimal          # n: of this trade (0 when no trade), in commission_asset
     event_ms: int
+    commission_asset: str = "USDT"   # N: "BNB" when BNB fee deduction paid it
+    last_qty: Decimal = Decimal(0)   # l: this trade's quantity
+    last_price: Decimal = Decimal(0)  # L: this trade's price
 
 
 class LocalBook:
@@ -244,8 +247,10 @@ class _Events:
 class BinanceUserStream:
     def __init__(self, ws_base: str, symbol: str, listen_key: Callable[[], Awaitable[str]],
                  keepalive: Callable[[str], Awaitable[Any]], on_order: Callable[[OrderEvent], None],
-                 on_position: Callable[[Decimal, int], None]):
+                 on_position: Callable[[Decimal, int], None],
+                 on_balance: Callable[[str, Decimal], None] = lambda asset, balance: None):
         self.ws_base = ws_base
+        self.on_balance = on_balance
         self.symbol = symbol
         self.listen_key = listen_key
         self.keepalive = keepalive
@@ -315,8 +320,12 @@ class BinanceUserStream:
                 self.order_events += 1
                 ap = Decimal(o["ap"]) if o.get("ap") and Decimal(o["ap"]) != 0 else None
                 self.on_order(OrderEvent(o.get("c", ""), o.get("X", ""), o.get("x", ""), Decimal(o.get("z") or "0"),
-                                         ap, Decimal(o.get("n") or "0"), int(event.get("E", 0))))
+                                         ap, Decimal(o.get("n") or "0"), int(event.get("E", 0)), o.get("N") or "",
+                                         Decimal(o.get("l") or "0"), Decimal(o.get("L") or "0")))
         elif kind == "ACCOUNT_UPDATE":
+            for balance in event.get("a", {}).get("B", ()):
+                if balance.get("a") and balance.get("wb") is not None:
+                    self.on_balance(balance["a"], Decimal(balance["wb"]))
             for position in event.get("a", {}).get("P", ()):
                 if position.get("s") == self.symbol and position.get("ps", "BOTH") == "BOTH":
                     self.on_position(Decimal(position["pa"]), int(event.get("E", 0)))
