@@ -58,6 +58,7 @@ class Account:
     multi_assets: bool = False           # Multi-Assets Mode (GET /fapi/v1/multiAssetsMargin)
     fee_burn: bool = False               # BNB fee deduction (GET/POST /fapi/v1/feeBurn; bnb.py)
     bnb: Decimal = ZERO                  # BNB in the futures wallet: pays commissions when fee_burn, not margin
+    margin_types: dict[str, str] = field(default_factory=dict)   # symbol -> "CROSSED" (default) / "ISOLATED"
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
     income: list[dict[str, Any]] = field(default_factory=list)   # GET /fapi/v1/income rows, oldest first
@@ -82,6 +83,9 @@ class Account:
 
     def leverage_of(self, symbol: str) -> int:
         return self.leverage.get(symbol, DEFAULT_LEVERAGE)
+
+    def margin_type(self, symbol: str) -> str:
+        return self.margin_types.get(symbol, "CROSSED")
 
     # ---- margin ---------------------------------------------------------------
     def unrealized(self, marks: dict[str, Decimal]) -> Decimal:

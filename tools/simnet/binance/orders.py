@@ -38,6 +38,7 @@ class Order:
     cum_quote: Decimal = ZERO
     update_time: int = 0
     fills: list[dict[str, Any]] = field(default_factory=list)
+    amendments: int = 0          # PUT /fapi/v1/order (amend.py)
 
     @property
     def symbol(self) -> str:

@@ -114,7 +114,7 @@ class FuturesEngine:
             raise BinanceError(-2011)
         order.status = "CANCELED"
         order.update_time = now
-        self._order_event(account, order, now, "CANCELED")
+        self.order_event(account, order, now, "CANCELED")
         return order
 
     def notional(self, account: Account, symbol: str) -> tuple[Decimal, Decimal]:
@@ -128,7 +128,7 @@ class FuturesEngine:
                     asks += order.price * order.remaining
         return bids, asks
 
-    def _order_event(self, account: Account, order: Order, now: int, execution: str) -> None:
+    def order_event(self, account: Account, order: Order, now: int, execution: str) -> None:
         self.on_user(account.api_key, order.trade_event(now, execution,
                                                         notional=self.notional(account, order.symbol)))
 
@@ -210,6 +210,17 @@ class FuturesEngine:
         unconfirmed: its rounding (simnet: pricePrecision decimals, toward the allowed side)."""
         spec: SymbolSpec = f["spec"]
         book = self.books[spec.symbol]
+        self.check_band(f)
+        limit = f["price"] if f["type"] == "LIMIT" else None
+        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
+            raise BinanceError(-5022)
+        if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
+            raise BinanceError(-5021)
+
+    def check_band(self, f: dict[str, Any]) -> None:
+        """PERCENT_PRICE alone (check_prices; amend.py)."""
+        spec: SymbolSpec = f["spec"]
+        book = self.books[spec.symbol]
         band = self.percent_price[spec.symbol]
         mark = self.mark_prices.mark(spec.symbol)
         up, down = mark * band.up, mark * band.down
@@ -222,11 +233,6 @@ class FuturesEngine:
             best = book.best_for(f["side"])
             if best is None or (f["side"] == "BUY" and best > up) or (f["side"] == "SELL" and best < down):
                 raise BinanceError(-4131)
-        limit = f["price"] if f["type"] == "LIMIT" else None
-        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
-            raise BinanceError(-5022)
-        if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
-            raise BinanceError(-5021)
 
     def check_account(self, account: Account, f: dict[str, Any]) -> None:
         """MIN_NOTIONAL at the order's price (limit price for LIMIT orders, IOC included; the mark price for
@@ -269,20 +275,24 @@ class FuturesEngine:
 
     def execute(self, account: Account, order: Order, now: int) -> None:
         """Run a freshly accepted order against the book (emits NEW, TRADE..., EXPIRED)."""
-        book = self.books[order.symbol]
-        limit = order.price if order.type == "LIMIT" else None
-        self._order_event(account, order, now, "NEW")
+        self.order_event(account, order, now, "NEW")
         wanted = order.qty
         if self.partial_ratio is not None and (order.type == "MARKET" or order.tif == "IOC"):
             wanted = order.spec.floor_qty(order.qty * self.partial_ratio)
             self.partial_ratio = None
-        for price, qty in book.take(order.side, wanted, limit) if wanted > 0 else []:
-            self._fill(account, order, price, qty, maker=False, now=now)
-            self.on_trade(order.symbol, price, qty, order.side == "SELL", self.next_trade_id - 1)
+        self.take(account, order, now, wanted)
         if order.remaining > 0 and (order.type == "MARKET" or order.tif in ("IOC", "FOK")):
             order.status = "EXPIRED"
             order.update_time = now
-            self._order_event(account, order, now, "EXPIRED")
+            self.order_event(account, order, now, "EXPIRED")
+
+    def take(self, account: Account, order: Order, now: int, wanted: Decimal | None = None) -> None:
+        """Fill `order` (up to `wanted`, default its remainder) against the book at its limit, as taker."""
+        wanted = order.remaining if wanted is None else wanted
+        limit = order.price if order.type == "LIMIT" else None
+        for price, qty in self.books[order.symbol].take(order.side, wanted, limit) if wanted > 0 else []:
+            self._fill(account, order, price, qty, maker=False, now=now)
+            self.on_trade(order.symbol, price, qty, order.side == "SELL", self.next_trade_id - 1)
 
     def _fill(self, account: Account, order: Order, price: Decimal, qty: Decimal, maker: bool, now: int) -> None:
         spec = order.spec

@@ -58,13 +58,15 @@ from tools.simnet.binance.routes import (LEGACY, PRIVATE, ROUTES, UNSPLIT, is_li
 from tools.simnet.binance.spot_api import SpotApi
 from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
 from tools.simnet.binance.streams import StreamHub, streams_from_query
+from tools.simnet.binance.tickers import TradeStats, ticker_event
 from tools.simnet.binance.trading import FuturesEngine
 from tools.simnet.binance.user_stream import UserStream
 from tools.simnet.binance.ws_limits import WsLimits
 from tools.simnet.core import Venue
 
 MODE_ACTIONS = ("set_position_mode", "set_multi_assets")
-DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000}
+DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000,
+                       "ticker": 2000}     # <symbol>@ticker "Update Speed: 2000ms" (SDK market_api.py)
 
 
 def parse_stream(name: str) -> tuple[str, str, int, int | None] | None:
@@ -131,6 +133,7 @@ class BinanceVenue(Venue):
         self.agg_id = 1_000_000 + seed
         self.spot_trade_id = 2_000_000 + seed
         self.last_trade: dict[str, Decimal] = {}
+        self.trade_stats = TradeStats()                   # 24 h statistics (tickers.py)
         self.trade_rng = random.Random(f"{seed}:binance:trades")
         self._rebuild(self.history[0])
 
@@ -196,6 +199,7 @@ class BinanceVenue(Venue):
 
     async def on_stop(self) -> None:
         await self.futures_api.late.cancel()
+        self.futures_api.maker.cancel_timers()
         self.listen_keys.cancel_all()
         await self.user_stream.stop()
         await self.faults.drop()
@@ -241,14 +245,16 @@ class BinanceVenue(Venue):
             self.engine.cross_resting(symbol, now)
         self._background_trades(now)
         for symbol in self.funding.due(now):
-            self.pay_funding(symbol, now)
+            self.pay_funding(symbol, now, funding_time=self.funding.last_time(symbol, now))
         self._publish_futures(now)
         self._publish_spot(now)
 
-    def pay_funding(self, symbol: str, now: int, rate: Decimal | None = None) -> list[str]:
+    def pay_funding(self, symbol: str, now: int, rate: Decimal | None = None,
+                    funding_time: int | None = None) -> list[str]:
         """One funding settlement of `symbol` for every account; the API keys that paid or received."""
         rate = self.funding.rates[symbol] if rate is None else rate
         mark = self.marks.mark(symbol)
+        self.funding.record(symbol, rate, now if funding_time is None else funding_time, mark)
         paid = []
         for account in self.accounts.values():
             event = settle(account, symbol, mark, rate, now, self.engine.tran_id)
@@ -317,6 +323,8 @@ class BinanceVenue(Venue):
                     event = self.depth.event(name, symbol, levels, now)
                     if event is not None:
                         hub.publish(name, event)
+            elif kind == "ticker" and self._due(DEFAULT_INTERVAL_MS["ticker"]):
+                hub.publish(name, ticker_event(self.trade_stats.ticker(book.spec, self.last_price(symbol), now), now))
             elif kind == "markPrice" and self._due(interval or DEFAULT_INTERVAL_MS["markPrice"]):
                 hub.publish(name, payloads.mark_price(symbol, self.marks.mark(symbol), self.marks.index(symbol),
                                                       self.funding.rates[symbol],
@@ -359,6 +367,7 @@ class BinanceVenue(Venue):
 
     def _trade_event(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, trade_id: int) -> None:
         self.last_trade[symbol] = price
+        self.trade_stats.add(symbol, price, qty, trade_id, self.server_ms())
         self.agg_id += 1
         spec = FUTURES[symbol]
         self.futures_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
