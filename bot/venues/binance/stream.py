@@ -278,7 +278,13 @@ class BinanceUserStream:
         key = await self.listen_key()
         self.reconnects += 1
         async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(self.url(key), heartbeat=None, max_msg_size=2**23) as ws:
+            try:
+                connecting = session.ws_connect(self.url(key), heartbeat=None, max_msg_size=2**23)
+                ws = await connecting
+            except aiohttp.ClientError as exc:        # its text carries the URL, listenKey included: not logged
+                raise ConnectionError(f"binance user-data stream: connecting to /private failed "
+                                      f"({type(exc).__name__}{_status(exc)})") from None
+            async with ws:
                 self._restart.clear()
                 self.connected.set()
                 health.ok()
@@ -330,3 +336,8 @@ class BinanceUserStream:
                 if position.get("s") == self.symbol and position.get("ps", "BOTH") == "BOTH":
                     self.on_position(Decimal(position["pa"]), int(event.get("E", 0)))
         health.ok()
+
+
+def _status(exc: Exception) -> str:
+    status = getattr(exc, "status", None)
+    return f", HTTP {status}" if status else ""
