@@ -55,3 +55,37 @@ def test_a_book_ticker_newer_than_the_diffs_gives_the_top_until_a_newer_diff():
     assert book.top().bids[0] == (D("35.05"), D("3"))
     book.apply(event(102, 104, 101, bids=[["35.05", "2"]], asks=[["35.1", "0"], ["35.2", "1"]]))
     assert book.top().bids[0] == (D("35.05"), D("2")) and book.top().asks[0] == (D("35.2"), D("1"))
+
+
+async def test_a_snapshot_that_stays_older_than_the_stream_is_given_up_after_max_snapshots(sim):
+    """Against simnet: each stale REST snapshot is fetched again (the stream kept), at most MAX_SNAPSHOTS times."""
+    import asyncio
+
+    import aiohttp
+
+    from bot.supervision import Health
+    from bot.venues.binance.stream import MAX_SNAPSHOTS, BinanceBookStream
+
+    net, ready = sim
+    net.control("binance", "stale_depth_snapshot", symbol="ETHUSDT", count=MAX_SNAPSHOTS)
+
+    async def snapshot() -> dict:
+        async with aiohttp.ClientSession() as session:
+            url = f"{ready['binance_futures_rest']}/fapi/v1/depth?symbol=ETHUSDT&limit=1000"
+            async with session.get(url) as response:
+                return await response.json()
+
+    stream = BinanceBookStream(ready["binance_futures_ws"], "ETHUSDT", snapshot, lambda build: None)
+    with pytest.raises(SequenceGap, match=f"still after {MAX_SNAPSHOTS} snapshots"):
+        await asyncio.wait_for(stream.run(Health(asyncio.Event())), 20)
+    assert stream.resyncs == MAX_SNAPSHOTS
+    net.control("binance", "stale_depth_snapshot", symbol="ETHUSDT", count=MAX_SNAPSHOTS - 1)
+    synced = asyncio.Event()
+    stream = BinanceBookStream(ready["binance_futures_ws"], "ETHUSDT", snapshot, lambda build: synced.set())
+    task = asyncio.create_task(stream.run(Health(asyncio.Event())))
+    try:
+        await asyncio.wait_for(synced.wait(), 20)        # the last allowed snapshot is a fresh one
+        assert stream.resyncs == MAX_SNAPSHOTS and not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

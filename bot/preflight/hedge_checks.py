@@ -38,6 +38,8 @@ async def hedge_rows(s: MarketSettings, credentials: Any, endpoints: dict[str, s
         state = await client._fetch_account()
         client.book = await client._fetch_book()
         rows += _account_rows(client, s, state)
+        if client.venue == "binance":
+            rows.append(_fee_burn_row(client))
         rows += _rules_rows(client, s)
         rows.append(await _skew_row(client))
         return rows, state.position
@@ -90,6 +92,26 @@ def _account_rows(client: HedgeClient, s: MarketSettings, state: Any) -> list[Ro
     else:
         rows.append(ok(area, "fees", f"taker rate {rate if rate is not None else base}"))
     return rows
+
+
+def _fee_burn_row(client: Any) -> Row:
+    """BNB fee deduction (GET /fapi/v1/feeBurn, read with the rules) and the futures wallet's BNB (the account
+    read): what the commissions will be paid in (bot/venues/binance/fees.py)."""
+    fees, rate = client.fee_assets, client.taker_rate
+    if fees.fee_burn is None:
+        return warn("binance", "fee burn", "BNB fee deduction state could not be read: a BNB-paid commission is "
+                    "valued at notional x the taker rate", "check that the key may read the account (USER_DATA)")
+    if not fees.fee_burn:
+        return ok("binance", "fee burn", f"off: commissions are paid in USDT at the taker rate {rate:%}")
+    price = fees.prices.get("BNB")
+    if not fees.bnb_balance:
+        return warn("binance", "fee burn", f"on, but the USDⓈ-M futures wallet holds no BNB: commissions are "
+                    f"paid in USDT at the full taker rate {rate:%}", "transfer BNB to the futures wallet for the "
+                    "10 % discount, or turn BNB fee deduction off")
+    worth = f" (~{fees.bnb_balance * price:.2f} USD at {price.normalize():f} BNBUSDT)" if price else ""
+    return ok("binance", "fee burn", f"on: commissions are paid in BNB at 90 % of the taker rate {rate:%} while "
+              f"the futures wallet's {fees.bnb_balance.normalize():f} BNB{worth} lasts, booked in USD at the "
+              "BNBUSDT mark")
 
 
 def _rules_rows(client: HedgeClient, s: MarketSettings) -> list[Row]:

@@ -170,3 +170,16 @@ async def test_stalled_depth_stream_resumes_with_a_gap(sim):
         await asyncio.to_thread(sim.control, "binance", "unstall")
         after = await step_and_read(sim, ws)
     assert after[0]["pu"] > before[-1]["u"]
+
+
+async def test_stale_depth_snapshot_fault_serves_a_snapshot_older_than_the_stream(sim, client):
+    """The REST snapshot predates the first buffered event (cryptostore#57): lastUpdateId < U; count answers."""
+    armed = sim.control("binance", "stale_depth_snapshot", symbol="ETHUSDT", count=2)["ETHUSDT"]
+    async with websockets.connect(url(sim, "public/ws/ethusdt@depth@100ms")) as ws:
+        [first] = await step_and_read(sim, ws, 1)
+        stale = [await client.futures_order_book(symbol="ETHUSDT", limit=5) for _ in range(2)]
+        fresh = await client.futures_order_book(symbol="ETHUSDT", limit=1000)
+    assert [s["lastUpdateId"] for s in stale] == [armed, armed] and armed < first["U"]
+    assert all(len(s["bids"]) == len(s["asks"]) == 5 for s in stale)
+    assert fresh["lastUpdateId"] >= first["u"]
+    assert (await client.futures_order_book(symbol="SOLUSDT", limit=5))["lastUpdateId"] > armed   # other symbols

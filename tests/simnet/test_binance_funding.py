@@ -17,7 +17,7 @@ async def test_premium_index_carries_rate_and_next_funding_time(sim, client):
     assert row["nextFundingTime"] % EIGHT_HOURS_MS == 0 and 0 < row["nextFundingTime"] - row["time"] <= EIGHT_HOURS_MS
     everything = await client.futures_mark_price()
     assert client.response.headers["X-MBX-USED-WEIGHT-1M"] == "11"          # 1 with symbol, 10 without
-    assert {r["symbol"] for r in everything} == {"ETHUSDT", "AVAXUSDT", "SOLUSDT"}
+    assert {r["symbol"] for r in everything} == {"ETHUSDT", "AVAXUSDT", "SOLUSDT", "BNBUSDT"}   # BNBUSDT: a price
     assert await client._request_futures_api("get", "fundingInfo") == []     # only adjusted symbols are listed
 
 

@@ -185,9 +185,47 @@ async def test_user_stream_delay_lets_the_rest_answer_come_first(sim, client):
     assert [e["e"] for e in events] == ["ORDER_TRADE_UPDATE", "TRADE_LITE", "ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE"]
 
 
-async def test_private_ws_path_form(sim, client):
-    """wss://fstream.binance.com/private/ws/<listenKey> is the documented form (User Data Streams page)."""
+async def test_private_ws_path_form_is_accepted_and_silent(sim, client):
+    """wss://fstream.binance.com/private/ws/<listenKey> was decommissioned on mainnet (routes.py: UBWA PR #445,
+    CHANGELOG 2.14.0; ccxt/go-binance#812): the handshake succeeds and nothing is pushed, not even the expiry."""
     key = await client.futures_stream_get_listen_key()
-    async with websockets.connect(sim.ready["binance_futures_ws"] + f"private/ws/{key}") as ws:
+    async with websockets.connect(sim.ready["binance_futures_ws"] + f"private/ws/{key}") as path_form, \
+            websockets.connect(private(sim, key)) as query_form:
         await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01")
-        assert (await recv(ws))["e"] == "ORDER_TRADE_UPDATE"
+        assert (await recv(query_form))["e"] == "ORDER_TRADE_UPDATE"
+        sim.control("binance", "expire_listen_keys")
+        assert await nothing_arrives(path_form, 0.3) and path_form.close_code is None
+
+
+async def test_events_name_what_a_connection_gets_and_without_them_everything_comes():
+    """maxt efa6a71 (2026-07-31, measured): no events -> listenKeyExpired arrives; events without it -> it does
+    not; ``private_without_events="none"`` models the opposite claim (unicorn-binance-websocket-api)."""
+    for option, silent_without in (("all", False), ("none", True)):
+        net = start_net(private_without_events=option)
+        try:
+            c = await create_client(net.ready)
+            key = await c.futures_stream_get_listen_key()
+            named = "&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
+            async with websockets.connect(private(net, key)) as bare, \
+                    websockets.connect(private(net, key) + named) as without_expiry, \
+                    websockets.connect(private(net, key) + named + "/listenKeyExpired") as everything:
+                net.control("binance", "expire_listen_keys")
+                assert (await recv(everything))["e"] == "listenKeyExpired"
+                assert await nothing_arrives(without_expiry, 0.2)
+                assert await nothing_arrives(bare, 0.2) is silent_without
+            await c.close_connection()
+        finally:
+            net.stop()
+
+
+async def test_mute_ws_silences_only_the_connections_open_now(sim, client):
+    key = await client.futures_stream_get_listen_key()
+    async with websockets.connect(private(sim, key)) as muted:
+        assert sim.control("binance", "mute_ws", stream="futures_user") == {"muted": 1}
+        async with websockets.connect(private(sim, key)) as fresh:
+            await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.01")
+            assert (await recv(fresh))["e"] == "ORDER_TRADE_UPDATE"
+            assert await nothing_arrives(muted, 0.2) and muted.close_code is None
+            [old, new] = sorted(sim.control("binance", "ws_connections", stream="futures_user")["connections"],
+                                key=lambda c: not c["muted"])
+    assert (old["muted"], new["muted"], new["route"], new["events"]) == (True, False, "private", {key: None})

@@ -18,13 +18,17 @@ So an order whose answer was lost can provably no longer execute once
 timestamp + recvWindow has passed: only then does -2013 "Order does not
 exist" mean it never executed.
 
-Fees: the order answer (newOrderRespType=RESULT) has no commission. Rather
-than one ``userTrades`` call per hedge (weight 5: at 2400 weight a minute
-that alone caps hedging near 6 a second, then 429 and a ban), the account's
-taker rate is read once at start from ``/fapi/v1/commissionRate`` and each
-hedge's fee is filled notional x that rate, which is how Binance computes it
-(a BNB-paid discount is not reflected). If the rate cannot be read, the
-published base taker rate (market_specs.HEDGE_TAKER_FEE_PCT) is used and logged.
+Fees: the order answer (newOrderRespType=RESULT) has no commission. The
+user stream's ORDER_TRADE_UPDATE has it, in the asset it names (``N``): USDT,
+or BNB when BNB fee deduction is on (fees.py converts it at the BNBUSDT mark,
+read every ``BNB_PRICE_SECONDS`` while fee burn is on). Rather than one
+``userTrades`` call per hedge read back by REST (weight 5: at 2400 weight a
+minute that alone caps hedging near 6 a second, then 429 and a ban), the
+account's taker rate is read with the rules (``/fapi/v1/commissionRate``,
+``/fapi/v1/feeBurn``) and such a hedge's fee is filled notional x that rate,
+which is how Binance computes it, at 90 % when fee burn is on and the futures
+wallet holds the BNB for it. If the rate cannot be read, the published base
+taker rate (market_specs.HEDGE_TAKER_FEE_PCT) is used and logged.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from binance.exceptions import BinanceAPIException, BinanceRequestException
 from bot.errors import ConfigurationProblem
 from bot.market_specs import HEDGE_TAKER_FEE_PCT
 from bot.maths import hedging as hm
+from bot.venues.binance.fees import BNB, FeeAssets
 from bot.venues.binance.stream import BinanceBookStream, BinanceUserStream, OrderEvent
 from bot.venues.hedge_base import (
     AccountState,
@@ -69,12 +74,15 @@ POSITION_SIDE_MISMATCH = -4061                     # an order without positionSi
 RECV_WINDOW_MS = 3000       # every signed request, orders included (python-binance's default is 10000)
 CLOCK_MARGIN = 1.0          # seconds: the request's timestamp is taken at send time, a little after prepare
 STREAM_WAIT = 0.5           # seconds to wait for the user stream's account of a filled order before a GET
+BNB_PRICE_SECONDS = 60.0    # the BNBUSDT mark (weight 1) is read this often while fee burn is on
+BNB_PRICE_SYMBOL = "BNBUSDT"
 IP_WEIGHT, ORDERS_10S, ORDERS_1M = "request weight per IP", "orders per account per 10 s", "orders per account per minute"
 # USDⓈ-M limits (exchangeInfo rateLimits: REQUEST_WEIGHT 2400/min, ORDERS 300/10 s and 1200/min) and the weight of
 # each call the bot makes (each endpoint's docs page; an order weighs 0 on the IP limit and 1 on both order limits)
 WEIGHTS = {"futures_time": 1, "futures_exchange_info": 1, "futures_leverage_bracket": 1, "futures_commission_rate": 20,
            "futures_get_position_mode": 30, "futures_account": 5, "futures_change_leverage": 1, "futures_get_order": 1,
-           "futures_stream_get_listen_key": 1, "futures_stream_keepalive": 1, "futures_create_order": 0}
+           "futures_stream_get_listen_key": 1, "futures_stream_keepalive": 1, "futures_create_order": 0,
+           "futures_v1_get_fee_burn": 30, "futures_mark_price": 1}       # feeBurn GET; premiumIndex with a symbol
 DEPTH_WEIGHT = ((50, 2), (100, 5), (500, 10), (1000, 20))   # GET /fapi/v1/depth: weight by limit
 
 
@@ -112,9 +120,12 @@ class BinanceHedgeClient(HedgeClient):
         ws_base = endpoints["BINANCE_FUTURES_WS"]
         self.book_stream_up = asyncio.Event()
         self.book_stream = BinanceBookStream(ws_base, self._symbol, self._depth_snapshot, self.on_stream_book)
+        self.fee_assets = FeeAssets()
+        self.fee_prices_up = asyncio.Event()
         self.user_stream = BinanceUserStream(ws_base, self._symbol, self._listen_key, self._keepalive,
-                                             self._on_stream_order, self.on_stream_position)
+                                             self._on_stream_order, self.on_stream_position, self._on_stream_balance)
         self.venue_used_weight: int | None = None   # the venue's own count for this IP (X-MBX-USED-WEIGHT-1M)
+        self.user_stream_restarts = 0                # silent user streams detected and reconnected
 
     @property
     def symbol(self) -> str:
@@ -218,6 +229,8 @@ class BinanceHedgeClient(HedgeClient):
     async def _fetch_account(self) -> AccountState:
         assert self.client is not None
         account = await self._call(self.client.futures_account)
+        bnb = next((a for a in account.get("assets", []) if a.get("asset") == BNB), None)
+        self.fee_assets.bnb_balance = Decimal(str(bnb["walletBalance"])) if bnb else hm.ZERO
         rows = [p for p in account.get("positions", []) if p.get("symbol") == self.symbol]
         position = sum((Decimal(p["positionAmt"]) for p in rows), hm.ZERO)
         leverage = int(rows[0]["leverage"]) if rows and rows[0].get("leverage") else None
@@ -260,15 +273,47 @@ class BinanceHedgeClient(HedgeClient):
 
         events = await self.await_stream_order(client_id, complete, STREAM_WAIT)
         if not complete(events):
+            if not events:
+                self._user_stream_silent(client_id, answer)
             return None
         last = max((e for e in events if e.avg_price is not None), key=lambda e: e.filled)
-        fee = sum((e.commission for e in events), hm.ZERO)
+        fee = sum((self.fee_assets.usd(e.commission_asset, e.commission, e.last_qty * e.last_price, self.taker_rate)
+                   for e in events), hm.ZERO)
         return OrderOutcome(answer.filled, last.avg_price, order_id=answer.order_id, fee=fee, status=answer.status)
+
+    def _user_stream_silent(self, client_id: str, answer: OrderOutcome) -> None:
+        """A filled order and not one ORDER_TRADE_UPDATE for it within STREAM_WAIT: the stream is open but
+        silent (a venue-side stall; a route or filter that delivers nothing). Reconnect it now rather than
+        hedge on REST read-backs until the 24 h mark."""
+        if self.user_stream.restart(f"no ORDER_TRADE_UPDATE for filled order {client_id} within {STREAM_WAIT}s"):
+            self.user_stream_restarts += 1
+            log.warning("binance: user-data stream silent: order %s filled %s %s and no ORDER_TRADE_UPDATE for it "
+                        "arrived on the stream within %.1fs; reconnecting the stream with the listenKey POST hands "
+                        "out (fills are read back by REST until it is back)", client_id, answer.filled,
+                        self.symbol, STREAM_WAIT)
 
     # ---- streams ----------------------------------------------------------------------------
     def _streams(self):
         return [("depth stream", self.book_stream.run, self.book_stream_up),
-                ("user-data stream", self.user_stream.run, self.position_stream_up)]
+                ("user-data stream", self.user_stream.run, self.position_stream_up),
+                ("BNB price", self._bnb_price_worker, self.fee_prices_up)]
+
+    async def _bnb_price_worker(self, health) -> None:
+        """The BNBUSDT mark every BNB_PRICE_SECONDS while fee burn is on (a read the budget may skip)."""
+        while True:
+            if self.fee_assets.fee_burn and self.budget.allows_optional({IP_WEIGHT: WEIGHTS["futures_mark_price"]}):
+                await self._read_bnb_price()
+            health.ok()
+            await asyncio.sleep(BNB_PRICE_SECONDS)
+
+    async def _read_bnb_price(self) -> None:
+        assert self.client is not None
+        answer = await self._call(self.client.futures_mark_price, symbol=BNB_PRICE_SYMBOL)
+        self.fee_assets.set_price(BNB, Decimal(str(answer["markPrice"])))
+
+    def _on_stream_balance(self, asset: str, balance: Decimal) -> None:
+        if asset == BNB:
+            self.fee_assets.bnb_balance = balance
 
     async def _depth_snapshot(self) -> dict[str, Any]:
         assert self.client is not None
@@ -326,9 +371,27 @@ class BinanceHedgeClient(HedgeClient):
         except (TransientError, VenueRequestError, KeyError, ArithmeticError) as exc:
             log.warning("binance: commission rate unavailable (%s); fees use the base taker rate %s%%",
                         exc, HEDGE_TAKER_FEE_PCT["binance"])
+        await self._load_fee_burn()
+
+    async def _load_fee_burn(self) -> None:
+        """Whether commissions are paid in BNB (GET /fapi/v1/feeBurn, weight 30, with each rules read), and
+        then the BNB price at once, so the first hedge can be valued."""
+        assert self.client is not None
+        try:
+            answer = await self._call(self.client.futures_v1_get_fee_burn)
+            burn = answer.get("feeBurn") in (True, "true")
+            if burn != self.fee_assets.fee_burn:
+                log.info("binance: BNB fee deduction is %s", "on: commissions are paid in BNB at 90 %, valued at "
+                         "the BNBUSDT mark" if burn else "off: commissions are paid in USDT")
+            self.fee_assets.fee_burn = burn
+            if burn:
+                await self._read_bnb_price()
+        except (TransientError, VenueRequestError, KeyError, ArithmeticError) as exc:
+            log.warning("binance: BNB fee deduction state or BNB price unavailable (%s); a BNB commission is "
+                        "valued at notional x the taker rate until they are read", exc)
 
     async def _fees(self, outcome: OrderOutcome) -> Decimal:
-        return outcome.filled * (outcome.avg_price or hm.ZERO) * self.taker_rate
+        return self.fee_assets.rate_fee(outcome.filled * (outcome.avg_price or hm.ZERO), self.taker_rate)
 
 
 def _retry_after(exc: BinanceAPIException) -> float | None:

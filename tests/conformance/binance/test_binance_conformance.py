@@ -221,3 +221,20 @@ def test_the_comparison_catches_differences():
         "$.c[*].y: sent by simnet, not documented", "$.d: documented, missing from simnet",
         "$.e: sent by simnet, not documented"])
     assert shape_problems("new_order", {**load("query_order")["sample"]})   # a GET answer is no placement answer
+
+
+# ---- issue 17: fee burn and the market maker's endpoints -----------------------------------
+async def test_maker_endpoint_answers(sim, client):
+    await client.futures_create_order(symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.02")
+    agrees("ticker_24hr", await client.futures_ticker(symbol="ETHUSDT"))
+    sim.control("binance", "fund_now", symbol="ETHUSDT")
+    agrees("funding_rate", await client.futures_funding_rate(symbol="ETHUSDT"))
+    resting = await client.futures_create_order(symbol="SOLUSDT", side="BUY", type="LIMIT", timeInForce="GTC",
+                                                price="145.00", quantity="1")
+    agrees("modify_order", await client.futures_modify_order(symbol="SOLUSDT", orderId=resting["orderId"],
+                                                             side="BUY", quantity="2", price="144.00", modifyId=1))
+    agrees("countdown_cancel_all", await client.futures_countdown_cancel_all(symbol="SOLUSDT", countdownTime=60000))
+    await client.futures_countdown_cancel_all(symbol="SOLUSDT", countdownTime=0)
+    agrees("change_margin_type", await client.futures_change_margin_type(symbol="AVAXUSDT", marginType="ISOLATED"))
+    agrees("symbol_config", await client.futures_symbol_config(symbol="AVAXUSDT"))
+    agrees("fee_burn", await client.futures_v1_get_fee_burn())

@@ -52,6 +52,12 @@ class AccountApi:
             ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets, 30, SIGNED),
             ("POST", "/fapi/v1/multiAssetsMargin", self.set_multi_assets, 1, SIGNED),
             ("GET", "/fapi/v1/income", self.income, 30, SIGNED),
+            # bnb.py: GET weight 30 (USER_DATA), POST weight 1 (TRADE), per the official SDK's docstrings
+            ("GET", "/fapi/v1/feeBurn", self.fee_burn, 30, SIGNED),
+            ("POST", "/fapi/v1/feeBurn", self.set_fee_burn, 1, SIGNED),
+            # SDK change_margin_type (weight 1, TRADE) and symbol_configuration (weight 5, USER_DATA)
+            ("POST", "/fapi/v1/marginType", self.set_margin_type, 1, SIGNED),
+            ("GET", "/fapi/v1/symbolConfig", self.symbol_config, 5, SIGNED),
         ]
 
     # ---- figures ---------------------------------------------------------------
@@ -115,19 +121,31 @@ class AccountApi:
                 "symbol": row["symbol"], "initialMargin": row["initialMargin"], "maintMargin": row["maintMargin"],
                 "unrealizedProfit": row["unRealizedProfit"], "positionInitialMargin": row["positionInitialMargin"],
                 "openOrderInitialMargin": row["openOrderInitialMargin"], "leverage": row["leverage"],
-                "isolated": False, "entryPrice": row["entryPrice"], "breakEvenPrice": row["breakEvenPrice"],
+                "isolated": account.margin_type(row["symbol"]) == "ISOLATED", "entryPrice": row["entryPrice"],
+                "breakEvenPrice": row["breakEvenPrice"],
                 "maxNotional": str(max_notional(lev)), "bidNotional": row["bidNotional"],
                 "askNotional": row["askNotional"], "positionSide": row["positionSide"],
                 "positionAmt": row["positionAmt"], "notional": row["notional"], "isolatedWallet": "0",
                 "updateTime": row["updateTime"]})
-        return {"feeTier": 0, "feeBurn": True, "canTrade": True, "canDeposit": True, "canWithdraw": True,
+        assets = [asset, self._bnb_asset(account, now)]
+        return {"feeTier": 0, "feeBurn": account.fee_burn, "canTrade": True, "canDeposit": True, "canWithdraw": True,
                 "updateTime": 0, "multiAssetsMargin": account.multi_assets, "tradeGroupId": -1,
                 "totalInitialMargin": t["im"], "totalMaintMargin": t["maint"], "totalWalletBalance": t["wallet"],
                 "totalUnrealizedProfit": t["upnl"], "totalMarginBalance": t["margin"],
                 "totalPositionInitialMargin": t["pos_im"], "totalOpenOrderInitialMargin": t["ord_im"],
                 "totalCrossWalletBalance": t["wallet"], "totalCrossUnPnl": t["upnl"],
                 "availableBalance": t["avail"], "maxWithdrawAmount": t["max_withdraw"],
-                "assets": [asset], "positions": positions}
+                "assets": assets, "positions": positions}
+
+    @staticmethod
+    def _bnb_asset(account: Account, now: int) -> dict[str, Any]:
+        """The BNB row of ``assets``: its wallet pays commissions under fee burn and is no margin in single-asset
+        mode (exchangeInfo asset row "BNB", "marginAvailable": false; bnb.py)."""
+        held, zero = f"{account.bnb:.8f}", "0.00000000"
+        return {"asset": "BNB", "walletBalance": held, "unrealizedProfit": zero, "marginBalance": held,
+                "maintMargin": zero, "initialMargin": zero, "positionInitialMargin": zero,
+                "openOrderInitialMargin": zero, "maxWithdrawAmount": held, "crossWalletBalance": held,
+                "crossUnPnl": zero, "availableBalance": held, "marginAvailable": False, "updateTime": now}
 
     async def account_v2(self, call: Call) -> Any:
         assert call.account is not None
@@ -153,9 +171,13 @@ class AccountApi:
     async def balance(self, call: Call) -> Any:
         assert call.account is not None
         t = {k: f"{v:.8f}" for k, v in self._totals(call.account).items()}
+        held = f"{call.account.bnb:.8f}"
         return [{"accountAlias": "SgsR", "asset": "USDT", "balance": t["wallet"],
                  "crossWalletBalance": t["wallet"], "crossUnPnl": t["upnl"], "availableBalance": t["avail"],
-                 "maxWithdrawAmount": t["max_withdraw"], "marginAvailable": True, "updateTime": call.now}]
+                 "maxWithdrawAmount": t["max_withdraw"], "marginAvailable": True, "updateTime": call.now},
+                {"accountAlias": "SgsR", "asset": "BNB", "balance": held, "crossWalletBalance": held,
+                 "crossUnPnl": "0.00000000", "availableBalance": held, "maxWithdrawAmount": held,
+                 "marginAvailable": False, "updateTime": call.now}]
 
     async def position_risk_v2(self, call: Call) -> Any:
         """v2: every position (LONG and SHORT rows in Hedge Mode), with leverage and marginType."""
@@ -166,7 +188,8 @@ class AccountApi:
             rows.append({k: row[k] for k in ("entryPrice", "breakEvenPrice", "leverage", "liquidationPrice",
                                               "markPrice", "positionAmt", "notional", "isolatedWallet",
                                               "symbol", "unRealizedProfit", "positionSide", "updateTime")}
-                        | {"marginType": "cross", "isAutoAddMargin": "false", "isolatedMargin": "0.00000000",
+                        | {"marginType": call.account.margin_type(row["symbol"]).lower().replace("crossed", "cross"),
+                           "isAutoAddMargin": "false", "isolatedMargin": "0.00000000",
                            "maxNotionalValue": str(max_notional(lev))})
         return rows
 
@@ -241,6 +264,51 @@ class AccountApi:
             raise BinanceError(-4171)
         call.account.multi_assets = on
         return dict(SUCCESS)
+
+    # ---- BNB fee deduction (bnb.py) ------------------------------------------------------
+    async def fee_burn(self, call: Call) -> Any:
+        assert call.account is not None
+        return {"feeBurn": call.account.fee_burn}
+
+    async def set_fee_burn(self, call: Call) -> Any:
+        """POST /fapi/v1/feeBurn feeBurn=true|false, on every symbol. unconfirmed: an error for an unchanged
+        setting (simnet: success, as no error code for it is documented)."""
+        assert call.account is not None
+        call.account.fee_burn = bool_param(call.params, "feeBurn")
+        return dict(SUCCESS)
+
+    # ---- margin type and symbol configuration ------------------------------------------------
+    async def set_margin_type(self, call: Call) -> Any:
+        """POST /fapi/v1/marginType marginType=ISOLATED|CROSSED: -4046 when unchanged, -4047 with open orders,
+        -4048 with a position (error-code page); ``{"code": 200, "msg": "success"}`` (SDK fixture).
+        unconfirmed: the order of those checks. Not modelled: isolated margin itself (simnet keeps computing the
+        symbol's margin as cross; the type is only recorded and reported)."""
+        account = call.account
+        assert account is not None
+        symbol = self.api.symbol(call)
+        wanted = call.params.get("marginType", "").upper()
+        if not wanted:
+            raise missing("marginType")
+        if wanted not in ("ISOLATED", "CROSSED"):
+            raise BinanceError(-1130, name="marginType")
+        if wanted == account.margin_type(symbol):
+            raise BinanceError(-4046)
+        if self.engine.open_orders(account, symbol):
+            raise BinanceError(-4047)
+        if any(p.amount for p in account.symbol_positions(symbol)):
+            raise BinanceError(-4048)
+        account.margin_types[symbol] = wanted
+        return dict(SUCCESS)
+
+    async def symbol_config(self, call: Call) -> Any:
+        """GET /fapi/v1/symbolConfig [symbol]: marginType, isAutoAddMargin, leverage, maxNotionalValue per symbol
+        (SDK fixture of symbol_configuration)."""
+        account = call.account
+        assert account is not None
+        symbol = self.api.symbol(call, required=False)
+        return [{"symbol": s, "marginType": account.margin_type(s), "isAutoAddMargin": False,
+                 "leverage": account.leverage_of(s), "maxNotionalValue": str(max_notional(account.leverage_of(s)))}
+                for s in ([symbol] if symbol else FUTURES)]
 
     # ---- income ----------------------------------------------------------------------
     async def income(self, call: Call) -> Any:

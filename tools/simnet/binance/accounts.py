@@ -56,6 +56,9 @@ class Account:
     wallet: Decimal
     dual_side: bool = False              # Hedge Mode (dualSidePosition=true)
     multi_assets: bool = False           # Multi-Assets Mode (GET /fapi/v1/multiAssetsMargin)
+    fee_burn: bool = False               # BNB fee deduction (GET/POST /fapi/v1/feeBurn; bnb.py)
+    bnb: Decimal = ZERO                  # BNB in the futures wallet: pays commissions when fee_burn, not margin
+    margin_types: dict[str, str] = field(default_factory=dict)   # symbol -> "CROSSED" (default) / "ISOLATED"
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
     income: list[dict[str, Any]] = field(default_factory=list)   # GET /fapi/v1/income rows, oldest first
@@ -81,6 +84,9 @@ class Account:
     def leverage_of(self, symbol: str) -> int:
         return self.leverage.get(symbol, DEFAULT_LEVERAGE)
 
+    def margin_type(self, symbol: str) -> str:
+        return self.margin_types.get(symbol, "CROSSED")
+
     # ---- margin ---------------------------------------------------------------
     def unrealized(self, marks: dict[str, Decimal]) -> Decimal:
         return sum((p.amount * (marks[p.symbol] - p.entry) for p in self.open_positions()), ZERO)
@@ -104,9 +110,9 @@ class Account:
 
     # ---- income history ---------------------------------------------------------
     def add_income(self, symbol: str, kind: str, amount: Decimal, now: int, tran_id: int,
-                   trade_id: str = "") -> dict[str, Any]:
+                   trade_id: str = "", asset: str = "USDT") -> dict[str, Any]:
         """A GET /fapi/v1/income row (fields as the docs' "Get Income History" example)."""
-        row = {"symbol": symbol, "incomeType": kind, "income": f"{amount:.8f}", "asset": "USDT",
+        row = {"symbol": symbol, "incomeType": kind, "income": f"{amount:.8f}", "asset": asset,
                # unconfirmed: "info" for trade and funding rows (the docs' only example is a TRANSFER with
                # info "TRANSFER"); recorded third-party fixtures show "" as well
                "info": kind, "time": now, "tranId": tran_id, "tradeId": trade_id}
@@ -115,8 +121,8 @@ class Account:
 
 
 def new_account(api_key: str, initial_margin: float, dual_side: bool = False,
-                multi_assets: bool = False) -> Account:
-    account = Account(api_key, Decimal(repr(initial_margin)), dual_side, multi_assets)
+                multi_assets: bool = False, fee_burn: bool = False, bnb: Decimal = ZERO) -> Account:
+    account = Account(api_key, Decimal(repr(initial_margin)), dual_side, multi_assets, fee_burn, Decimal(str(bnb)))
     for symbol in FUTURES:
         account.symbol_positions(symbol)
     return account

@@ -20,6 +20,16 @@ has a client check it:
 A stream's chain starts when its first subscriber arrives (``start``); a stream nobody listens
 to is forgotten. The ``depth_gap`` fault advances a stream's chain without publishing, so its
 next event has a ``pu`` no client saw.
+
+The ``stale_depth_snapshot`` fault (``StaleSnapshots``) makes GET /fapi/v1/depth answer with the book
+as it was when the fault was set, for the next ``count`` requests: a REST snapshot older than the
+stream a client buffers (its ``lastUpdateId`` below the first buffered event's ``U``). Real clients
+meet this: bmoscon/cryptostore#57 (2020, Binance futures: "snaphot has no overlap with first update
+... pretty often when Binance futures connects"); bitrich-info/xchange-stream#328 (2019: the snapshot
+fetched again and again while "market activity was high"); nkaz001/hftbacktest#186 as named in issue
+17 (not found in the searched copies). The USD-M rule has no step for it beyond "initialize the process
+from step 3" (get a new snapshot). unconfirmed: how old Binance's snapshots get and how often [as old
+as the moment the fault was set, for ``count`` answers].
 """
 from __future__ import annotations
 
@@ -89,3 +99,29 @@ def diff_levels(book: Book, changes: list[tuple[int, str, Decimal]]) -> tuple[li
         out[side] = [[spec.fmt_price(p), spec.fmt_qty(now[side].get(p, Decimal(0)))]
                      for p in sorted(touched[side], reverse=descending)]
     return out[BID], out[ASK]
+
+
+class StaleSnapshots:
+    """The ``stale_depth_snapshot`` fault: per symbol, a frozen book and how many REST answers still show it."""
+
+    def __init__(self) -> None:
+        self.frozen: dict[str, tuple[int, int, list[list[str]], list[list[str]]]] = {}   # symbol -> (left, id, b, a)
+
+    def arm(self, book: Book, count: int) -> None:
+        bids, asks = book.levels(1000)
+        self.frozen[book.spec.symbol] = (count, book.update_id, bids, asks)
+
+    def take(self, symbol: str, limit: int) -> tuple[int, list[list[str]], list[list[str]]] | None:
+        """(lastUpdateId, bids, asks) of the frozen book for one answer, or None when none is due."""
+        entry = self.frozen.get(symbol)
+        if entry is None:
+            return None
+        left, update_id, bids, asks = entry
+        if left <= 1:
+            del self.frozen[symbol]
+        else:
+            self.frozen[symbol] = (left - 1, update_id, bids, asks)
+        return update_id, bids[:limit], asks[:limit]
+
+    def clear(self) -> None:
+        self.frozen.clear()

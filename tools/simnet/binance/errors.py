@@ -51,11 +51,16 @@ MESSAGES: dict[int, str] = {
     -4016: "Limit price can't be higher than {limit}.",
     -4024: "Limit price can't be lower than {limit}.",
     -4028: "Leverage {leverage} is not valid",
+    -4032: "Exceed maximum cancel order size.",
+    -4046: "No need to change margin type.",
+    -4047: "Margin type cannot be changed if there exists open orders.",
+    -4048: "Margin type cannot be changed if there exists position.",
     -4059: "No need to change position side.",
     -4060: "Invalid position side.",
     -4061: "Order's position side does not match user's setting.",
     -4067: "Position side cannot be changed if there exists open orders.",
     -4068: "Position side cannot be changed if there exists position.",
+    -4082: "Invalid number of batch place orders.",
     -4116: "ClientOrderId is duplicated.",
     -4131: "The counterparty's best price does not meet the PERCENT_PRICE filter limit.",
     -4164: "Order's notional must be no smaller than {notional} (unless you choose reduce only).",
@@ -64,6 +69,9 @@ MESSAGES: dict[int, str] = {
            "The order will not be recorded in the order history",
     -5022: "Due to the order could not be executed as maker, the Post Only order will be rejected. "
            "The order will not be recorded in the order history",
+    -5025: "Only limit order is supported.",
+    -5026: "Exceed maximum modify order limit.",
+    -5027: "No need to modify the order.",
     -5028: "Timestamp for this request is outside of the ME recvWindow.",
 }
 

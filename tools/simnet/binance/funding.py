@@ -41,6 +41,11 @@ class Funding:
     rates: dict[str, Decimal] = field(default_factory=dict)
     interval_hours: dict[str, int] = field(default_factory=dict)
     settled_until: dict[str, int] = field(default_factory=dict)     # symbol -> last funding time paid (ms)
+    history: list[dict[str, Any]] = field(default_factory=list)      # GET /fapi/v1/fundingRate rows, oldest first
+
+    def record(self, symbol: str, rate: Decimal, funding_time: int, mark: Decimal) -> None:
+        self.history.append({"symbol": symbol, "fundingRate": f"{rate:.8f}", "fundingTime": funding_time,
+                             "markPrice": f"{mark:.8f}", "rateType": "Regular"})
 
     @classmethod
     def from_options(cls, symbols: tuple[str, ...], options: dict[str, Any], now_ms: int) -> "Funding":

@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.account_api import AccountApi
+from tools.simnet.binance.accounts import Account
 from tools.simnet.binance.errors import BinanceError, missing
 from tools.simnet.binance.late_execution import LateOrders, no_answer
+from tools.simnet.binance.maker_api import MakerApi
 from tools.simnet.binance.rest import NONE, SIGNED, USER_STREAM, Call, RestPipeline
 from tools.simnet.binance.specs import FUTURES, futures_exchange_info
 
@@ -53,6 +56,7 @@ class FuturesApi:
         self._order_log: dict[str, deque] = {}
         self.late = LateOrders()
         self.accounts = AccountApi(self)
+        self.maker = MakerApi(self)
 
     def app(self) -> web.Application:
         p, r = self.p, web.Application()
@@ -63,7 +67,14 @@ class FuturesApi:
             ("GET", "/fapi/v1/depth", self.depth, depth_weight, NONE),
             ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, per_symbol(2, 5), NONE),
             ("GET", "/fapi/v1/ticker/price", self.ticker_price, per_symbol(1, 2), NONE),
+            # Symbol Price Ticker V2 (SDK symbol_price_ticker_v2: the same answer and weights); python-binance
+            # 1.0.37 futures_symbol_ticker asks this one
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price, per_symbol(1, 2), NONE),
             ("GET", "/fapi/v1/premiumIndex", self.premium_index, per_symbol(1, 10), NONE),
+            # tickers.py: weight 1 with a symbol, 40 without (SDK ticker24hr_price_change_statistics)
+            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr, per_symbol(1, 40), NONE),
+            # share 500 / 5 min / IP with fundingInfo (SDK get_funding_rate_history; not modelled, as fundingInfo)
+            ("GET", "/fapi/v1/fundingRate", self.funding_rate, 0, NONE),
             # weight 0; shares a 500 / 5 min / IP limit with /fapi/v1/fundingRate (unconfirmed: not modelled)
             ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0, NONE),
             ("POST", "/fapi/v1/order", self.new_order, 0, SIGNED),
@@ -76,7 +87,7 @@ class FuturesApi:
             ("PUT", "/fapi/v1/listenKey", self.listen_key_keepalive, 1, USER_STREAM),
             ("DELETE", "/fapi/v1/listenKey", self.listen_key_close, 1, USER_STREAM),
         ]
-        for method, path, handler, weight, security in routes + self.accounts.routes():
+        for method, path, handler, weight, security in routes + self.accounts.routes() + self.maker.routes():
             r.router.add_route(method, path, p.route(handler, weight, security))
         self.venue.add_ws_routes(r, self.venue.futures_ws, ("", "/public", "/market", "/private"))
         return r
@@ -115,8 +126,9 @@ class FuturesApi:
         if limit not in DEPTH_LIMITS:
             raise BinanceError(-1130, name="limit")
         book = self.engine.books[symbol]
-        bids, asks = book.levels(limit)
-        return {"lastUpdateId": book.update_id, "E": call.now, "T": call.now, "bids": bids, "asks": asks}
+        stale = self.venue.stale_snapshots.take(symbol, limit)        # the stale_depth_snapshot fault
+        update_id, (bids, asks) = (stale[0], stale[1:]) if stale else (book.update_id, book.levels(limit))
+        return {"lastUpdateId": update_id, "E": call.now, "T": call.now, "bids": bids, "asks": asks}
 
     def _ticker(self, symbol: str, now: int) -> dict[str, Any]:
         book = self.engine.books[symbol]
@@ -133,11 +145,17 @@ class FuturesApi:
             return self._ticker(symbol, call.now)
         return [self._ticker(s, call.now) for s in FUTURES]
 
+    def price_symbol(self, call: Call) -> str | None:
+        """``symbol`` of an endpoint that also answers for BNBUSDT, the price-only symbol (bnb.py)."""
+        return bnb.SYMBOL if call.params.get("symbol") == bnb.SYMBOL else self.symbol(call, required=False)
+
     async def ticker_price(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
+            if s == bnb.SYMBOL:
+                return {"symbol": s, "price": f"{self.engine.bnb_price.price:.2f}", "time": call.now}
             return {"symbol": s, "price": FUTURES[s].fmt_price(self.venue.last_price(s)), "time": call.now}
-        symbol = self.symbol(call, required=False)
-        return one(symbol) if symbol else [one(s) for s in FUTURES]
+        symbol = self.price_symbol(call)
+        return one(symbol) if symbol else [one(s) for s in (*FUTURES, bnb.SYMBOL)]
 
     async def premium_index(self, call: Call) -> Any:
         """markPrice, indexPrice, lastFundingRate (the rate of the coming settlement), nextFundingTime
@@ -145,29 +163,57 @@ class FuturesApi:
         marks, funding = self.venue.marks, self.venue.funding
 
         def one(s: str) -> dict[str, Any]:
+            if s == bnb.SYMBOL:          # price-only: mark = index = the BNB price, the default funding
+                price = f"{self.engine.bnb_price.price:.8f}"
+                return {"symbol": s, "markPrice": price, "indexPrice": price, "estimatedSettlePrice": price,
+                        "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
+                        "nextFundingTime": funding.next_time(next(iter(FUTURES)), call.now), "time": call.now}
             index = f"{marks.index(s):.8f}"
             return {"symbol": s, "markPrice": f"{marks.mark(s):.8f}", "indexPrice": index,
                     "estimatedSettlePrice": index, "lastFundingRate": f"{funding.rates[s]:.8f}",
                     "interestRate": "0.00010000", "nextFundingTime": funding.next_time(s, call.now),
                     "time": call.now}
-        symbol = self.symbol(call, required=False)
-        return one(symbol) if symbol else [one(s) for s in FUTURES]
+        symbol = self.price_symbol(call)
+        return one(symbol) if symbol else [one(s) for s in (*FUTURES, bnb.SYMBOL)]
 
     async def funding_info(self, call: Call) -> Any:
         return self.venue.funding.info_rows()
 
+    async def ticker_24hr(self, call: Call) -> Any:
+        def one(s: str) -> dict[str, Any]:
+            return self.venue.trade_stats.ticker(FUTURES[s], self.venue.last_price(s), call.now)
+        symbol = self.symbol(call, required=False)
+        return one(symbol) if symbol else [one(s) for s in FUTURES]
+
+    async def funding_rate(self, call: Call) -> Any:
+        """GET /fapi/v1/fundingRate: past settlements, ascending; "If the number of data between startTime and
+        endTime is larger than limit, return as startTime + limit" (SDK docstring); limit default 100, max 1000.
+        unconfirmed: without startTime/endTime the SDK says "the most recent 200 records" [the most recent
+        `limit`]; ``rateType`` ["Regular", as the fixture]."""
+        symbol = self.symbol(call, required=False)
+        params = call.params
+        raw = params.get("limit", "100")
+        limit = min(int(raw), 1000) if raw.isdigit() and int(raw) > 0 else 100
+        start = int(params["startTime"]) if params.get("startTime", "").isdigit() else None
+        end = int(params["endTime"]) if params.get("endTime", "").isdigit() else None
+        rows = [r for r in self.venue.funding.history if symbol in (None, r["symbol"])
+                and (start is None or r["fundingTime"] >= start) and (end is None or r["fundingTime"] <= end)]
+        return rows[:limit] if start is not None else rows[-limit:]
+
     # ---- orders -------------------------------------------------------------
-    def _count_order(self, call: Call) -> None:
-        """ORDERS limits (300 per 10 s, 1200 per minute per account) and their answer headers."""
+    def _count_order(self, call: Call, ten: int = 1, minute: int = 1) -> None:
+        """ORDERS limits (300 per 10 s, 1200 per minute per account) and their answer headers; a request counts
+        `ten` on the 10 s limit and `minute` on the minute limit (a batch of orders: 5 and 1, SDK docstrings)."""
         assert call.account is not None
         now = time.monotonic()
         log = self._order_log.setdefault(call.account.api_key, deque())
-        while log and now - log[0] >= 60.0:
+        while log and now - log[0][0] >= 60.0:
             log.popleft()
-        log.append(now)
-        last_10s = sum(1 for t in log if now - t < 10.0)
-        call.headers.update({"X-MBX-ORDER-COUNT-10S": str(last_10s), "X-MBX-ORDER-COUNT-1M": str(len(log))})
-        for count, limit, interval in ((last_10s, ORDERS_PER_10S, "10 seconds"), (len(log), ORDERS_PER_MIN, "minute")):
+        log.append((now, ten, minute))
+        last_10s = sum(t for at, t, _ in log if now - at < 10.0)
+        last_1m = sum(m for _, _, m in log)
+        call.headers.update({"X-MBX-ORDER-COUNT-10S": str(last_10s), "X-MBX-ORDER-COUNT-1M": str(last_1m)})
+        for count, limit, interval in ((last_10s, ORDERS_PER_10S, "10 seconds"), (last_1m, ORDERS_PER_MIN, "minute")):
             if count > limit:
                 raise BinanceError(-1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
                                    status=429)
@@ -194,9 +240,24 @@ class FuturesApi:
             await asyncio.sleep(float(venue.faults.flags.get("slow_ack_seconds", 2.0)))
         return order.placement(final=call.params.get("newOrderRespType", "ACK") == "RESULT")
 
+    def place(self, account: Account, params: dict[str, str], now: int):
+        """One order through the checks and the book, without the answer-level faults (batch orders)."""
+        venue, engine = self.venue, self.engine
+        fields = engine.validate(account, params)
+        reason = venue.faults.take_reject()
+        if reason is not None:
+            raise reject_error(reason)
+        engine.min_notional_floor = venue.min_notional_floor()
+        engine.check_prices(fields)
+        engine.check_account(account, fields)
+        return self._match_for(account, fields, now)
+
     def _match(self, call: Call, fields: dict[str, Any], now: int):
-        venue, engine, account = self.venue, self.engine, call.account
-        assert account is not None
+        assert call.account is not None
+        return self._match_for(call.account, fields, now)
+
+    def _match_for(self, account: Account, fields: dict[str, Any], now: int):
+        venue, engine = self.venue, self.engine
         if venue.faults.take("partial_fill"):
             engine.partial_ratio = Decimal(str(venue.faults.flags.get("partial_fill_ratio", 0.5)))
         order = engine.create(account, fields, now)
@@ -254,7 +315,7 @@ class FuturesApi:
                 # baseQty, marginAsset, pair: in the docs example since SDK 17.0.0 (2026-08-07);
                 # unconfirmed: baseQty differs from qty only for coin-margined contracts
                 rows.append({"buyer": order.side == "BUY", "commission": f"{fill['fee']:.8f}",
-                             "commissionAsset": "USDT", "id": fill["tradeId"], "maker": fill["maker"],
+                             "commissionAsset": fill["fee_asset"], "id": fill["tradeId"], "maker": fill["maker"],
                              "orderId": oid, "price": spec.fmt_price(fill["price"]),
                              "qty": spec.fmt_qty(fill["qty"]), "quoteQty": f"{fill['price'] * fill['qty']:f}",
                              "baseQty": spec.fmt_qty(fill["qty"]), "marginAsset": "USDT", "pair": symbol,

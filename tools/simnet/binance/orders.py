@@ -38,6 +38,7 @@ class Order:
     cum_quote: Decimal = ZERO
     update_time: int = 0
     fills: list[dict[str, Any]] = field(default_factory=list)
+    amendments: int = 0          # PUT /fapi/v1/order (amend.py)
 
     @property
     def symbol(self) -> str:
@@ -89,7 +90,8 @@ class Order:
 
     def trade_event(self, now: int, execution: str, last_qty: Decimal = ZERO, last_price: Decimal = ZERO,
                     fee: Decimal = ZERO, maker: bool = False, trade_id: int = 0,
-                    realized: Decimal = ZERO, notional: tuple[Decimal, Decimal] = (ZERO, ZERO)) -> dict[str, Any]:
+                    realized: Decimal = ZERO, notional: tuple[Decimal, Decimal] = (ZERO, ZERO),
+                    fee_asset: str = "USDT") -> dict[str, Any]:
         """ORDER_TRADE_UPDATE with Binance's field letters (USDⓈ-M Event: Order Update page; SDK model
         websocket_streams/models/order_trade_update_o.py). Recorded live on 2026-05-21 (NEW event quoted in
         oliver-zehentleitner/unicorn-binance-websocket-api#445): "N"/"n" are sent on events without a
@@ -97,7 +99,8 @@ class Order:
         ``b``/``a`` ("Bids Notional"/"Ask Notional"): the account's open LIMIT orders on the symbol, price x
         remaining quantity per side, after this event (derived from captures in metacodi/binance
         test/results/exemple-8-75_leverage.ts, 2022: a resting SELL 2.61 @ 384.5 shows "a" 1003.545 on its NEW
-        event and 0 once EXPIRED; MARKET orders add nothing). unconfirmed: that formula beyond those captures."""
+        event and 0 once EXPIRED; MARKET orders add nothing). unconfirmed: that formula beyond those captures.
+        ``N``/``n`` are the commission asset and amount: BNB when fee burn paid it (bnb.py)."""
         spec = self.spec
         bids, asks = notional
         return {"e": "ORDER_TRADE_UPDATE", "E": now, "T": now, "o": {
@@ -107,7 +110,7 @@ class Order:
             "x": execution, "X": self.status, "i": self.order_id,
             "l": spec.fmt_qty(last_qty), "z": spec.fmt_qty(self.executed),
             "L": spec.fmt_price(last_price) if last_price else "0",
-            "N": "USDT", "n": f"{fee:f}", "T": now, "t": trade_id,
+            "N": fee_asset, "n": f"{fee:f}", "T": now, "t": trade_id,
             "b": _notional(bids), "a": _notional(asks), "m": maker, "R": self.reduce_only, "wt": "CONTRACT_PRICE",
             "ot": self.type, "ps": self.position_side, "cp": False, "rp": f"{realized:f}", "pP": False,
             "si": 0, "ss": 0, "V": "EXPIRE_MAKER", "pm": "NONE", "gtd": 0,

@@ -26,6 +26,22 @@ docs/products/caas/market-data-streams): the handshake succeeds, a SUBSCRIBE
 naming the other route's stream is acknowledged with ``{"result": null, "id": n}``
 and then nothing is ever sent for it -- no error frame, no close. The legacy
 ``/ws/<listenKey>`` path carries no user data.
+
+``/private`` (user data), docs/simnet/binance.md "The /private route" has the whole evidence:
+
+* ``/private/ws?listenKey=<k>&events=A/B`` delivers the named event types only (an allow list:
+  jabdori/maxt efa6a71, 2026-07-31, measured on four sockets sharing one key: ``listenKeyExpired``
+  arrived with no ``events``, with itself named and with all three named, not with
+  ``ORDER_TRADE_UPDATE/ACCOUNT_UPDATE``).
+* without ``events``: every event (the same measurement; ccxt/go-binance#812, 2026-04-28 "the new
+  URL works for me" for ``?listenKey=`` alone). unicorn-binance-websocket-api (connection_settings.py,
+  2026-05-21) says production "silently delivers nothing" without ``events``, but its only test
+  (PR #445) changed the path form and added ``events`` at once; option ``private_without_events``
+  = "none" models that claim.
+* the path form ``/private/ws/<listenKey>``: the handshake succeeds and nothing is ever pushed
+  (unicorn-binance-websocket-api PR #445 and CHANGELOG 2.14.0, 2026-05-21: "The path form has been
+  decommissioned by Binance on the mainnet fstream host"; ccxt/go-binance#812, 2026-04-23: "The legacy
+  pattern no longer receives user data").
 """
 from __future__ import annotations
 
@@ -73,7 +89,8 @@ def parse_private_query(pairs: list[tuple[str, str]]) -> dict[str, set[str] | No
 
     Each ``events`` applies to the listenKey before it (change notice, stream mode
     example ``?listenKey=<k1>&events=ORDER_TRADE_UPDATE&listenKey=<k2>&events=ACCOUNT_UPDATE``).
-    ``events`` is an allow list; without it every event is pushed (measured, jabdori/maxt).
+    ``events`` is an allow list; a key without it gets None here (the venue decides: every event,
+    or with option ``private_without_events="none"`` nothing; module docstring).
     """
     keys: dict[str, set[str] | None] = {}
     last: str | None = None
@@ -84,3 +101,14 @@ def parse_private_query(pairs: list[tuple[str, str]]) -> dict[str, set[str] | No
         elif name == "events" and last is not None:
             keys[last] = {e for e in value.split("/") if e}
     return keys
+
+
+def private_filters(keys: dict[str, set[str] | None], path_key: str | None,
+                    without_events: str = "all") -> dict[str, set[str] | None]:
+    """The event filter of each listenKey of a ``/private`` connection: a key named without ``events``
+    gets everything (None), or nothing (an empty set) when ``without_events`` is "none"; a key given in
+    the path (``/private/ws/<key>``) gets nothing (module docstring has the sources)."""
+    filters = {k: (set() if v is None and without_events == "none" else v) for k, v in keys.items()}
+    if path_key and path_key not in filters:
+        filters[path_key] = set()
+    return filters

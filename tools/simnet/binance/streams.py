@@ -16,6 +16,14 @@ A hub given ``WsLimits`` (the futures hub) pings, drops connections that stop
 answering or send too much, and closes each at its lifetime mark (ws_limits.py);
 it answers the client's pings itself. ``on_first(stream)`` is told when a stream
 gains its first deliverable subscriber (depth streams start their chain there).
+
+``mute`` (the ``mute_ws`` fault) silences the connections open now and leaves later ones alone: a
+connection the venue stops pushing on while it stays open, which only a new connection heals. Users
+report exactly this of Binance's private streams (JKorf/Binance.Net#283, 2020: "at some random time
+interval (>45 minutes) Binance stops sending data to private streams ... I need to reconnect private
+streams"; ccxt/binance-api-node#595, 2022: updates "in the beginning for 10-20 minutes, after that not
+receiving updates anymore"). unconfirmed: how often, and whether Binance's side ever recovers by itself
+(simnet: never, until the client reconnects).
 """
 from __future__ import annotations
 
@@ -50,10 +58,20 @@ class Connection:
     streams: set[str] = field(default_factory=set)
     events: dict[str, set[str] | None] = field(default_factory=dict)   # listenKey -> allowed "e" (None: all)
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    muted: bool = False                                               # the mute_ws fault: open, never pushed to
 
     def wants(self, stream: str, payload: dict[str, Any]) -> bool:
         allowed = self.events.get(stream)
         return allowed is None or payload.get("e") in allowed
+
+    def matches(self, selector: str) -> bool:
+        """A label ("futures_user"), a stream name or a listenKey this connection receives."""
+        return selector in (self.label, "*") or normalize(selector) in self.streams
+
+    def describe(self) -> dict[str, Any]:
+        """What the connection asked for (the ``ws_connections`` inspection action)."""
+        return {"route": self.route, "label": self.label, "streams": sorted(self.streams), "muted": self.muted,
+                "events": {k: (sorted(v) if v is not None else None) for k, v in sorted(self.events.items())}}
 
 
 class StreamHub:
@@ -63,6 +81,7 @@ class StreamHub:
         self.limits = limits
         self.on_first = on_first
         self.subs: dict[str, set[Connection]] = {}
+        self.connections: set[Connection] = set()
 
     def active(self) -> list[str]:
         return [name for name, conns in self.subs.items() if conns]
@@ -79,6 +98,16 @@ class StreamHub:
             await conn.ws.close(code=1011, message=b"dropped by fault injection")
         return len(victims)
 
+    def mute(self, selector: str) -> int:
+        """The ``mute_ws`` fault: the matching connections open now stay open and get nothing more."""
+        victims = [conn for conn in self.connections if conn.matches(selector)]
+        for conn in victims:
+            conn.muted = True
+        return len(victims)
+
+    def describe(self, selector: str | None = None) -> list[dict[str, Any]]:
+        return [conn.describe() for conn in self.connections if selector is None or conn.matches(selector)]
+
     # ---- publishing ---------------------------------------------------------
     def publish(self, stream: str, payload: dict[str, Any]) -> None:
         conns = self.subs.get(stream)
@@ -87,7 +116,7 @@ class StreamHub:
         raw = None
         wrapped = None
         for conn in list(conns):
-            if self.faults.is_stalled(conn.label) or self.faults.is_stalled(stream):
+            if conn.muted or self.faults.is_stalled(conn.label) or self.faults.is_stalled(stream):
                 continue
             if not conn.wants(stream, payload):
                 continue
@@ -110,6 +139,7 @@ class StreamHub:
         ws = web.WebSocketResponse(autoping=self.limits is None)
         await ws.prepare(request)
         conn = Connection(ws, combined, label, route, events=dict(events or {}))
+        self.connections.add(conn)
         for stream in streams:
             self._subscribe(conn, stream)
         self.faults.track(ws, label)
@@ -136,6 +166,7 @@ class StreamHub:
         finally:
             for task in tasks:
                 task.cancel()
+            self.connections.discard(conn)
             self._forget(conn)
             self.faults.untrack(ws)
         return ws

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, Callable
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.accounts import BOTH, LONG, SHORT, Account
 from tools.simnet.binance.book import Book
 from tools.simnet.binance.errors import BinanceError, missing
@@ -65,6 +66,7 @@ class FuturesEngine:
         self.min_notional_floor: Decimal | None = None          # raised minimum (``min_notional`` flag)
         # a fill's ACCOUNT_UPDATE before its ORDER_TRADE_UPDATE (option user_event_order, user_events())
         self.account_first = True
+        self.bnb_price = bnb.BnbPrice()                         # what a BNB-paid commission is converted at
 
     # ---- marks and margin -------------------------------------------------------
     def marks(self) -> dict[str, Decimal]:
@@ -112,7 +114,7 @@ class FuturesEngine:
             raise BinanceError(-2011)
         order.status = "CANCELED"
         order.update_time = now
-        self._order_event(account, order, now, "CANCELED")
+        self.order_event(account, order, now, "CANCELED")
         return order
 
     def notional(self, account: Account, symbol: str) -> tuple[Decimal, Decimal]:
@@ -126,7 +128,7 @@ class FuturesEngine:
                     asks += order.price * order.remaining
         return bids, asks
 
-    def _order_event(self, account: Account, order: Order, now: int, execution: str) -> None:
+    def order_event(self, account: Account, order: Order, now: int, execution: str) -> None:
         self.on_user(account.api_key, order.trade_event(now, execution,
                                                         notional=self.notional(account, order.symbol)))
 
@@ -208,6 +210,17 @@ class FuturesEngine:
         unconfirmed: its rounding (simnet: pricePrecision decimals, toward the allowed side)."""
         spec: SymbolSpec = f["spec"]
         book = self.books[spec.symbol]
+        self.check_band(f)
+        limit = f["price"] if f["type"] == "LIMIT" else None
+        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
+            raise BinanceError(-5022)
+        if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
+            raise BinanceError(-5021)
+
+    def check_band(self, f: dict[str, Any]) -> None:
+        """PERCENT_PRICE alone (check_prices; amend.py)."""
+        spec: SymbolSpec = f["spec"]
+        book = self.books[spec.symbol]
         band = self.percent_price[spec.symbol]
         mark = self.mark_prices.mark(spec.symbol)
         up, down = mark * band.up, mark * band.down
@@ -220,11 +233,6 @@ class FuturesEngine:
             best = book.best_for(f["side"])
             if best is None or (f["side"] == "BUY" and best > up) or (f["side"] == "SELL" and best < down):
                 raise BinanceError(-4131)
-        limit = f["price"] if f["type"] == "LIMIT" else None
-        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
-            raise BinanceError(-5022)
-        if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
-            raise BinanceError(-5021)
 
     def check_account(self, account: Account, f: dict[str, Any]) -> None:
         """MIN_NOTIONAL at the order's price (limit price for LIMIT orders, IOC included; the mark price for
@@ -267,20 +275,24 @@ class FuturesEngine:
 
     def execute(self, account: Account, order: Order, now: int) -> None:
         """Run a freshly accepted order against the book (emits NEW, TRADE..., EXPIRED)."""
-        book = self.books[order.symbol]
-        limit = order.price if order.type == "LIMIT" else None
-        self._order_event(account, order, now, "NEW")
+        self.order_event(account, order, now, "NEW")
         wanted = order.qty
         if self.partial_ratio is not None and (order.type == "MARKET" or order.tif == "IOC"):
             wanted = order.spec.floor_qty(order.qty * self.partial_ratio)
             self.partial_ratio = None
-        for price, qty in book.take(order.side, wanted, limit) if wanted > 0 else []:
-            self._fill(account, order, price, qty, maker=False, now=now)
-            self.on_trade(order.symbol, price, qty, order.side == "SELL", self.next_trade_id - 1)
+        self.take(account, order, now, wanted)
         if order.remaining > 0 and (order.type == "MARKET" or order.tif in ("IOC", "FOK")):
             order.status = "EXPIRED"
             order.update_time = now
-            self._order_event(account, order, now, "EXPIRED")
+            self.order_event(account, order, now, "EXPIRED")
+
+    def take(self, account: Account, order: Order, now: int, wanted: Decimal | None = None) -> None:
+        """Fill `order` (up to `wanted`, default its remainder) against the book at its limit, as taker."""
+        wanted = order.remaining if wanted is None else wanted
+        limit = order.price if order.type == "LIMIT" else None
+        for price, qty in self.books[order.symbol].take(order.side, wanted, limit) if wanted > 0 else []:
+            self._fill(account, order, price, qty, maker=False, now=now)
+            self.on_trade(order.symbol, price, qty, order.side == "SELL", self.next_trade_id - 1)
 
     def _fill(self, account: Account, order: Order, price: Decimal, qty: Decimal, maker: bool, now: int) -> None:
         spec = order.spec
@@ -288,47 +300,57 @@ class FuturesEngine:
         position = account.position(spec.symbol, order.position_side)
         realized = position.apply(signed, price)
         position.update_time = now
-        fee = price * qty * (self.maker_fee if maker else self.taker_fee)
-        account.wallet += realized - fee
+        usdt_fee = price * qty * (self.maker_fee if maker else self.taker_fee)
+        fee_asset, fee = bnb.commission(account, usdt_fee, self.bnb_price.price)
+        if fee_asset == "BNB":
+            account.bnb -= fee
+            account.wallet += realized
+        else:
+            account.wallet += realized - fee
         order.executed += qty
         order.cum_quote += price * qty
         order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
         order.update_time = now
         trade_id = self.next_trade_id
         self.next_trade_id += 1
-        order.fills.append({"price": price, "qty": qty, "fee": fee, "maker": maker, "tradeId": trade_id,
-                            "realized": realized, "time": now})
+        order.fills.append({"price": price, "qty": qty, "fee": fee, "fee_asset": fee_asset, "maker": maker,
+                            "tradeId": trade_id, "realized": realized, "time": now})
         # income rows as GET /fapi/v1/income lists them (incomeType enum: REALIZED_PNL, COMMISSION, ...)
-        account.add_income(spec.symbol, "COMMISSION", -fee, now, self.tran_id(), str(trade_id))
+        account.add_income(spec.symbol, "COMMISSION", -fee, now, self.tran_id(), str(trade_id), fee_asset)
         if realized:
             account.add_income(spec.symbol, "REALIZED_PNL", realized, now, self.tran_id(), str(trade_id))
-        self._fill_events(account, order, now, qty, price, fee, maker, trade_id, realized)
+        self._fill_events(account, order, now, qty, price, (fee, fee_asset), maker, trade_id, realized)
 
-    def _fill_events(self, account: Account, order: Order, now: int, qty: Decimal, price: Decimal, fee: Decimal,
-                     maker: bool, trade_id: int, realized: Decimal) -> None:
+    def _fill_events(self, account: Account, order: Order, now: int, qty: Decimal, price: Decimal,
+                     fee: tuple[Decimal, str], maker: bool, trade_id: int, realized: Decimal) -> None:
         """TRADE_LITE first (the docs call it the lower-latency push), then ACCOUNT_UPDATE and the TRADE
         ORDER_TRADE_UPDATE. Binance orders pushes only within one event type (User Data Streams, "Message
         Ordering Guarantee"); captures in metacodi/binance (test/results/exemple-8-75_leverage.ts,
         exemple-10, 2022) show NEW, ACCOUNT_UPDATE, then TRADE, all with the same E. unconfirmed: that this
         order is the rule; option ``user_event_order`` = "order_first" swaps the last two."""
         key = account.api_key
-        trade = order.trade_event(now, "TRADE", qty, price, fee, maker, trade_id, realized,
-                                  notional=self.notional(account, order.symbol))
-        update = self.account_event(account, order.symbol, order.position_side, now)
+        trade = order.trade_event(now, "TRADE", qty, price, fee[0], maker, trade_id, realized,
+                                  notional=self.notional(account, order.symbol), fee_asset=fee[1])
+        update = self.account_event(account, order.symbol, order.position_side, now, bnb_changed=fee[1] == "BNB")
         self.on_user(key, order.trade_lite(now, qty, price, maker, trade_id))
         for event in ((update, trade) if self.account_first else (trade, update)):
             self.on_user(key, event)
 
-    def account_event(self, account: Account, symbol: str, position_side: str, now: int) -> dict[str, Any]:
-        """ACCOUNT_UPDATE (reason ORDER) for the changed position and the USDT wallet."""
+    def account_event(self, account: Account, symbol: str, position_side: str, now: int,
+                      bnb_changed: bool = False) -> dict[str, Any]:
+        """ACCOUNT_UPDATE (reason ORDER) for the changed position and the USDT wallet, and the BNB wallet when
+        a BNB-paid commission changed it ("B": the balances that changed, Balance and Position Update page)."""
         position = account.position(symbol, position_side)
         spec = FUTURES[symbol]
         mark = self.mark_prices.mark(symbol)
         upnl = position.amount * (mark - position.entry) if position.amount else ZERO
         wallet = f"{account.wallet:.8f}"
+        balances = [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}]
+        if bnb_changed:
+            balances.append({"a": "BNB", "wb": f"{account.bnb:.8f}", "cw": f"{account.bnb:.8f}", "bc": "0"})
         return {"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": {
             "m": "ORDER",
-            "B": [{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}],
+            "B": balances,
             "P": [{"s": symbol, "pa": spec.fmt_qty(position.amount), "ep": f"{position.entry:f}",
                    "bep": f"{position.entry:f}", "cr": f"{position.realized:.8f}", "up": f"{upnl:.8f}",
                    "mt": "cross", "iw": "0", "ps": position_side}],

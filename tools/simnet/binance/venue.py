@@ -17,12 +17,17 @@ Venue-specific faults (``set_flag name=... value=...``):
   user_stream_delay=<s>   hold every user-data push back s seconds (also option ``user_stream_delay``)
 Venue-specific actions: ``expire_listen_keys`` (sends listenKeyExpired); ``depth_gap`` [symbol=None,
 stream=None, count=1] skips the next `count` events of matching depth streams (a pu gap);
-``lose_user_events`` [count=1, event=None] drops the next account events; ``drop_ws``
+``stale_depth_snapshot`` [symbol=None, count=1] makes the next `count` REST depth answers show the book as it
+is now (older than the stream by the time they are asked); ``lose_user_events`` [count=1, event=None] drops the
+next account events; ``mute_ws`` [stream=<label,
+stream name or listenKey>] silences the connections open now (new ones are not affected);
+``ws_connections`` [stream=None] lists the open futures connections and their filters; ``drop_ws``
 [stream=<label, stream name or listenKey>] closes those connections; ``set_mark``
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
-[symbol=None, rate=None] pays one funding now; ``set_position_mode`` [mode, api_key=None];
+[symbol=None, rate=None] pays one funding now; ``set_bnb_price`` [price] moves the BNBUSDT mark;
+``set_bnb_balance`` [amount, api_key=None] sets the futures wallet's BNB; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
-``user_event_order``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+``user_event_order``, ``private_without_events``, ``fee_burn``, ``bnb_balance``, ``bnb_price``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
 Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
@@ -36,10 +41,11 @@ from typing import Any
 
 from aiohttp import web
 
+from tools.simnet.binance import bnb
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
-from tools.simnet.binance.depth_streams import DepthFeeds
+from tools.simnet.binance.depth_streams import DepthFeeds, StaleSnapshots
 from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
@@ -47,17 +53,20 @@ from tools.simnet.binance.listen_keys import ListenKeys
 from tools.simnet.binance.marks import Marks
 from tools.simnet.binance import payloads
 from tools.simnet.binance.rest import RestPipeline, wall_ms
-from tools.simnet.binance.routes import LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query
+from tools.simnet.binance.routes import (LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query,
+                                         private_filters)
 from tools.simnet.binance.spot_api import SpotApi
 from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
 from tools.simnet.binance.streams import StreamHub, streams_from_query
+from tools.simnet.binance.tickers import TradeStats, ticker_event
 from tools.simnet.binance.trading import FuturesEngine
 from tools.simnet.binance.user_stream import UserStream
 from tools.simnet.binance.ws_limits import WsLimits
 from tools.simnet.core import Venue
 
 MODE_ACTIONS = ("set_position_mode", "set_multi_assets")
-DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000}
+DEFAULT_INTERVAL_MS = {"futures_depth": 250, "spot_depth": 1000, "markPrice": 3000,
+                       "ticker": 2000}     # <symbol>@ticker "Update Speed: 2000ms" (SDK market_api.py)
 
 
 def parse_stream(name: str) -> tuple[str, str, int, int | None] | None:
@@ -99,6 +108,7 @@ class BinanceVenue(Venue):
         self.spot_books = {s: Book(spec, spot_params) for s, spec in SPOT.items()}
         self.accounts: dict[str, Account] = {}
         self.depth = DepthFeeds(self.books)
+        self.stale_snapshots = StaleSnapshots()
         self.futures_hub = StreamHub(self.faults, WsLimits.from_options(self.options), self._stream_started)
         self.spot_hub = StreamHub(self.faults)
         self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)), self._key_expired)
@@ -111,6 +121,7 @@ class BinanceVenue(Venue):
                                     8_389_765_000_000 + 1000 * (seed % 1000), self._user_event, self._trade_event,
                                     self.marks, self.percent_price)
         self.engine.account_first = str(self.options.get("user_event_order", "account_first")) != "order_first"
+        self.engine.bnb_price = bnb.BnbPrice(Decimal(str(self.options.get("bnb_price", bnb.DEFAULT_PRICE))))
         self.futures_limiter = self._limiter("weight_limit_1m", 2400)
         self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
         self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
@@ -122,6 +133,7 @@ class BinanceVenue(Venue):
         self.agg_id = 1_000_000 + seed
         self.spot_trade_id = 2_000_000 + seed
         self.last_trade: dict[str, Decimal] = {}
+        self.trade_stats = TradeStats()                   # 24 h statistics (tickers.py)
         self.trade_rng = random.Random(f"{seed}:binance:trades")
         self._rebuild(self.history[0])
 
@@ -164,14 +176,11 @@ class BinanceVenue(Venue):
     async def _private_ws(self, request: web.Request) -> web.StreamResponse:
         """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
         (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
-        The path form ``/private/ws/<listenKey>``: a User Data Streams page with the fapi base
-        (https://developers.binance.com/docs/derivatives/coin-futures/user-data-streams: "Base Url:
-        wss://fstream.binance.com/private ... User Data Streams are accessed at /ws/<listenKey>") and the
-        options User Data Streams page (same route)."""
-        keys = parse_private_query(list(request.query.items()))
+        The path form ``/private/ws/<listenKey>`` is accepted and stays silent (routes.py has the sources:
+        decommissioned on mainnet, although a coin-futures docs page still shows it)."""
         path_key = request.match_info.get("streams")
-        if path_key:
-            keys.setdefault(path_key, None)
+        keys = private_filters(parse_private_query(list(request.query.items())), path_key,
+                               str(self.options.get("private_without_events", "all")))
         combined = request.path.rstrip("/").endswith("/stream")
         return await self.futures_hub.serve(request, list(keys), combined, "futures_user", PRIVATE, keys)
 
@@ -190,6 +199,7 @@ class BinanceVenue(Venue):
 
     async def on_stop(self) -> None:
         await self.futures_api.late.cancel()
+        self.futures_api.maker.cancel_timers()
         self.listen_keys.cancel_all()
         await self.user_stream.stop()
         await self.faults.drop()
@@ -211,7 +221,9 @@ class BinanceVenue(Venue):
             # option position_mode: "one-way" (Binance's default for a new account) or "hedge"
             hedge = str(self.options.get("position_mode", "one-way")).lower() == "hedge"
             self.accounts[api_key] = new_account(api_key, self.net.config.initial_margin, hedge,
-                                                 bool(self.options.get("multi_assets_margin", False)))
+                                                 bool(self.options.get("multi_assets_margin", False)),
+                                                 bool(self.options.get("fee_burn", False)),
+                                                 Decimal(str(self.options.get("bnb_balance", 0))))
         return self.accounts[api_key]
 
     def min_notional_floor(self) -> Decimal | None:
@@ -233,14 +245,16 @@ class BinanceVenue(Venue):
             self.engine.cross_resting(symbol, now)
         self._background_trades(now)
         for symbol in self.funding.due(now):
-            self.pay_funding(symbol, now)
+            self.pay_funding(symbol, now, funding_time=self.funding.last_time(symbol, now))
         self._publish_futures(now)
         self._publish_spot(now)
 
-    def pay_funding(self, symbol: str, now: int, rate: Decimal | None = None) -> list[str]:
+    def pay_funding(self, symbol: str, now: int, rate: Decimal | None = None,
+                    funding_time: int | None = None) -> list[str]:
         """One funding settlement of `symbol` for every account; the API keys that paid or received."""
         rate = self.funding.rates[symbol] if rate is None else rate
         mark = self.marks.mark(symbol)
+        self.funding.record(symbol, rate, now if funding_time is None else funding_time, mark)
         paid = []
         for account in self.accounts.values():
             event = settle(account, symbol, mark, rate, now, self.engine.tran_id)
@@ -291,6 +305,12 @@ class BinanceVenue(Venue):
                 for book in self.books.values():
                     hub.publish(name, payloads.futures_book_ticker(book, now))
                 continue
+            if parsed is not None and parsed[0] == bnb.SYMBOL and parsed[1] == "markPrice":
+                if self._due(parsed[3] or DEFAULT_INTERVAL_MS["markPrice"]):
+                    price = self.engine.bnb_price.price
+                    hub.publish(name, payloads.mark_price(bnb.SYMBOL, price, price, Decimal("0.0001"),
+                                                          self.funding.next_time(next(iter(FUTURES)), now), now))
+                continue
             if parsed is None or parsed[0] not in self.books:
                 continue
             symbol, kind, levels, interval = parsed
@@ -303,6 +323,8 @@ class BinanceVenue(Venue):
                     event = self.depth.event(name, symbol, levels, now)
                     if event is not None:
                         hub.publish(name, event)
+            elif kind == "ticker" and self._due(DEFAULT_INTERVAL_MS["ticker"]):
+                hub.publish(name, ticker_event(self.trade_stats.ticker(book.spec, self.last_price(symbol), now), now))
             elif kind == "markPrice" and self._due(interval or DEFAULT_INTERVAL_MS["markPrice"]):
                 hub.publish(name, payloads.mark_price(symbol, self.marks.mark(symbol), self.marks.index(symbol),
                                                       self.funding.rates[symbol],
@@ -345,6 +367,7 @@ class BinanceVenue(Venue):
 
     def _trade_event(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, trade_id: int) -> None:
         self.last_trade[symbol] = price
+        self.trade_stats.add(symbol, price, qty, trade_id, self.server_ms())
         self.agg_id += 1
         spec = FUTURES[symbol]
         self.futures_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
@@ -380,6 +403,26 @@ class BinanceVenue(Venue):
                     + await self.spot_hub.drop_stream(params["stream"])}
         if action == "depth_gap":
             return self._depth_gap(params)
+        if action == "set_bnb_price":
+            return {"BNBUSDT": f"{self.engine.bnb_price.set(params['price']):f}"}
+        if action == "set_bnb_balance":
+            # a transfer of BNB into (or out of) the futures wallet, as a user does it in the web UI
+            account = self.account_for(params.get("api_key") or self.api_key)
+            account.bnb = Decimal(str(params["amount"]))
+            return {"BNB": f"{account.bnb:f}"}
+        if action == "stale_depth_snapshot":
+            # the next `count` REST depth answers show the book as it is now (depth_streams.py has the sources)
+            symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
+            for symbol in symbols:
+                self.stale_snapshots.arm(self.books[symbol], int(params.get("count", 1)))
+            return {s: self.books[s].update_id for s in symbols}
+        if action == "mute_ws":
+            # the connections open now stop receiving (streams.py has the reports); new ones are not affected
+            selector = str(params.get("stream") or "*")
+            return {"muted": self.futures_hub.mute(selector) + self.spot_hub.mute(selector)}
+        if action == "ws_connections":
+            # inspection, not a venue behaviour: what each open futures connection asked for
+            return {"connections": self.futures_hub.describe(params.get("stream"))}
         if action == "lose_user_events":
             return self.user_stream.lose(int(params.get("count", 1)), params.get("event"))
         if action in MODE_ACTIONS:
@@ -398,6 +441,7 @@ class BinanceVenue(Venue):
             self.spot_limiter.reset()
             self.user_stream.lose(0)
             self.depth.skips.clear()
+            self.stale_snapshots.clear()
         return await self.faults.apply(action, params)
 
     def _depth_gap(self, params: dict[str, Any]) -> dict[str, Any]:
