@@ -57,7 +57,8 @@ config = _import_config()
 from bot import credentials, endpoints, logs, settings  # noqa: E402  (after config.py is known to load)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
-STOP_WATCHDOG = 40.0   # seconds from the start of a stop to a forced exit (the clean stop needs at most 25 + 2)
+STOP_WATCHDOG = 28.5   # seconds from the start of a stop to a forced exit: the clean stop needs at most 25 + 2,
+                       # pm2 kills at 30 (ecosystem.config.js kill_timeout)
 log = logging.getLogger("main")
 
 

@@ -35,6 +35,8 @@ STATUS_PERIOD = 5.0
 START_TIMEOUT = 90.0
 STOP_BUDGET = 25.0          # seconds for a clean stop: inside pm2's kill_timeout of 30 s (ecosystem.config.js)
 ALERT_FLUSH = 2.0           # at most this long for queued alerts at exit (after the stop budget: still inside 30 s)
+TEARDOWN_RESERVE = 8.0      # seconds of the stop budget kept for what follows the orders' shutdown
+SUMMARY_TIMEOUT = 5.0       # seconds for the venues' final positions
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 78
 
 
@@ -138,38 +140,47 @@ class Engine:
         return self.exit_status
 
     async def _start_or_stop(self) -> None:
-        start = asyncio.create_task(self.start())
+        """The start-up, unless a stop comes first. Whatever ends this (a stop, the START_TIMEOUT of the
+        caller's wait_for cancelling it), the start-up task ends with it: none runs on into the stop."""
+        start = asyncio.create_task(self.start(), name="engine start-up")
         stopped = asyncio.create_task(self.stop.wait())
-        done, _ = await asyncio.wait({start, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if start not in done:
-            start.cancel()
-            await asyncio.gather(start, return_exceptions=True)
-        else:
+        try:
+            done, _ = await asyncio.wait({start, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if start in done:
+                start.result()
+        finally:
             stopped.cancel()
-            start.result()
+            if not start.done():
+                await supervision.cancel_and_wait([start], timeout=3.0)
 
     async def shutdown(self, budget: float = STOP_BUDGET) -> None:
-        """Everything inside `budget` seconds: quotes cancelled and confirmed, hedges finished, the
-        venues' final positions read, CSV row and summary written."""
+        """Everything inside `budget` seconds (then at most ALERT_FLUSH for queued alerts): quotes cancelled and
+        confirmed, hedges finished, the venues' final positions read, CSV row and summary written. Every
+        step takes its time from one deadline, so no step can push the stop past pm2's kill timeout."""
         deadline = time.monotonic() + budget
+
+        def left(reserve: float = 0.0) -> float:
+            return max(0.1, deadline - time.monotonic() - reserve)
+
         if self.hedge is not None:
             self.hedge.budget.mark_end()
         log.info("stopping: no new quotes; cancelling resting quotes; finishing hedges (within %.0fs)", budget)
         if self.orders is not None:
             try:
-                await self.orders.shutdown(max(1.0, deadline - time.monotonic() - 6.0))
-            except Exception as exc:
+                await supervision.bounded(self.orders.shutdown(left(TEARDOWN_RESERVE)), left(TEARDOWN_RESERVE - 1),
+                                          "the orders' shutdown")
+            except Exception as exc:  # noqa: BLE001 - a stop goes on whatever one step did
                 log.error("clean stop incomplete: %s: %s", type(exc).__name__, exc)
-        summary = await self._summary(max(1.0, deadline - time.monotonic() - 1.0))
-        await supervision.cancel_and_wait(self._tasks)
+        summary = await self._summary(min(SUMMARY_TIMEOUT, left(4.0)))
+        await supervision.cancel_and_wait(self._tasks, timeout=min(2.0, left(3.0)))
         if self.orders is not None:
-            await self.orders.stop_tasks()
+            await self.orders.stop_tasks(timeout=min(2.0, left(1.5)))
         for closer in (self.hedge and self.hedge.stop, self.hubble and self.hubble.close):
             if closer:
                 try:
-                    await asyncio.wait_for(closer(), 2.0)
-                except Exception as exc:
-                    log.warning("closing a client: %s", exc)
+                    await supervision.bounded(closer(), min(1.0, left(0.5)), "closing a client")
+                except Exception as exc:  # noqa: BLE001 - closing is best effort at this point
+                    log.warning("closing a client: %s: %s", type(exc).__name__, exc)
         if self.opts.summary_json:
             write_summary(self.opts.summary_json, summary)
             log.info("summary written to %s", self.opts.summary_json)
@@ -181,7 +192,7 @@ class Engine:
         final = summary["final_net_delta"]
         self.alerts.stopped(self.exit_status, final["hubble_position"], final["hedge_position"], summary["net_pnl_usd"],
                             summary["fills"]["count"])
-        await self.alerts.close(max(0.5, min(ALERT_FLUSH, deadline - time.monotonic())))
+        await self.alerts.close(max(0.5, min(ALERT_FLUSH, left() + ALERT_FLUSH)))
         await stop_metrics(self.metrics)
 
     async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
@@ -197,8 +208,9 @@ class Engine:
 
     async def _summary(self, timeout: float) -> dict:
         try:
-            hubble_position, hedge_position = await asyncio.wait_for(self._final_positions(), timeout)
-        except asyncio.TimeoutError:
+            hubble_position, hedge_position = await supervision.bounded(self._final_positions(), timeout,
+                                                                         "reading the final positions")
+        except (asyncio.TimeoutError, TimeoutError):
             log.warning("final positions unavailable: the venues did not answer in %.0fs", timeout)
             hubble_position = hedge_position = None
         mid = self.mid_feed.mid if self.mid_feed else None

@@ -14,12 +14,13 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TypeVar
 
 MAX_RETRIES = 5
 BASE_DELAY = 0.5   # seconds before the first reconnect; doubles each time (tests shorten it)
 MIN_STALL_SECONDS = 5.0
 log = logging.getLogger("retry")
+T = TypeVar("T")
 
 
 class FatalError(RuntimeError):
@@ -153,3 +154,15 @@ async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 4.0, every
     if pending:
         names = ", ".join(sorted(task.get_name() for task in pending))
         log.warning("tasks still running %.0fs after cancel, left behind: %s", timeout, names)
+
+
+async def bounded(coro: Awaitable[T], timeout: float, what: str) -> T:
+    """`coro`'s result within `timeout` seconds, or TimeoutError naming `what`. Unlike ``asyncio.wait_for``
+    it never waits on a task that ignores its cancel: such a task is cancelled and left behind (named in the
+    log by ``cancel_and_wait``), so a stuck step cannot hold up whoever has a deadline."""
+    task = asyncio.ensure_future(coro)
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, timeout))
+    if task in done:
+        return task.result()
+    await cancel_and_wait([task], timeout=0.5)
+    raise TimeoutError(f"{what} did not finish in {timeout:.1f}s")

@@ -185,5 +185,8 @@ class Hedger:
                      result.avg_price, result.fee, result.carried)
         self._after_hedge(carry)
 
+    def tasks(self) -> list[asyncio.Task]:
+        return list(self._tasks)
+
     async def stop(self) -> None:
         await cancel_and_wait(list(self._tasks))

@@ -279,11 +279,11 @@ class OrderManager:
                 self.tracker.mark(q.order_id, OrderState.CANCELLED, "the node no longer holds it")
             log.info("no quotes left resting on Hubble (the node confirms)")
 
-    async def stop_tasks(self) -> None:
-        await self.quoter.stop()
-        await cancel_and_wait(list(self._tasks))
-        if self.hedger is not None:
-            await self.hedger.stop()
+    async def stop_tasks(self, timeout: float = 4.0) -> None:
+        """End every task of the order manager, the quoter's and the hedger's, within `timeout` in all."""
+        tasks = list(self._tasks) + self.quoter.tasks() + (self.hedger.tasks() if self.hedger else [])
+        self.quoter.quoting = False
+        await cancel_and_wait(tasks, timeout=timeout)
 
     async def _performance_rows(self) -> None:
         while True:

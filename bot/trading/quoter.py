@@ -397,6 +397,9 @@ class Quoter:
                 held.append(q)
         return held
 
+    def tasks(self) -> list[asyncio.Task]:
+        return [self._cancel_task] if self._cancel_task is not None else []
+
     async def stop(self) -> None:
         self.quoting = False
         if self._cancel_task is not None:
