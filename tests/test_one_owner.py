@@ -98,3 +98,70 @@ async def test_a_fill_racing_the_start_up_cancel_of_an_earlier_runs_quote_is_hed
         await eventually(lambda: run.engine.ledger.hubble.count == 1 and run.hedged(), 20, "the fill booked")
         assert await venue_positions(net, ready, run) == (3, -3)
         assert await traded(ready, run) == 3
+
+
+async def test_a_resubscription_the_node_never_confirms_is_retried(sim, monkeypatch):
+    """A reconnect whose subscription is never confirmed (the answer lost on a silent socket) used to leave the
+    fill stream down for good; now it is retried after SUBSCRIBE_CONFIRM_TIMEOUT."""
+    from bot.venues.hubble import gateway
+
+    net, ready = sim
+    monkeypatch.setattr(supervision, "BASE_DELAY", 0.2)
+    monkeypatch.setattr(gateway, "SUBSCRIBE_CONFIRM_TIMEOUT", 2.0)
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        subscriptions = run.orders.fills.subscriptions
+        await control(net, "hubble", "stall", stream="trader")      # the new subscription's answer is swallowed
+        await control(net, "hubble", "drop_ws", stream="trader")
+        await eventually(lambda: not run.orders.fill_feed_event.is_set(), 10, "the fill stream down")
+        await control(net, "hubble", "unstall")
+        await eventually(lambda: run.orders.fills.subscriptions > subscriptions, 20, "a confirmed subscription")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+
+
+class _GapGateway:
+    """The trader stream of a reconnect whose first events arrive with the confirmation (no sleep between)."""
+
+    def __init__(self, events_after_subscribing: list):
+        self.events = events_after_subscribing
+        self.asked: list[tuple[int, int]] = []
+        self.head = 100
+
+    async def stream_trader_updates(self, on_subscribed, on_update):
+        on_subscribed()
+        for event in self.events:
+            on_update(event, 0.0)
+        await asyncio.Event().wait()
+
+    async def head_block(self) -> int:
+        return self.head
+
+    async def matched_logs(self, start: int, end: int) -> list:
+        self.asked.append((start, end))
+        return []
+
+
+async def test_events_with_a_resubscription_never_move_the_replay_past_the_gap(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from bot.reporting.performance import Performance
+    from bot.supervision import Health
+    from bot.tracking.fills import FillLedger
+    from bot.tracking.orders import OrderTracker
+    from bot.trading import fill_intake
+
+    monkeypatch.setattr(fill_intake, "REPLAY_SETTLE", 0.0)
+    event = SimpleNamespace(BlockNumber=100, EventName="OrderExpired", OrderId="0x01")
+    hubble = _GapGateway([event])
+    tasks: list[asyncio.Task] = []
+    ledger, tracker = FillLedger(1, D(0)), OrderTracker("AVAX", 2)
+    intake = fill_intake.FillIntake(1, hubble, tracker, ledger, Performance("AVAX", ledger, tracker, tmp_path),
+                                    lambda coro: tasks.append(asyncio.ensure_future(coro)) or tasks[-1])
+    intake.subscriptions, intake.stream_block = 1, 40          # one subscription before; the gap began after 40
+    reader = asyncio.ensure_future(intake.stream(Health(asyncio.Event())))
+    try:
+        await eventually(lambda: intake.replays == 1, 5, "the replay")
+    finally:
+        reader.cancel()
+    assert hubble.asked[0][0] <= 40 - fill_intake.REPLAY_MARGIN_BLOCKS   # from before the gap, not from block 100

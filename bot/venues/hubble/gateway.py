@@ -32,6 +32,7 @@ CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"   # the SDK's main
 LOG_CHUNK_BLOCKS = 1000          # blocks per eth_getLogs call when replaying a gap
 RPC_TIMEOUT = 10.0
 CANCEL_RECEIPT_TIMEOUT = 10.0    # seconds for a cancel transaction to be mined and accepted
+SUBSCRIBE_CONFIRM_TIMEOUT = 10.0 # seconds for the node to confirm a trader-stream subscription (else reconnect)
 
 
 async def _identity(response):
@@ -190,21 +191,36 @@ class HubbleGateway:
         trader stream sends nothing else) and so that each update carries the
         perf_counter() of its arrival. ``on_update`` must not wait.
         """
-        from hubble_exchange.models import TraderFeedUpdate
-
         async with websockets.connect(self._ws_url, max_size=2**22) as ws:
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "trading_subscribe",
                                       "params": ["streamTraderUpdates", self.trader, "head"]}))
+            deadline = time.monotonic() + SUBSCRIBE_CONFIRM_TIMEOUT
+            confirmed = False
+            while not confirmed:
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    raise ConnectionError(f"the node did not confirm the trader stream's subscription in "
+                                          f"{SUBSCRIBE_CONFIRM_TIMEOUT:.0f}s: reconnecting") from None
+                confirmed = self._on_trader_message(raw, on_subscribed, on_update)
             async for raw in ws:
-                received = time.perf_counter()
-                message = json.loads(raw)
-                if "error" in message:
-                    raise ConnectionError(f"trader stream subscription refused: {message['error']}")
-                if message.get("id") == 1 and "result" in message:
-                    on_subscribed()
-                    continue
-                if message.get("method") == "trading_subscription":
-                    on_update(TraderFeedUpdate(**message["params"]["result"]), received)
+                self._on_trader_message(raw, on_subscribed, on_update)
+
+    @staticmethod
+    def _on_trader_message(raw, on_subscribed: Callable[[], None], on_update: Callable[[object, float], None]) -> bool:
+        """Hand one trader-stream message on; True when it was the subscription's confirmation."""
+        from hubble_exchange.models import TraderFeedUpdate
+
+        received = time.perf_counter()
+        message = json.loads(raw)
+        if "error" in message:
+            raise ConnectionError(f"trader stream subscription refused: {message['error']}")
+        if message.get("id") == 1 and "result" in message:
+            on_subscribed()
+            return True
+        if message.get("method") == "trading_subscription":
+            on_update(TraderFeedUpdate(**message["params"]["result"]), received)
+        return False
 
     # ---- orders ---------------------------------------------------------------------------------------
     def sign(self, market: int, size: Decimal, price: Decimal, expiry_seconds: float) -> SignedHubbleOrder:
