@@ -122,6 +122,44 @@ async def venues_reach(net: SimNet, ready: dict, run: Running, expected: tuple, 
         await asyncio.sleep(0.1)
 
 
+async def venues_settle(net: SimNet, ready: dict, run: Running, moved, timeout: float = 20,
+                        market: str = "AVAX") -> tuple:
+    """Wait until the venues' (Hubble, hedge) positions satisfy `moved(hubble, hedge)` and net to zero (a fill
+    of a size the test does not choose, hedged); returns the last positions seen."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await venue_positions(net, ready, run, market)
+        if (moved(*seen) and seen[0] + seen[1] == 0) or time.monotonic() > deadline:
+            return seen
+        await asyncio.sleep(0.1)
+
+
+async def take_through_our_best(net: SimNet, run: Running, side: str, market: int = 1) -> dict:
+    """A simulated taker that buys (or sells) everything on the Hubble book up to and including our best ask (or
+    bid): our quote fills whatever the simulated makers rest ahead of it."""
+    from decimal import Decimal
+
+    import time
+
+    buying, deadline = side == "buy", time.monotonic() + 15
+    while True:                         # quoting may still be resuming
+        ours = (await control(net, "hubble", "orders", trader=run.engine.hubble.trader, market=market))["orders"]
+        prices = [Decimal(str(o["price"])) for o in ours if (Decimal(str(o["size"])) < 0) == buying]
+        if prices:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {'ask' if buying else 'bid'} of ours rests on Hubble")
+        await asyncio.sleep(0.1)
+    best = min(prices) if buying else max(prices)
+    depth = await run.engine.hubble.rpc("orderbook_getDepthForMarket", [market])
+    book = depth["shorts"] if buying else depth["longs"]
+    reach = sum((abs(Decimal(size)) for price, size in book.items()
+                 if (Decimal(price) / 10**6 <= best if buying else Decimal(price) / 10**6 >= best)), Decimal(0))
+    return await control(net, "hubble", "take", market=market, side=side, size=float(reach / 10**18))
+
+
 async def control(net: SimNet, venue: str, action: str, **params):
     """A control action from a worker thread, so the engine's loop keeps running meanwhile."""
     return await asyncio.to_thread(net.control, venue, action, **params)

@@ -36,3 +36,26 @@ async def test_an_order_that_fails_before_it_is_sent_is_retried(sim, hedge):
         await control(net, "hubble", "take", market=1, side="sell", size=3)
         assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
         assert failures and not run.engine.failures
+
+
+async def test_a_binance_fill_whose_price_cannot_be_read_still_reaches_the_ledger(sim):
+    """The order answer has no average price, the user stream is silent and the order lookup fails: the fill
+    is booked at the touch it was priced on (said so), never dropped, and the hedger does not crash."""
+    from binance.exceptions import BinanceRequestException
+
+    net, ready = sim
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        sdk = run.engine.hedge.client
+
+        async def lookup_fails(**params):
+            raise BinanceRequestException("connection reset while reading the order")
+
+        sdk.futures_get_order = lookup_fails
+        await control(net, "binance", "stall", stream="futures_user")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
+        await eventually(run.hedged, 10, "the hedge done")
+        ledger = run.engine.ledger
+        assert ledger.hedge.volume == 3 and ledger.estimated_prices == 1
+        assert not run.engine.failures

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine_harness import VENUES, control, quoting, running_engine, venues_reach
+from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best,
+                                  venues_reach, venues_settle)
 from tests.helpers import eventually
 
 
@@ -33,8 +34,9 @@ async def test_a_dropped_stream_reconnects_and_fills_meanwhile_are_hedged_once(s
         await control(net, "hubble", "take", market=1, side="sell", size=3)   # hedged while the stream reconnects
         assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
         await eventually(client.position_stream_up.is_set, 15, "the stream back")
-        await control(net, "hubble", "take", market=1, side="buy", size=5)
-        assert await venues_reach(net, ready, run, (-2, 2)) == (-2, 2)
+        await take_through_our_best(net, run, "buy")              # our best ask fills (and what rests ahead of it)
+        hubble, hedge_position = await venues_settle(net, ready, run, lambda h, _: h < 3)
+        assert hubble < 3 and hubble + hedge_position == 0, (hubble, hedge_position)
         assert not run.engine.failures
 
 
