@@ -2,7 +2,8 @@
 venues."""
 from __future__ import annotations
 
-from tests.engine_harness import VENUES, control, quoting, running_engine, venues_reach
+from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best, venues_reach,
+                                  venues_settle)
 from tests.helpers import eventually
 from bot.venues.hedge_base import TransientError
 
@@ -59,3 +60,24 @@ async def test_a_binance_fill_whose_price_cannot_be_read_still_reaches_the_ledge
         ledger = run.engine.ledger
         assert ledger.hedge.volume == 3 and ledger.estimated_prices == 1
         assert not run.engine.failures
+
+
+async def test_a_hedge_in_flight_pauses_only_the_side_whose_fill_it_hedges(sim):
+    """Both sides have filled once; a new bid fill's hedge is held up at the venue: the asks go on quoting."""
+    from bot.maths.quoting import ASK, BID
+
+    net, ready = sim
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        await control(net, "hubble", "take", market=1, side="sell", size=3)       # our bid fills
+        assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
+        await take_through_our_best(net, run, "buy")                               # and an ask
+        hubble, hedge = await venues_settle(net, ready, run, lambda h, _: h < 3)
+        await eventually(run.hedged, 10, "both hedged")
+        await control(net, "hyperliquid", "late_execution", seconds=3, count=1, mode="hang")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)       # its hedge answers 3 s late
+        await eventually(lambda: not run.hedged(), 10, "the hedge in flight")
+        quoter = run.orders.quoter
+        await eventually(lambda: not run.hedged() and any(q.side == ASK for q in quoter.last_quotes)
+                         and all(q.side != BID for q in quoter.last_quotes), 5, "asks quoted, bids paused")
+        assert await venues_settle(net, ready, run, lambda h, _: h > hubble, timeout=20)
