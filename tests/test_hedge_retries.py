@@ -2,9 +2,12 @@
 venues."""
 from __future__ import annotations
 
-from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best, venues_reach,
-                                  venues_settle)
+from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best, venue_positions,
+                                  venues_reach, venues_settle)
+import asyncio
+
 from tests.helpers import eventually
+from tests.venue_positions import hedge_volume
 from bot.venues.hedge_base import TransientError
 
 
@@ -81,3 +84,22 @@ async def test_a_hedge_in_flight_pauses_only_the_side_whose_fill_it_hedges(sim):
         await eventually(lambda: not run.hedged() and any(q.side == ASK for q in quoter.last_quotes)
                          and all(q.side != BID for q in quoter.last_quotes), 5, "asks quoted, bids paused")
         assert await venues_settle(net, ready, run, lambda h, _: h > hubble, timeout=20)
+
+
+async def test_a_venue_clock_behind_ours_does_not_turn_a_late_hedge_into_a_double(sim):
+    """Hyperliquid's clock 8 s behind this machine's: an order whose answer is lost still executes 6 s later (its
+    expiresAfter is the venue's time). Its deadline follows the venue's own stamps, so it is found, not resent."""
+    net, ready = sim
+    await control(net, "hyperliquid", "set_flag", name="clock_skew_ms", value=-8000)
+    async with running_engine(ready, hedge="hyperliquid") as run:
+        await quoting(run)
+        await control(net, "hyperliquid", "late_execution", seconds=6, count=1, mode="drop")
+        await control(net, "hubble", "take", market=1, side="sell", size=3)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
+        await eventually(lambda: run.hedged() and not run.engine.tracker.unknown_orders(), 30, "outcome known")
+        for _ in range(100):                                    # the late original has run (or been refused)
+            if not (await control(net, "hyperliquid", "late_execution_status"))["pending"]:
+                break
+            await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(hedge_volume, ready, "hyperliquid", run.credentials) == 3   # never twice
+        assert await venue_positions(net, ready, run) == (3, -3)

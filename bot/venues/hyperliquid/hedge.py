@@ -50,6 +50,7 @@ from bot.venues.hedge_base import (
 from bot.venues.hyperliquid.signing import L1Signer
 from bot.venues.hyperliquid.stream import HyperliquidStream, PostNotSent, StreamFill
 from bot.venues.request_budget import Limit
+from bot.venues.venue_clock import VenueClock
 from bot.market_specs import HEDGE_TAKER_FEE_PCT
 
 log = logging.getLogger("hedge.hyperliquid")
@@ -57,7 +58,8 @@ log = logging.getLogger("hedge.hyperliquid")
 MIN_ORDER_VALUE = Decimal(10)      # USD, Hyperliquid's minimum order value
 NO_MATCH = "could not immediately match"
 ORDER_TTL_MS = 3000                # expiresAfter = nonce + this: the venue refuses the order after that
-CLOCK_MARGIN = 2.0                 # seconds allowed for clock skew before "not found" proves anything
+CLOCK_MARGIN = 2.0                 # seconds past expiresAfter (plus the venue clock's measured lag) before "not
+                                   # found" proves anything
 UNKNOWN_SIGNER = "does not exist"  # "User or API Wallet 0x... does not exist." (a key the venue does not know)
 ADDRESS_BUDGET = "Too many cumulative requests"   # docs "Rate limits and user limits": the address budget is spent
 ADDRESS_THROTTLE_SECONDS = 10.0    # then one request per 10 seconds is allowed (same page)
@@ -103,8 +105,9 @@ class HyperliquidHedgeClient(HedgeClient):
         self._last_nonce = 0
         self.taker_rate = HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100   # replaced by the account's rate at start
         self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
+        self.clock = VenueClock("hyperliquid")
         self.stream = HyperliquidStream(self.base_url, self.coin, self.trader, self.on_stream_book,
-                                        self._on_stream_fill, self.on_stream_account)
+                                        self._on_stream_fill, self.on_stream_account, self.clock)
 
     @property
     def symbol(self) -> str:
@@ -231,6 +234,7 @@ class HyperliquidHedgeClient(HedgeClient):
         answer = await self._info({"type": "l2Book", "coin": self.coin})
         if not answer or "levels" not in answer:
             raise TransientError(f"l2Book for {self.coin}: empty answer")
+        self.clock.observe(answer.get("time") or 0)
         bids, asks = answer["levels"]
         return hm.Book(bids=tuple((Decimal(lv["px"]), Decimal(lv["sz"])) for lv in bids),
                        asks=tuple((Decimal(lv["px"]), Decimal(lv["sz"])) for lv in asks))
@@ -265,7 +269,9 @@ class HyperliquidHedgeClient(HedgeClient):
             raise OrderRejected(f"size {size} / price {limit} do not survive the wire format "
                                 f"({wire['s']} / {wire['p']})")
         payload = self._signed(order_wires_to_order_action([wire]), ORDER_TTL_MS)
-        dead_after = payload["expiresAfter"] / 1000 + CLOCK_MARGIN
+        # expiresAfter is the venue's time: provably dead once the venue's clock, which may be behind ours by
+        # what its own stamps show (venue_clock.py), has passed it
+        dead_after = payload["expiresAfter"] / 1000 + CLOCK_MARGIN + self.clock.behind()
         return PreparedOrder(payload, cloid, is_buy, size, limit, dead_after)
 
     async def _submit_order(self, prepared: PreparedOrder) -> OrderOutcome:

@@ -27,6 +27,7 @@ import aiohttp
 
 from bot.maths import hedging as hm
 from bot.supervision import Health
+from bot.venues.venue_clock import VenueClock
 
 log = logging.getLogger("hedge.hyperliquid.stream")
 PING_SECONDS = 20.0
@@ -110,8 +111,9 @@ def parse_fill(raw: dict[str, Any]) -> StreamFill:
 class HyperliquidStream:
     def __init__(self, api_url: str, coin: str, user: str, on_book: Callable[[Callable[[], hm.Book]], None],
                  on_fill: Callable[[StreamFill], None],
-                 on_account: Callable[[Decimal, Decimal, int], None]):
+                 on_account: Callable[[Decimal, Decimal, int], None], clock: VenueClock | None = None):
         self.url = ws_url(api_url)
+        self.clock = clock or VenueClock("hyperliquid")   # fed the venue's `time` stamps as they arrive
         self.coin = coin
         self.user = user
         self.on_book = on_book
@@ -185,6 +187,7 @@ class HyperliquidStream:
         channel, data = message.get("channel"), message.get("data")
         self.messages += 1
         if channel in ("l2Book", "bbo") and data.get("coin") == self.coin:
+            self.clock.observe(data.get("time") or 0)
             (self.parts.on_l2book if channel == "l2Book" else self.parts.on_bbo)(data)
             if self.parts.deep or self.parts.fast:
                 self.on_book(self.parts.book)

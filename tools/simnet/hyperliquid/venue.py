@@ -98,9 +98,12 @@ class HyperliquidVenue(Venue):
         self.feeds.push_bbo_changes()     # the starting bbo, so the first push is a change
 
     # ---- prices ---------------------------------------------------------------
-    @staticmethod
-    def now_ms() -> int:
-        return int(time.time() * 1000)
+    def now_ms(self) -> int:
+        """The venue's clock in ms. ``set_flag clock_skew_ms=<n>`` (or the option) shifts it from this machine's:
+        a fault standing for the bot's host clock being off (no venue behaviour to pin): every venue time
+        (expiresAfter and nonce checks, pushed and answered ``time`` fields, funding) follows it."""
+        skew = self.faults.flags.get("clock_skew_ms", self.options.get("clock_skew_ms", 0))
+        return int(time.time() * 1000) + int(skew)
 
     def _reprice(self, prices: dict[str, float]) -> None:
         self.history.append(dict(prices))
