@@ -103,3 +103,32 @@ async def test_a_venue_clock_behind_ours_does_not_turn_a_late_hedge_into_a_doubl
             await asyncio.sleep(0.1)
         assert await asyncio.to_thread(hedge_volume, ready, "hyperliquid", run.credentials) == 3   # never twice
         assert await venue_positions(net, ready, run) == (3, -3)
+
+
+async def test_a_failed_listen_key_keepalive_is_said_and_retried(sim, monkeypatch, caplog):
+    import logging
+
+    from binance.exceptions import BinanceRequestException
+
+    from bot.venues.binance import stream
+
+    net, ready = sim
+    caplog.set_level(logging.WARNING)
+    monkeypatch.setattr(stream, "KEEPALIVE_SECONDS", 0.5)
+    monkeypatch.setattr(stream, "KEEPALIVE_RETRY_SECONDS", 0.2)
+    async with running_engine(ready, hedge="binance") as run:
+        await quoting(run)
+        client = run.engine.hedge
+        keepalive, calls = client.client.futures_stream_keepalive, []
+
+        async def fails_once(**params):
+            calls.append(params)
+            if len(calls) == 1:
+                raise BinanceRequestException("connection reset by peer")
+            return await keepalive(**params)
+
+        client.client.futures_stream_keepalive = fails_once
+        connections = client.user_stream.reconnects
+        await eventually(lambda: len(calls) >= 3, 10, "the keepalive retried and on schedule again")
+        assert any("listenKey keepalive failed" in r.getMessage() for r in caplog.records)
+        assert client.user_stream.reconnects == connections and client.position_stream_up.is_set()

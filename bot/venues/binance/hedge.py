@@ -165,6 +165,8 @@ class BinanceHedgeClient(HedgeClient):
             raise await self._classify(name, exc, order) from None
         except BinanceRequestException as exc:
             raise TransientError(f"{name}: {exc.message}", ambiguous=order) from None
+        except aiohttp.ClientConnectorError as exc:    # no connection was made: the request never left
+            raise TransientError(f"{name}: {type(exc).__name__}: {exc}") from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise TransientError(f"{name}: {type(exc).__name__}: {exc}", ambiguous=order) from None
 

@@ -51,6 +51,8 @@ BOOK_LEVELS = 50                 # levels per side handed to the hedge client (e
 SNAPSHOT_LIMIT = 1000            # GET /fapi/v1/depth limit at (re)sync: weight 20, the whole book
 MAX_SNAPSHOTS = 3                # snapshots per sync before the connection is given up (3 x weight 20)
 KEEPALIVE_SECONDS = 30 * 60
+KEEPALIVE_ATTEMPTS = 5           # keepalive PUTs tried before the connection is renewed with a new key
+KEEPALIVE_RETRY_SECONDS = 60.0
 # the user-data events the bot reads; listenKeyExpired too, or an expiry is never seen (events is an allow list)
 USER_EVENTS = ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "listenKeyExpired")
 
@@ -311,9 +313,23 @@ class BinanceUserStream:
                 break
 
     async def _keep_alive(self, key: str) -> None:
+        """PUT the listenKey every KEEPALIVE_SECONDS. A failed keepalive is said and retried (the key lives 60
+        minutes from its last keepalive, so there is time); after KEEPALIVE_ATTEMPTS failures in a row the
+        connection is dropped and the supervisor reconnects with a new key."""
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
-            await self.keepalive(key)
+            for attempt in range(1, KEEPALIVE_ATTEMPTS + 1):
+                try:
+                    await self.keepalive(key)
+                    break
+                except Exception as exc:  # noqa: BLE001 - any failure of the PUT is said, then retried
+                    if attempt == KEEPALIVE_ATTEMPTS:
+                        raise ConnectionError(f"binance listenKey keepalive failed {attempt} times ({exc}): "
+                                              "reconnecting with a new key") from None
+                    log.warning("binance: listenKey keepalive failed (%s: %s), attempt %d/%d; retrying in %.0fs "
+                                "(the key expires 60 minutes after its last keepalive)", type(exc).__name__, exc,
+                                attempt, KEEPALIVE_ATTEMPTS, KEEPALIVE_RETRY_SECONDS)
+                    await asyncio.sleep(KEEPALIVE_RETRY_SECONDS)
 
     def _handle(self, message: dict[str, Any], health: Health) -> None:
         event = message.get("data", message)
