@@ -50,6 +50,8 @@ AVAX = {
     "performance_tracking_interval": 1800, # s between rows of performance/<market>.csv
     "alertPauseAfter": 300,                # s of paused quoting before an alert is sent (needs ALERT_WEBHOOK_URL; 0 = off)
     "metricsPort": 0,                      # Prometheus endpoint on 127.0.0.1:<port>/metrics (0 = off; one port per market)
+    "logRotation": "50MB",                 # logs/<market>.log and the event journal rotate at this size, or "daily"
+    "logBackups": 10,                      # rotated files kept of each
 }
 
 ETH = {
@@ -90,6 +92,8 @@ ETH = {
     "performance_tracking_interval": 1800,
     "alertPauseAfter": 300,
     "metricsPort": 0,
+    "logRotation": "50MB",
+    "logBackups": 10,
 }
 
 SOL = {
@@ -130,6 +134,8 @@ SOL = {
     "performance_tracking_interval": 1800,
     "alertPauseAfter": 300,
     "metricsPort": 0,
+    "logRotation": "50MB",
+    "logBackups": 10,
 }
 
 MARKETS = {"AVAX": AVAX, "ETH": ETH, "SOL": SOL}

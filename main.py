@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except (settings.ConfigError, endpoints.EndpointError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    logs.setup(market, args.log_level)
+    logs.setup(market, args.log_level, rotation=market_settings.log_rotation, backups=market_settings.log_backups)
     for warning in settings.fee_warnings(market_settings):
         log.warning(warning)
     creds = None

@@ -67,7 +67,8 @@ class Engine:
         self.exit_status = EXIT_OK
         self.ledger = FillLedger(self.s.spec.hubble_id, hubble_maker_fee_pct())
         self.tracker = OrderTracker(self.s.market, self.s.order_expiry)
-        self.perf = Performance(self.s.market, self.ledger, self.tracker)
+        self.perf = Performance(self.s.market, self.ledger, self.tracker, rotation=self.s.log_rotation,
+                                backups=self.s.log_backups)
         self.started = time.monotonic()
         self.alerts = Alerts.from_credentials(self.s.market, opts.credentials, pause_after=self.s.alert_pause_after,
                                               sim=opts.sim)

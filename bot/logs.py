@@ -1,4 +1,4 @@
-"""Logging: timestamped lines to stdout and logs/<market>.log, with secrets masked.
+"""Logging: timestamped lines to stdout and logs/<market>.log (rotated, bot/reporting/rotation.py), secrets masked.
 
 Every handler uses ``RedactingFormatter``, which replaces any registered secret
 value in the final text (message, arguments and traceback alike) with ``***``.
@@ -12,6 +12,8 @@ import re
 import sys
 import threading
 from pathlib import Path
+
+from bot.reporting.rotation import log_handler
 
 _SECRETS: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -38,12 +40,13 @@ class RedactingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
-def setup(market: str, level: str = "INFO", log_dir: Path = Path("logs")) -> Path:
-    """Configure the root logger; return the log file path."""
+def setup(market: str, level: str = "INFO", log_dir: Path = Path("logs"), rotation: str = "50MB",
+          backups: int = 10) -> Path:
+    """Configure the root logger; return the log file path (rotated at `rotation`, `backups` kept)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / f"{market.lower()}.log"
     formatter = RedactingFormatter(FORMAT, DATE_FORMAT)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout), logging.FileHandler(path)]
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout), log_handler(path, rotation, backups)]
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -76,6 +76,8 @@ class MarketSettings:
     performance_tracking_interval: float
     alert_pause_after: float
     metrics_port: int
+    log_rotation: str = "50MB"
+    log_backups: int = 10
 
 
 # ---- value checkers: (market, key, value) -> converted value ----------------
@@ -134,6 +136,17 @@ def _port(market: str, key: str, value: Any) -> int:
     if number != 0 and not 1024 <= number <= 65535:
         raise ConfigError(market, key, value, "must be 0 (off) or a port in [1024, 65535]")
     return number
+
+
+def _rotation(market: str, key: str, value: Any) -> str:
+    """ "daily" (at UTC midnight) or a size like "50MB" (1 to 10000 MB)."""
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    if text == "daily":
+        return text
+    size = text.removesuffix("mb")
+    if text.endswith("mb") and size.isdigit() and 1 <= int(size) <= 10_000:
+        return f"{int(size)}MB"
+    raise ConfigError(market, key, value, 'must be "daily" or a size in MB like "50MB" (1 to 10000)')
 
 
 def _of_type(kind: type, rule: str) -> Checker:
@@ -210,6 +223,8 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "performance_tracking_interval": (_seconds(), "seconds", "time between rows of performance/<market>.csv"),
     "alertPauseAfter": (_seconds(allow_zero=True), "seconds", "with an alert webhook (ALERT_WEBHOOK_URL), quoting paused this long sends an alert (and its resumption another); 0 = off"),
     "metricsPort": (_port, "port, whole number", "Prometheus metrics on http://127.0.0.1:<port>/metrics (one port per market process); 0 = off"),
+    "logRotation": (_rotation, "size or daily", 'logs/<market>.log and the event journal move aside at this size ("50MB") or at each UTC midnight ("daily")'),
+    "logBackups": (_whole(1, 1000), "files, whole number", "rotated files kept of each (the oldest is deleted)"),
 }
 
 
@@ -320,6 +335,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         hubble_orderbook_seconds=duration_seconds(v["hubble_orderbook_frequency"]) or 1.0,
         performance_tracking_interval=v["performance_tracking_interval"],
         alert_pause_after=v["alertPauseAfter"], metrics_port=v["metricsPort"],
+        log_rotation=v["logRotation"], log_backups=v["logBackups"],
     )
 
 

@@ -1,7 +1,8 @@
 """The event journal: what happened in a run, one JSON object per line, for ``python3 -m tools.report``.
 
 ``performance/<market>-events.jsonl`` is appended to by every run (a run
-starts with a ``start`` line). Lines are kept in memory and written by a
+starts with a ``start`` line) and rotates like the log (``rotation.py``:
+``-events.jsonl.1`` is the newest older part). Lines are kept in memory and written by a
 worker thread at each status tick and at the stop, so the event loop never
 waits on the disk. Kinds and their fields (all money in USD, sizes in base
 units, times in unix seconds):
@@ -23,12 +24,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.reporting.rotation import FileRotation
+
 log = logging.getLogger("journal")
 
 
 class EventJournal:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, rotation: FileRotation | None = None):
         self.path = path
+        self.rotation = rotation or FileRotation(path)
         self.run = os.urandom(4).hex()
         self._pending: list[str] = []
         self._warned = False
@@ -47,10 +51,13 @@ class EventJournal:
         """File I/O only, safe in a worker thread. A failure is logged once, never raised."""
         if not lines:
             return
+        text = "\n".join(lines) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.rotation.due(len(text)):
+                self.rotation.rotate()
             with open(self.path, "a") as out:
-                out.write("\n".join(lines) + "\n")
+                out.write(text)
         except OSError as exc:
             if not self._warned:
                 self._warned = True

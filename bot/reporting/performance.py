@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bot.reporting.journal import EventJournal
+from bot.reporting.rotation import FileRotation
 from bot.tracking.fills import FillLedger, LedgerSnapshot
 from bot.tracking.orders import OrderTracker
 
@@ -60,13 +61,15 @@ class Latencies:
 class Performance:
     """The CSV periods and the summary of one run."""
 
-    def __init__(self, market: str, ledger: FillLedger, tracker: OrderTracker, directory: Path = Path("performance")):
+    def __init__(self, market: str, ledger: FillLedger, tracker: OrderTracker, directory: Path = Path("performance"),
+                 rotation: str = "50MB", backups: int = 10):
         self.market = market
         self.ledger = ledger
         self.tracker = tracker
         self.latencies = Latencies()
         self.path = directory / f"{market.lower()}.csv"
-        self.journal = EventJournal(directory / f"{market.lower()}-events.jsonl")
+        journal = directory / f"{market.lower()}-events.jsonl"
+        self.journal = EventJournal(journal, FileRotation(journal, rotation, backups))
         self._period = self._period_start()
 
     def _period_start(self) -> tuple[float, LedgerSnapshot, dict[str, int]]:

@@ -91,8 +91,16 @@ def parse_lines(lines: Iterable[str], path: Path = Path("-")) -> Journal:
 
 
 def read_journal(path: Path) -> Journal:
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        return parse_lines(lines, path)
+    """The journal with its rotated parts (``<name>.N`` oldest ... ``<name>.1``, then `path`), as one."""
+    parts = sorted((p for p in path.parent.glob(f"{path.name}.*") if p.suffix[1:].isdigit()),
+                   key=lambda p: -int(p.suffix[1:])) + [path]
+
+    def lines():
+        for part in parts:
+            with open(part, encoding="utf-8", errors="replace") as text:
+                yield from text
+
+    return parse_lines(lines(), path)
 
 
 def select_runs(runs: list[Run], run_ids: list[str] | None = None, last: int | None = None) -> list[Run]:
