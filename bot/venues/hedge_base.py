@@ -58,6 +58,8 @@ RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
 REQUEST_TIMEOUT = 10.0          # seconds per HTTP request
 STREAM_BOOK_WAIT = 0.15        # seconds a retry waits for the stream's next book before reading it by REST
+BOOK_STALL_SECONDS = 10.0       # a book stream that delivers nothing for this long is reconnected (books move:
+                                # Hyperliquid resends its book every 0.5 to 5 s, Binance pushes each change)
 RULES_REFRESH_SECONDS = 900.0   # venue rules (minimums, steps) are re-read this often (and after any rejection)
 
 
@@ -187,8 +189,8 @@ class HedgeClient(abc.ABC):
         self._tasks = [self._supervised("order book", self._book_worker, self.book_ready),
                        self._supervised("account", self._account_worker, self.account_ready)]
         if self.settings.hedge_streams:
-            self._tasks += [self._supervised(name, worker, event, retries=None)
-                            for name, worker, event in self._streams()]
+            self._tasks += [self._supervised(name, worker, event, retries=None, stall_timeout=stall)
+                            for name, worker, event, stall in (self._stream_spec(spec) for spec in self._streams())]
         timeout = START_TIMEOUT_MIN + 3 * self.settings.hedge_orderbook_frequency   # the first reads go at once
         try:
             await asyncio.wait_for(asyncio.gather(self._seen_book.wait(), self._seen_account.wait()), timeout)
@@ -196,13 +198,20 @@ class HedgeClient(abc.ABC):
             raise HedgeSetupError(f"{self.venue}: no order book and account data within {timeout:.0f}s") from None
 
     def _supervised(self, what: str, worker: Callable[[supervision.Health], Any], event: asyncio.Event,
-                    retries: int | None = supervision.MAX_RETRIES) -> asyncio.Task:
+                    retries: int | None = supervision.MAX_RETRIES, stall_timeout: float | None = None) -> asyncio.Task:
         """A worker under the 5-retry rule; a stream (``retries=None``) is retried for ever, since REST
-        takes over while it is down."""
+        takes over while it is down. With `stall_timeout`, a worker that reports nothing good for that long
+        is restarted: an open socket that has gone silent is not up."""
         name = f"{self.venue} {what}"
         return asyncio.create_task(supervision.supervise(name, worker, event, self.fatal,
-                                                         base_delay=self.poll_retry_delay, max_retries=retries),
+                                                         base_delay=self.poll_retry_delay, max_retries=retries,
+                                                         stall_timeout=stall_timeout),
                                    name=name)
+
+    @staticmethod
+    def _stream_spec(spec: tuple) -> tuple:
+        """(name, worker, event, stall timeout or None) from a ``_streams`` entry of 3 or 4 items."""
+        return spec if len(spec) == 4 else (*spec, None)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -649,8 +658,9 @@ class HedgeClient(abc.ABC):
     async def _check_account_setup(self) -> None:
         """Refuse (ConfigurationProblem) credentials or account modes the venue would refuse to trade with."""
 
-    def _streams(self) -> list[tuple[str, Callable[[supervision.Health], Any], asyncio.Event]]:
-        """The venue's streams: (name, worker, event set while it runs)."""
+    def _streams(self) -> list[tuple]:
+        """The venue's streams: (name, worker, event set while it runs[, stall timeout: seconds without what the
+        stream must deliver, after which it is reconnected; none for a stream that may rightly be quiet])."""
         return []
 
     @abc.abstractmethod

@@ -50,6 +50,7 @@ from bot.maths import hedging as hm
 from bot.venues.binance.fees import BNB, FeeAssets
 from bot.venues.binance.stream import BinanceBookStream, BinanceUserStream, OrderEvent
 from bot.venues.hedge_base import (
+    BOOK_STALL_SECONDS,
     AccountState,
     HedgeClient,
     HedgeSetupError,
@@ -296,7 +297,7 @@ class BinanceHedgeClient(HedgeClient):
 
     # ---- streams ----------------------------------------------------------------------------
     def _streams(self):
-        return [("depth stream", self.book_stream.run, self.book_stream_up),
+        return [("depth stream", self.book_stream.run, self.book_stream_up, BOOK_STALL_SECONDS),
                 ("user-data stream", self.user_stream.run, self.position_stream_up),
                 ("BNB price", self._bnb_price_worker, self.fee_prices_up)]
 

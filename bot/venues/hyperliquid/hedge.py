@@ -28,6 +28,7 @@ import itertools
 import json
 import logging
 import os
+from collections import deque
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -44,7 +45,7 @@ from hyperliquid.utils.types import Cloid
 from bot.errors import ConfigurationProblem
 from bot.maths import hedging as hm
 from bot.venues.hedge_base import (
-    AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
+    BOOK_STALL_SECONDS, AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
     TransientError, VenueRequestError, VenueRules,
 )
 from bot.venues.hyperliquid.signing import L1Signer
@@ -60,6 +61,7 @@ NO_MATCH = "could not immediately match"
 ORDER_TTL_MS = 3000                # expiresAfter = nonce + this: the venue refuses the order after that
 CLOCK_MARGIN = 2.0                 # seconds past expiresAfter (plus the venue clock's measured lag) before "not
                                    # found" proves anything
+USER_PUSH_WAIT = 3.0               # seconds for the userFills push of a filled order before the socket is silent
 UNKNOWN_SIGNER = "does not exist"  # "User or API Wallet 0x... does not exist." (a key the venue does not know)
 ADDRESS_BUDGET = "Too many cumulative requests"   # docs "Rate limits and user limits": the address budget is spent
 ADDRESS_THROTTLE_SECONDS = 10.0    # then one request per 10 seconds is allowed (same page)
@@ -106,6 +108,9 @@ class HyperliquidHedgeClient(HedgeClient):
         self.taker_rate = HEDGE_TAKER_FEE_PCT["hyperliquid"] / 100   # replaced by the account's rate at start
         self._cloid_counter = itertools.count(int.from_bytes(os.urandom(8), "big") << 32)
         self.clock = VenueClock("hyperliquid")
+        self._pushed_oids: deque[int] = deque(maxlen=1000)      # our orders whose userFills push has arrived
+        self._push_waiters: dict[int, asyncio.Event] = {}
+        self._push_checks: set[asyncio.Task] = set()
         self.stream = HyperliquidStream(self.base_url, self.coin, self.trader, self.on_stream_book,
                                         self._on_stream_fill, self.on_stream_account, self.clock)
 
@@ -119,6 +124,8 @@ class HyperliquidHedgeClient(HedgeClient):
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.request_timeout))
 
     async def _close(self) -> None:
+        for task in list(self._push_checks):
+            task.cancel()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -170,7 +177,8 @@ class HyperliquidHedgeClient(HedgeClient):
         raise VenueRequestError(f"hyperliquid order: {text[:200]}")
 
     def _streams(self):
-        return [("websocket", self.stream.run, self.position_stream_up)]
+        # one socket carries the books (resent every 0.5 to 5 s) and the account: silent that long, it is down
+        return [("websocket", self.stream.run, self.position_stream_up, BOOK_STALL_SECONDS)]
 
     @property
     def funding_reported(self) -> Decimal | None:
@@ -180,6 +188,33 @@ class HyperliquidHedgeClient(HedgeClient):
 
     def _on_stream_fill(self, fill: StreamFill) -> None:
         self.on_stream_position(fill.position_after, fill.time_ms)
+        self._pushed_oids.append(fill.oid)
+        waiter = self._push_waiters.get(fill.oid)
+        if waiter is not None:
+            waiter.set()
+
+    def _expect_fill_push(self, oid: Any) -> None:
+        """Our order filled (the HTTP answer says so): its userFills push must follow. A stream that does not
+        deliver it within USER_PUSH_WAIT is open but silent, and is reconnected (REST stands in meanwhile)."""
+        if oid is None or not self.settings.hedge_streams or not self.position_stream_up.is_set():
+            return
+        waiter = self._push_waiters.setdefault(int(oid), asyncio.Event())
+        if int(oid) in self._pushed_oids:
+            waiter.set()
+        task = asyncio.ensure_future(self._await_fill_push(int(oid), waiter))
+        self._push_checks.add(task)
+        task.add_done_callback(self._push_checks.discard)
+
+    async def _await_fill_push(self, oid: int, waiter: asyncio.Event) -> None:
+        try:
+            await asyncio.wait_for(waiter.wait(), USER_PUSH_WAIT)
+        except asyncio.TimeoutError:
+            reason = f"no userFills push for our filled order {oid} within {USER_PUSH_WAIT:.0f}s"
+            if self.stream.restart(reason):
+                log.warning("hyperliquid: the websocket is open but silent (%s): reconnecting it; REST reads stand "
+                            "in meanwhile", reason)
+        finally:
+            self._push_waiters.pop(oid, None)
 
     def _next_nonce(self) -> int:
         """Millisecond timestamp, strictly increasing even for two actions in one millisecond."""
@@ -293,6 +328,7 @@ class HyperliquidHedgeClient(HedgeClient):
         status = answer["response"]["data"]["statuses"][0]
         if "filled" in status:
             f = status["filled"]
+            self._expect_fill_push(f.get("oid"))
             return OrderOutcome(Decimal(f["totalSz"]), Decimal(f["avgPx"]), order_id=f.get("oid"), status="filled")
         error = str(status.get("error", status))
         if NO_MATCH in error:

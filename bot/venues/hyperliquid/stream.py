@@ -31,6 +31,7 @@ from bot.venues.venue_clock import VenueClock
 
 log = logging.getLogger("hedge.hyperliquid.stream")
 PING_SECONDS = 20.0
+CLOSE_SECONDS = 2.0              # seconds a close waits for the venue's close frame
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,16 @@ class HyperliquidStream:
         self.parts = BookParts()
         self._ws = None
         self._posts: dict[int, asyncio.Future] = {}
+        self._restart_reason: str | None = None
         self.funding_since_open: Decimal | None = None   # cumFunding.sinceOpen of the position, as pushed
         self._post_ids = itertools.count(1)
 
     async def run(self, health: Health) -> None:
         """Connect, subscribe, read until the connection breaks (the caller reconnects)."""
         async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23) as ws:
+            # a close waits at most CLOSE_SECONDS for the venue's answer (a silent socket gives none)
+            async with session.ws_connect(self.url, heartbeat=None, max_msg_size=2**23,
+                                          timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_SECONDS)) as ws:
                 self._ws = ws
                 self.parts = BookParts()
                 for subscription in ({"type": "l2Book", "coin": self.coin}, {"type": "l2Book", "coin": self.coin, "fast": True},
@@ -137,6 +141,7 @@ class HyperliquidStream:
                                      {"type": "clearinghouseState", "user": self.user}):
                     await ws.send_str(json.dumps({"method": "subscribe", "subscription": subscription}))
                 pinger = asyncio.create_task(self._ping(ws))
+                self._restart_reason = None
                 try:
                     async for message in ws:
                         if message.type != aiohttp.WSMsgType.TEXT:
@@ -149,7 +154,18 @@ class HyperliquidStream:
                     self._fail_posts(ConnectionError("hyperliquid websocket closed with the post unanswered"))
                     pinger.cancel()
                     await asyncio.gather(pinger, return_exceptions=True)
+        if self._restart_reason:
+            raise ConnectionError(f"hyperliquid websocket reconnected: {self._restart_reason}")
         raise ConnectionError("hyperliquid websocket closed")
+
+    def restart(self, reason: str) -> bool:
+        """Close the connection in use (the supervisor reconnects); False when there is none."""
+        ws = self._ws
+        if ws is None or ws.closed or self._restart_reason:
+            return False
+        self._restart_reason = reason
+        asyncio.ensure_future(ws.close())
+        return True
 
     async def post_action(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send an /exchange body as a post request on the socket (docs, "Post requests"); the answer's
@@ -199,12 +215,11 @@ class HyperliquidStream:
                 for raw in data.get("fills", ()):
                     if raw.get("coin") == self.coin:
                         self.on_fill(parse_fill(raw))
+            health.ok()
         elif channel == "post":
             future = self._posts.get(int(data.get("id", -1)))
             if future is not None and not future.done():
                 future.set_result(data.get("response") or {})
-        elif channel in ("pong", "subscriptionResponse"):
-            health.ok()
         elif channel == "error":
             raise ConnectionError(f"hyperliquid websocket refused a request: {data}")
 

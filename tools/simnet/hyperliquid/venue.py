@@ -18,7 +18,7 @@ min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
 Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, late_execution
-[seconds, count=1, mode=drop|hang], late_execution_status, drop_ws [stream, subscription, abrupt],
+[seconds, count=1, mode=drop|hang], late_execution_status, drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
 lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
 ones of tools.simnet.faults.
 """
@@ -171,6 +171,8 @@ class HyperliquidVenue(Venue):
             return {"armed": self.late.remaining, "seconds": self.late.seconds, "mode": self.late.mode}
         if action == "late_execution_status":
             return {"armed": self.late.remaining if self.late else 0, "pending": len(self.late_tasks)}
+        if action == "mute_ws":
+            return {"muted": self.hub.mute()}
         if action == "drop_ws" and ("subscription" in params or params.get("abrupt")):
             return {"dropped": await self.hub.drop(params.get("subscription"), bool(params.get("abrupt")))}
         stream = self.hub.stream_faults.control(action, params)

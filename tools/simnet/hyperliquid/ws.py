@@ -72,9 +72,10 @@ class Client:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.last_sent = self.last_received = time.monotonic()
         self.open = True
+        self.muted = False       # the mute_ws fault: open, and nothing is ever sent on it again
 
     def put(self, text: str) -> None:
-        if self.open:
+        if self.open and not self.muted:
             self.queue.put_nowait(text)
 
     def abort(self) -> None:
@@ -280,6 +281,13 @@ class Hub:
                 client.open = False
                 await client.ws.close(code=1011, message=b"dropped by fault injection")
         return len(victims)
+
+    def mute(self) -> int:
+        """Fault (a test device, no venue behaviour): the connections open now stay open and get nothing more,
+        not even answers to pings; connections opened later are served as usual (a half-open socket)."""
+        for client in self.clients:
+            client.muted = True
+        return len(self.clients)
 
     async def close_all(self) -> None:
         for client in list(self.clients):
