@@ -29,9 +29,12 @@ async def test_a_dropped_stream_reconnects_and_fills_meanwhile_are_hedged_once(s
         await quoting(run)
         client = run.engine.hedge
         await eventually(client.position_stream_up.is_set, 10, "the stream up")
-        label = "ws" if hedge == "hyperliquid" else None           # None: every websocket of the venue
-        await control(net, hedge, "drop_ws", **({"stream": label} if label else {}))
-        await control(net, "hubble", "take", market=1, side="sell", size=3)   # hedged while the stream reconnects
+        if hedge == "hyperliquid":
+            await control(net, hedge, "drop_ws", stream="ws")
+        else:                                    # the hedge client's two sockets (the mid feed is not the test's)
+            await control(net, hedge, "drop_ws", stream="futures_user")
+            await control(net, hedge, "drop_ws", stream="avaxusdt@depth@100ms")
+        await take_through_our_best(net, run, "sell")              # hedged while the stream reconnects
         assert await venues_reach(net, ready, run, (3, -3)) == (3, -3)
         await eventually(client.position_stream_up.is_set, 15, "the stream back")
         await take_through_our_best(net, run, "buy")              # our best ask fills (and what rests ahead of it)
