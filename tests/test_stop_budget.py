@@ -26,9 +26,9 @@ async def test_a_stop_whose_every_step_is_stuck_still_ends_inside_pm2s_kill_time
     net, ready = sim
     async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:
         await quoting(run)
-        run.engine.hubble.close = stubborn(40)
-        run.engine.hedge.stop = stubborn(40)
-        run.engine.orders.quoter.stop = stubborn(40)
+        run.engine.hubble.close = stubborn(5)           # called last: it need only outlast its own bound
+        run.engine.hedge.stop = stubborn(5)
+        run.engine.orders.quoter.stop = stubborn(20)    # called first: it would take most of the budget
         await control(net, "hubble", "refuse", seconds=60)
         await control(net, "hyperliquid", "refuse", seconds=60)
         started = time.monotonic()

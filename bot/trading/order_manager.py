@@ -36,7 +36,7 @@ from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker
 from bot.tracking.reconciler import HubbleReading, Reconciler
-from bot.trading.fill_intake import FillIntake, fill_amount, fill_price  # noqa: F401  (re-exported)
+from bot.trading.fill_intake import FillIntake
 from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
 from bot.venues.hubble.gateway import HubbleGateway
@@ -44,7 +44,6 @@ from bot.venues.hubble.quote_journal import QuoteJournal
 
 log = logging.getLogger("orders")
 ZERO = Decimal(0)
-SIZE_SCALE = Decimal(10) ** 18
 SUBSCRIBE_TIMEOUT = 20.0           # seconds to wait for the trader stream's confirmation at start-up
 CONFIRM_SECONDS = 2.0              # a difference must be seen twice this far apart before it is hedged
 STARTUP_RECONCILE_TIMEOUT = 60.0

@@ -90,3 +90,15 @@ def shape_diff(expected: Any, actual: Any, path: str = "$", *, allow_extra: Iter
             problems += shape_diff(expected[0], item, f"{path}[{index}]", allow_extra=allow_extra,
                                    ignore=ignore, nullable=nullable, coarse=coarse)
     return problems
+
+
+def post_info(hl: Any, body: dict[str, Any]) -> Any:
+    """An /info request to the simulated venue, as the SDK's API class sends it."""
+    from hyperliquid.api import API
+
+    return API(hl.url).post("/info", body)
+
+
+def check(expected: Any, actual: Any, **rules: Any) -> None:
+    problems = shape_diff(expected, actual, **rules)
+    assert not problems, "\n".join(problems)

@@ -9,15 +9,14 @@ import copy
 import json
 import re
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 import requests
-from hyperliquid.api import API
 from hyperliquid.utils.signing import get_timestamp_ms, sign_agent
 from hyperliquid.utils.types import Cloid
 
-from hl_shapes import kind, load, shape_diff
+from hl_shapes import check, kind, load, post_info, shape_diff
 from tests.simnet.hyperliquid_helpers import GTC, HL, IOC, make_hl, only_status, start_net
 
 # keys the current API returns that the 2023 cassettes predate (docs info-endpoint examples show them)
@@ -42,15 +41,6 @@ def venue() -> Iterator[HL]:
         yield hl
     finally:
         net.stop()
-
-
-def post_info(hl: HL, body: dict[str, Any]) -> Any:
-    return API(hl.url).post("/info", body)
-
-
-def check(expected: Any, actual: Any, **rules: Any) -> None:
-    problems = shape_diff(expected, actual, **rules)
-    assert not problems, "\n".join(problems)
 
 
 # ---- /info ------------------------------------------------------------------------------------

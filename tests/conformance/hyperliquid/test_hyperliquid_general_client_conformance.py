@@ -2,12 +2,11 @@
 answers (tests/conformance/hyperliquid/data; each file names its source). Here: fundingHistory, spotMetaAndAssetCtxs and builder codes."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
-from hyperliquid.api import API
 
-from hl_shapes import kind, load, shape_diff
+from hl_shapes import check, kind, load, post_info
 from tests.simnet.hyperliquid_helpers import HL, make_hl, only_status, start_net
 
 BUILDER = "0x" + "c3" * 20
@@ -26,15 +25,6 @@ def venue() -> Iterator[HL]:
         yield hl
     finally:
         net.stop()
-
-
-def post_info(hl: HL, body: dict[str, Any]) -> Any:
-    return API(hl.url).post("/info", body)
-
-
-def check(expected: Any, actual: Any, **rules: Any) -> None:
-    problems = shape_diff(expected, actual, **rules)
-    assert not problems, "\n".join(problems)
 
 
 def test_spot_meta_and_asset_ctxs(venue: HL) -> None:

@@ -219,16 +219,10 @@ class FuturesApi:
                                    status=429)
 
     async def new_order(self, call: Call) -> Any:
-        venue, engine, account = self.venue, self.engine, call.account
+        venue, account = self.venue, call.account
         assert account is not None
         self._count_order(call)
-        fields = engine.validate(account, call.params)
-        reason = venue.faults.take_reject()
-        if reason is not None:
-            raise reject_error(reason)
-        engine.min_notional_floor = venue.min_notional_floor()
-        engine.check_prices(fields)
-        engine.check_account(account, fields)
+        fields = self._checked(account, call.params)
         if venue.faults.take("late_execution"):
             return await self._late(call, fields)
         order = self._match(call, fields, call.now)
@@ -242,6 +236,10 @@ class FuturesApi:
 
     def place(self, account: Account, params: dict[str, str], now: int):
         """One order through the checks and the book, without the answer-level faults (batch orders)."""
+        return self._match_for(account, self._checked(account, params), now)
+
+    def _checked(self, account: Account, params: dict[str, str]):
+        """An order's fields once it has passed every check a placement makes (and the reject fault)."""
         venue, engine = self.venue, self.engine
         fields = engine.validate(account, params)
         reason = venue.faults.take_reject()
@@ -250,7 +248,7 @@ class FuturesApi:
         engine.min_notional_floor = venue.min_notional_floor()
         engine.check_prices(fields)
         engine.check_account(account, fields)
-        return self._match_for(account, fields, now)
+        return fields
 
     def _match(self, call: Call, fields: dict[str, Any], now: int):
         assert call.account is not None
