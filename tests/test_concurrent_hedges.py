@@ -105,3 +105,24 @@ async def test_a_netting_window_sends_fills_of_several_loop_iterations_as_one_or
     hedge.gates[0].set()
     await asyncio.wait_for(om.hedger.idle.wait(), 5)
     assert hedge.calls == [D(-6)]
+
+
+async def test_hedges_net_longer_while_requests_use_most_of_the_venue_budget(tmp_path):
+    """At 0.9 of this process's request share, fills of several loop iterations are netted (no window set)."""
+    hedge = GatedHedge()
+    hedge.budget = SimpleNamespace(pressure=lambda: 0.9)
+    om = manager(hedge, tmp_path)
+    assert om.hedger.netting_window == 0
+    fill(om, "0xd1", D(3), "3")
+    await asyncio.sleep(0.01)                 # a fill of a later loop iteration, inside the longer window
+    fill(om, "0xd2", D(4), "4")
+    await wait_calls(hedge, 1)
+    hedge.gates[0].set()
+    await asyncio.wait_for(om.hedger.idle.wait(), 5)
+    assert hedge.calls == [D(-7)]
+    hedge.budget = SimpleNamespace(pressure=lambda: 0.1)      # the load gone: at once again
+    fill(om, "0xd3", D(3), "3")
+    await asyncio.sleep(0.01)
+    fill(om, "0xd4", D(4), "4")
+    await wait_calls(hedge, 3)
+    assert hedge.calls[1:] == [D(-3), D(-4)]

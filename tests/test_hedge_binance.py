@@ -127,6 +127,7 @@ async def test_server_errors_and_rate_limits_are_retried_without_double_fill(cli
     result = await client.hedge(D("0.02"))
     assert result.filled == D("0.02")
     assert await client.fetch_position() == D("0.02")
+    net.control("binance", "set_flag", name="retry_after_s", value=1)   # the 429's Retry-After, shortened
     net.control("binance", "error", count=1, code=429)
     result = await client.hedge(D("-0.02"))
     assert result.filled == D("-0.02") and result.attempts == 2

@@ -24,6 +24,8 @@ from bot.supervision import cancel_and_wait
 
 log = logging.getLogger("hedger")
 ZERO = Decimal(0)
+PRESSURE_FROM = 0.5                  # share of the request budget from which hedges net longer
+PRESSURE_NETTING = (0.1, 0.5)        # seconds of netting at PRESSURE_FROM and with the share used up
 
 
 class Hedger:
@@ -46,6 +48,7 @@ class Hedger:
         self.in_flight = 0
         self.sends = 0                       # hedge calls started (the reconciler checks nothing moved)
         self.failed = False
+        self._netting_said = False           # the longer netting under request pressure was said
         self.idle = asyncio.Event()
         self.idle.set()
         self._tasks: set[asyncio.Task] = set()
@@ -126,9 +129,32 @@ class Hedger:
             return False
 
     # ---- work ---------------------------------------------------------------------------------------------
+    def _window(self) -> float:
+        """How long a hedge waits for more fills to net with: hedgeNettingWindow, or longer while hedge orders
+        use much of this process's share of the venue's limits (a 429 or a ban would hold every hedge up far
+        longer than netting does): from PRESSURE_FROM of the share, 0.1 s, growing to 0.5 s when it is used up."""
+        budget = getattr(self.client, "budget", None)
+        pressure = budget.pressure() if budget is not None else 0.0
+        if pressure < PRESSURE_FROM:
+            if self._netting_said:
+                log.info("%s: hedge orders are back under %d%% of this process's share of the venue's limits: "
+                         "netting for %.3fs again", self.client.venue, PRESSURE_FROM * 100, self.netting_window)
+                self._netting_said = False
+            return self.netting_window
+        extra = PRESSURE_NETTING[0] + (PRESSURE_NETTING[1] - PRESSURE_NETTING[0]) * min(
+            1.0, (pressure - PRESSURE_FROM) / (1 - PRESSURE_FROM))
+        if not self._netting_said:
+            log.warning("%s: requests use %.0f%% of this process's share of the venue's limits: fills are netted for "
+                        "up to %.2fs before hedging (each hedge that much later) until it falls; more market "
+                        "processes or a hedgeNettingWindow spread the load", self.client.venue, pressure * 100,
+                        PRESSURE_NETTING[1])
+            self._netting_said = True
+        return max(self.netting_window, extra)
+
     async def _hedge_pending(self) -> None:
-        if self.netting_window > 0:          # fills arriving meanwhile join this order (no new task is queued)
-            await asyncio.sleep(self.netting_window)
+        window = self._window()
+        if window > 0:                       # fills arriving meanwhile join this order (no new task is queued)
+            await asyncio.sleep(window)
         self._queued = False
         if self.failed:      # stopping: the pending size is left for the restart's reconciliation
             return

@@ -58,6 +58,8 @@ RETRY_MAX_DELAY = 2.0
 START_TIMEOUT_MIN = 10.0        # seconds to wait for the first book and account data
 REQUEST_TIMEOUT = 10.0          # seconds per HTTP request
 STREAM_BOOK_WAIT = 0.15        # seconds a retry waits for the stream's next book before reading it by REST
+BOOK_POLL_CEILING = 0.9        # a book poll waits while this share of the process's request budget is used
+RATE_LIMIT_PAUSE = 2.0          # seconds a rate-limited poll waits when the venue does not say how long
 BOOK_STALL_SECONDS = 10.0       # a book stream that delivers nothing for this long is reconnected (books move:
                                 # Hyperliquid resends its book every 0.5 to 5 s, Binance pushes each change)
 RULES_REFRESH_SECONDS = 900.0   # venue rules (minimums, steps) are re-read this often (and after any rejection)
@@ -229,14 +231,25 @@ class HedgeClient(abc.ABC):
             self.uptime.clear()
 
     async def _book_worker(self, health: supervision.Health) -> None:
-        """The book by REST: always without streams, and with them only while the stream is silent."""
+        """The book by REST: always without streams, and with them only while the stream is silent. A poll
+        is skipped while hedges use nearly all of this process's request share (the book then ages and
+        quoting pauses, which is what lowers the load), and a rate-limit answer is waited out, not counted
+        as a break of the poller."""
         while True:
+            wait = self.settings.hedge_orderbook_frequency
             if not self.settings.hedge_streams or self.book_age() > self.max_book_age() / 2:
-                self.book = await self._fetch_book()
-                self.book_at, self.book_source = time.monotonic(), "rest"
+                if self.budget.pressure() < BOOK_POLL_CEILING or not self._seen_book.is_set():
+                    try:
+                        self.book = await self._fetch_book()
+                        self.book_at, self.book_source = time.monotonic(), "rest"
+                    except TransientError as exc:
+                        if exc.retry_after is None and "429" not in str(exc):
+                            raise
+                        log.warning("%s: book poll rate limited (%s): waiting", self.venue, exc)
+                        wait = max(wait, exc.retry_after or RATE_LIMIT_PAUSE)
             self._seen_book.set()
             health.ok()
-            await asyncio.sleep(self.settings.hedge_orderbook_frequency)
+            await asyncio.sleep(wait)
 
     @property
     def book(self) -> hm.Book:

@@ -81,6 +81,11 @@ class RequestBudget:
                 self.totals[limit.name] += amount
                 self._warn_if_high(limit, now)
 
+    def pressure(self) -> float:
+        """The largest share of this process's part of any limit used in its current window (1.0 = all)."""
+        now = time.monotonic()
+        return max((self._windows[limit.name].used(now) / self.share(limit) for limit in self.limits), default=0.0)
+
     def allows_optional(self, amounts: dict[str, int]) -> bool:
         """May an optional read (a heal poll) go out now without eating into what hedges need?"""
         now = time.monotonic()

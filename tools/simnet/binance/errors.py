@@ -101,7 +101,7 @@ def missing(name: str) -> BinanceError:
     return BinanceError(-1102, name=name)
 
 
-def injected_error(code: int | None, message: str | None) -> BinanceError:
+def injected_error(code: int | None, message: str | None, retry_after: int = 60) -> BinanceError:
     """The error for the generic ``error`` fault.
 
     None: 503 with -1001 (the "execution status unknown" answer); 429/418:
@@ -114,7 +114,7 @@ def injected_error(code: int | None, message: str | None) -> BinanceError:
         text = message or ("Way too many requests; IP banned. Please use the websocket for live updates to avoid bans."
                            if code == 418 else MESSAGES[-1003].format(limit="?"))
         err = BinanceError(-1003, text, status=code)
-        err.headers["Retry-After"] = "60"
+        err.headers["Retry-After"] = str(retry_after)   # the fault's own figure (set_flag retry_after_s)
         return err
     if code > 0:
         return BinanceError(-1000, message, status=code)

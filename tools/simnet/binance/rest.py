@@ -72,7 +72,7 @@ class RestPipeline:
             used = self.limiter.charge(ip, cost, now)
             fault = venue.faults.take_error()
             if fault is not None:
-                raise injected_error(*fault)
+                raise injected_error(*fault, retry_after=int(venue.faults.flags.get("retry_after_s", 60)))
             call = Call(request, params, now)
             if security in (USER_STREAM, SIGNED):
                 call.account = venue.account_for(request.headers.get("X-MBX-APIKEY"))
