@@ -1,5 +1,6 @@
 """Issue 17 item 4: whatever orderExpiry and orderFrequency are, a side never rests more than its configured
-levels plus one set being replaced, judged by the node's own list of the trader's orders."""
+levels plus one set being replaced (besides quotes in their last second, which die by themselves), judged by
+the node's own list of the trader's orders."""
 from __future__ import annotations
 
 import asyncio
@@ -12,11 +13,14 @@ from tests.engine_harness import control, quoting, running_engine
 
 
 async def resting_per_side(net, trader: str) -> dict[int, D]:
+    """What the node holds of ours per side, leaving out quotes in their last second: consecutive sets overlap
+    by up to a second by design (expiries are whole seconds, rounded up), those die by themselves."""
     orders = (await control(net, "hubble", "orders", trader=trader))["orders"]
-    sizes = {1: D(0), -1: D(0)}
+    sizes, soon = {1: D(0), -1: D(0)}, time.time() + 1
     for order in orders:
         size = D(str(order["size"]))
-        sizes[1 if size > 0 else -1] += abs(size)
+        if order["expire_at"] > soon:
+            sizes[1 if size > 0 else -1] += abs(size)
     return sizes
 
 

@@ -284,23 +284,29 @@ class Quoter:
                    now: float) -> tuple[list[quoting.Quote], list[TrackedOrder]]:
         """The new quotes to place, and the live ones they replace (to be cancelled).
 
-        A level rests at most one quote besides the one being placed: the quote a new one replaces is
-        cancelled (unless it dies within a second anyway), and while a level still holds two (a replaced
-        one's cancel unconfirmed, or it has not expired yet) it is not quoted again. So whatever orderExpiry and orderFrequency are, each side rests
+        A level rests at most one quote that outlives the next second besides the one being placed; while
+        it holds two such, it is not quoted again. A replaced quote that would outlive the next period too
+        (a long orderExpiry) is cancelled; one that dies sooner is left to expire, since a cancel is a
+        transaction with a gas cost and the quote is gone within a period anyway. Quotes in their last
+        second are not counted: the node rounds expiries up to whole seconds, so consecutive sets overlap
+        by up to a second by design, and counting that would hold back every requote of the second after
+        each tick. So whatever orderExpiry and orderFrequency are, each side rests
         at most its configured levels plus one set being replaced."""
         horizon = now + CANCEL_IF_LIVES_LONGER
-        resting: dict[tuple[int, int | None], list[TrackedOrder]] = {}
+        outlives_next_period = horizon + self.s.order_frequency
+        lasting: dict[tuple[int, int | None], list[TrackedOrder]] = {}
         for q in live:
-            resting.setdefault((q.side, q.level), []).append(q)
+            if (q.expire_at or 0) > horizon:
+                lasting.setdefault((q.side, q.level), []).append(q)
         place, replaced = [], []
         for quote in quotes:
-            old = resting.get((quote.side, quote.level), [])
+            old = lasting.get((quote.side, quote.level), [])
             if len(old) >= 2:
                 self.skipped.append(f"{'bid' if quote.side == quoting.BID else 'ask'} level {quote.level}: "
                                     "the quote it replaces is still resting")
                 continue
             place.append(quote)
-            replaced += [q for q in old if (q.expire_at or 0) > horizon]   # one dying within a second is left
+            replaced += [q for q in old if (q.expire_at or 0) > outlives_next_period]
         return place, replaced
 
     # ---- cancelling ------------------------------------------------------------------------------------
