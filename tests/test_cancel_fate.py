@@ -46,3 +46,20 @@ async def test_a_stop_that_cannot_cancel_says_so_in_one_error_line(sim, caplog):
     assert await resting(net, trader)                                             # they do rest: said so
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("still rest on Hubble" in e and "insufficient funds" in e and "gas" in e for e in errors), errors
+
+
+async def test_a_cancel_refused_because_the_quote_filled_is_not_a_warning(sim, caplog):
+    """A quote that fills in the block its cancel is mined in is refused by the contract (OrderCancelRejected):
+    routine, not a fault. Each is still checked with the node, and no warning is given."""
+    net, ready = sim
+    caplog.set_level(logging.INFO)
+    async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:
+        await quoting(run)
+        trader = run.engine.hubble.trader
+        await control(net, "hubble", "set_flag", name="fill_on_cancel", value=True)   # every cancel loses the race
+        await control(net, "binance", "stall", stream="avaxusdt@bookTicker")          # the gate closes: cancel
+        await eventually(lambda: logged(caplog, "refused by the contract"), 15, "a cancel refused as filled")
+        await eventually(lambda: not run.engine.tracker.live_quotes(), 20, "every quote's fate known")
+        assert await resting(net, trader) == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert not [w for w in warnings if "not confirmed" in w], warnings

@@ -355,7 +355,8 @@ class Quoter:
                 results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in left], timeout=budget * 0.8),
                                                  budget)
             except Exception as exc:  # noqa: BLE001 - the node is asked about each quote below
-                results = [{"order_id": q.order_id, "success": False, "error": f"{type(exc).__name__}: {exc}"}
+                results = [{"order_id": q.order_id, "success": False, "error": f"{type(exc).__name__}: {exc}",
+                            "unknown": True}
                            for q in left]
             done, unconfirmed = self._cancel_results(left, results, reasons)
             confirmed += done
@@ -371,18 +372,29 @@ class Quoter:
                         reasons: list[str]) -> tuple[int, list[TrackedOrder]]:
         """Apply a cancel's per-order results; returns (confirmed, quotes whose fate is still open)."""
         by_id = {hex_id(r.get("order_id", "")): r for r in results}
-        confirmed, unconfirmed = 0, []
+        confirmed, unconfirmed, refused, unanswered = 0, [], 0, []
         for q in quotes:
-            result = by_id.get(q.order_id.lower(), {"success": False, "error": "no result for it"})
+            result = by_id.get(q.order_id.lower(), {"success": False, "error": "no result for it", "unknown": True})
             if result.get("success"):
                 confirmed += 1
                 self.tracker.mark(q.order_id, OrderState.CANCELLED, "cancel confirmed by the node")
+                continue
+            unconfirmed.append(q)
+            reasons.append(str(result.get("error")))
+            if _refused_by_contract(result):
+                refused += 1
             else:
-                reasons.append(str(result.get("error")))
-                unconfirmed.append(q)
-        if unconfirmed:
-            log.warning("cancel of %d of %d quotes not confirmed (%s): asking the node about each", len(unconfirmed),
-                        len(quotes), "; ".join(dict.fromkeys(reasons)))
+                unanswered.append(reasons[-1])
+        # A refusal in the receipt (OrderCancelRejected) is the contract saying the order is no longer open
+        # (filled, cancelled, expired) - routine when a quote fills or expires as its cancel is mined. Its
+        # texts are not confirmed by a public source, so each such quote is still asked about, but only a
+        # cancel with no answer (an error, a receipt that does not name it) is worth a warning.
+        if len(unconfirmed) > refused:
+            log.warning("cancel of %d of %d quotes not confirmed (%s): asking the node about each",
+                        len(unconfirmed) - refused, len(quotes), "; ".join(dict.fromkeys(unanswered)))
+        elif refused:
+            log.info("cancel of %d of %d quotes refused by the contract (no longer open): checking each with the node",
+                     refused, len(quotes))
         return confirmed, unconfirmed
 
     async def _still_held(self, quotes: list[TrackedOrder], deadline: float) -> list[TrackedOrder]:
@@ -410,3 +422,9 @@ class Quoter:
         self.quoting = False
         if self._cancel_task is not None:
             await cancel_and_wait([self._cancel_task])
+
+
+def _refused_by_contract(result: dict) -> bool:
+    """A per-order cancel result that is the contract's own refusal (an OrderCancelRejected event), not a
+    failed or unread transaction."""
+    return not result.get("unknown")
