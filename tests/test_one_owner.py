@@ -64,8 +64,14 @@ async def test_a_websocket_outage_longer_than_the_confirmation_hedges_the_gap_on
     async with running_engine(ready, hedge=hedge, overrides=["orderExpiry=5"]) as run:
         await quoting(run)
         replays = run.orders.fills.replays
+        trader = run.engine.hubble.trader
+        # The book feed's loss closes the quote gate and the bot cancels; at the node's block pacing that cancel
+        # can be mined before the take's block and the gap would hold no fill. Cancels are transactions: with no
+        # gas the node refuses them, so the quote is still there for the gap's fill (deterministically).
+        await control(net, "hubble", "set_gas_balance", trader=trader, amount=0)
         await control(net, "hubble", "refuse_ws", seconds=8)
         await control(net, "hubble", "take", market=1, side="sell", size=3)
+        await control(net, "hubble", "set_gas_balance", trader=trader, amount=100)
         assert await venues_reach(net, ready, run, (3, -3), timeout=30) == (3, -3)
         await replayed(run, replays)
         assert run.engine.ledger.hubble.count == 1
