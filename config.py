@@ -52,6 +52,23 @@ AVAX = {
     "metricsPort": 0,                      # Prometheus endpoint on 127.0.0.1:<port>/metrics (0 = off; one port per market)
     "logRotation": "50MB",                 # logs/<market>.log and the event journal rotate at this size, or "daily"
     "logBackups": 10,                      # rotated files kept of each
+    "maxOrderSize": 10,                    # base units: the largest single quote
+    "maxOrderNotional": 1000,              # USD: the largest single quote
+    "maxRestingPerSide": 24,               # base units resting on one side at once
+    "maxPosition": 48,                     # base units: |Hubble position| never grows past this (every resting quote counted as filled)
+    "maxPositionUsd": 2500,                # USD: the same bound in notional
+    "maxHedgePosition": 60,                # base units: past it the state turns REDUCING (a hedge is never blocked)
+    "maxOrderRate": 600,                   # quotes placed per minute
+    "inventoryTarget": 12,                 # base units: above this |Hubble position| quotes skew toward zero
+    "positionSkew": 0.01,                  # % price shift of both sides per lot above inventoryTarget (0 = off)
+    "liquidationWarn": 30,                 # % price move to either venue's liquidation that alerts
+    "liquidationReduce": 20,               # % ... that quotes only the side that shrinks the position (REDUCING)
+    "liquidationUnwind": 10,               # % ... that closes both legs, unwindSize at a time
+    "unwindSize": 3,                       # base units closed on both legs per unwind step
+    "maxDailyLoss": 100,                   # USD lost since UTC midnight (both venues' equity) that trips the kill switch (0 = off)
+    "maxTotalLoss": 300,                   # USD lost since the risk baseline that trips the kill switch (0 = off)
+    "onKill": "halt",                      # "halt": cancel quotes, keep hedging | "flatten": close both legs, then halt
+    "riskPollInterval": 5,                 # s between reads of both venues' equity and liquidation prices
 }
 
 ETH = {
@@ -94,6 +111,23 @@ ETH = {
     "metricsPort": 0,
     "logRotation": "50MB",
     "logBackups": 10,
+    "maxOrderSize": 0.3,
+    "maxOrderNotional": 1500,
+    "maxRestingPerSide": 0.54,
+    "maxPosition": 1.08,
+    "maxPositionUsd": 4000,
+    "maxHedgePosition": 1.4,
+    "maxOrderRate": 600,
+    "inventoryTarget": 0.27,
+    "positionSkew": 0.01,
+    "liquidationWarn": 30,
+    "liquidationReduce": 20,
+    "liquidationUnwind": 10,
+    "unwindSize": 0.08,
+    "maxDailyLoss": 100,
+    "maxTotalLoss": 300,
+    "onKill": "halt",
+    "riskPollInterval": 5,
 }
 
 SOL = {
@@ -136,6 +170,23 @@ SOL = {
     "metricsPort": 0,
     "logRotation": "50MB",
     "logBackups": 10,
+    "maxOrderSize": 3,
+    "maxOrderNotional": 1000,
+    "maxRestingPerSide": 6.8,
+    "maxPosition": 13.6,
+    "maxPositionUsd": 2500,
+    "maxHedgePosition": 17,
+    "maxOrderRate": 600,
+    "inventoryTarget": 3.4,
+    "positionSkew": 0.01,
+    "liquidationWarn": 30,
+    "liquidationReduce": 20,
+    "liquidationUnwind": 10,
+    "unwindSize": 1.0,
+    "maxDailyLoss": 100,
+    "maxTotalLoss": 300,
+    "onKill": "halt",
+    "riskPollInterval": 5,
 }
 
 MARKETS = {"AVAX": AVAX, "ETH": ETH, "SOL": SOL}

@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "exit 0 if nothing fails, 78 otherwise (start with this before going live)")
     p.add_argument("--sim", action="store_true",
                    help="run against the local exchange simulator (tools/simnet) with throwaway keys; no credentials needed")
+    p.add_argument("--clear-kill", action="store_true",
+                   help="clear this market's tripped kill switch and take both venues' equity as the new loss "
+                        "baselines at the next start (also after a deposit or withdrawal); then exit")
     p.add_argument("--duration", type=float, metavar="SECONDS",
                    help="stop cleanly after this many seconds (default: run until Ctrl-C or SIGTERM)")
     p.add_argument("--summary-json", type=Path, metavar="PATH",
@@ -126,7 +129,28 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
         for secret in creds.secrets():
             logs.redact(secret.reveal())
+    if args.clear_kill:
+        return _clear_kill(market, creds)
     return asyncio.run(_run(args, market_settings, venue_endpoints, creds))
+
+
+def _clear_kill(market: str, creds: credentials.Credentials | None) -> int:
+    """--clear-kill: the operator's word that the trip was looked at (bot/risk/record.py)."""
+    from eth_account import Account
+
+    from bot.risk.record import RiskStore
+    from bot.trading.order_manager import risk_state_path
+
+    if creds is None:
+        print("--clear-kill clears a live account's kill switch: run it without --sim", file=sys.stderr)
+        return EXIT_USAGE
+    trader = Account.from_key(creds.hubble_private_key.reveal()).address
+    store = RiskStore(risk_state_path(market), trader)
+    was = store.record.halted_reason
+    store.clear()
+    print(f"{market}: kill switch {'cleared (it had tripped: ' + was + ')' if was else 'was not tripped'}; "
+          f"loss baselines are taken again at the next start ({risk_state_path(market)}, trader {trader})")
+    return EXIT_OK
 
 
 async def _run(args: argparse.Namespace, market_settings: settings.MarketSettings,

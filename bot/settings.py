@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 import config
 from bot.market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, PRICE_FEEDS, SPECS, MarketSpec
+from bot.risk.limits import RiskLimits
 
 MAX_SECONDS = 86_400
 MAX_LEVELS = 25
@@ -78,6 +79,8 @@ class MarketSettings:
     metrics_port: int
     log_rotation: str = "50MB"
     log_backups: int = 10
+    risk: RiskLimits | None = None
+    risk_poll_interval: float = 5.0
 
 
 # ---- value checkers: (market, key, value) -> converted value ----------------
@@ -107,6 +110,10 @@ def _ranged(low: Decimal | int | None, high: Decimal | int | None, *,
             raise ConfigError(market, key, value, f"must be in {left}{low}, {high}]{unit}")
         return number
     return check
+
+
+def _positive(market: str, key: str, value: Any) -> Decimal:
+    return _ranged(0, None, low_open=True)(market, key, value)
 
 
 def _seconds(*, allow_zero: bool = False) -> Checker:
@@ -225,6 +232,24 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "metricsPort": (_port, "port, whole number", "Prometheus metrics on http://127.0.0.1:<port>/metrics (one port per market process); 0 = off"),
     "logRotation": (_rotation, "size or daily", 'logs/<market>.log and the event journal move aside at this size ("50MB") or at each UTC midnight ("daily")'),
     "logBackups": (_whole(1, 1000), "files, whole number", "rotated files kept of each (the oldest is deleted)"),
+    # ---- risk (bot/risk): every quote is checked against these; a hedge never is
+    "maxOrderSize": (_positive, "base units", "a quote larger than this is not placed"),
+    "maxOrderNotional": (_positive, "USD", "a quote whose size x price is above this is not placed"),
+    "maxRestingPerSide": (_positive, "base units", "quotes resting on one side never add up past this"),
+    "maxPosition": (_positive, "base units", "the Hubble position never grows past this through our quotes: a quote is placed only if the position stays within it when every resting quote of that side fills too; at the limit the state is REDUCING"),
+    "maxPositionUsd": (_positive, "USD", "the same bound on |Hubble position| x mark"),
+    "maxHedgePosition": (_positive, "base units", "a hedge-venue position past this turns the state to REDUCING; the hedge itself always goes out"),
+    "maxOrderRate": (_whole(1, 100_000), "quotes per minute, whole number", "quotes placed in any minute never pass this (the rest wait for the next tick)"),
+    "inventoryTarget": (_ranged(0, None), "base units", "above this |Hubble position| both sides shift by positionSkew per lot, so fills work the position (and its hedge) back"),
+    "positionSkew": (_ranged(0, 1, unit=" %"), "%", "price shift of both sides per lot of Hubble position above inventoryTarget; 0 = off"),
+    "liquidationWarn": (_ranged(0, 100, low_open=True, unit=" %"), "%", "a venue's distance to liquidation (price move, % of mark) under this sends an alert"),
+    "liquidationReduce": (_ranged(0, 100, low_open=True, unit=" %"), "%", "under this the state is REDUCING (only the side that shrinks the position quotes); at most liquidationWarn"),
+    "liquidationUnwind": (_ranged(0, 100, low_open=True, unit=" %"), "%", "under this both legs are closed, unwindSize per step (Hubble IOC, hedged back as any fill), until the distance is back above it; at most liquidationReduce"),
+    "unwindSize": (_positive, "base units", "size closed on both legs per unwind or flatten step; a multiple of the Hubble minimum size"),
+    "maxDailyLoss": (_ranged(0, None), "USD", "a fall of both venues' equity since UTC midnight past this trips the kill switch (onKill); 0 = off"),
+    "maxTotalLoss": (_ranged(0, None), "USD", "a fall of both venues' equity since the risk baseline past this trips the kill switch; 0 = off"),
+    "onKill": (_choice("halt", "flatten"), "choice", '"halt": no quotes, resting ones cancelled, hedges go on; "flatten": close both legs, then halt. Kept in state/<market>-risk.json across restarts until --clear-kill'),
+    "riskPollInterval": (_seconds(), "seconds", "time between reads of both venues' equity and liquidation prices"),
 }
 
 
@@ -278,6 +303,23 @@ def _cross_checks(market: str, v: dict[str, Any], spec: MarketSpec) -> None:
         ok = v[key] > v[other] if relation == "must be greater than" else v[key] >= v[other]
         if not ok:
             raise ConfigError(market, key, v[key], f"{relation} {other} ({v[other]:g})")
+    for key, other in (("liquidationReduce", "liquidationWarn"), ("liquidationUnwind", "liquidationReduce")):
+        if v[key] > v[other]:
+            raise ConfigError(market, key, float(v[key]), f"must be at most {other} ({v[other]:g})")
+    if v["unwindSize"] % spec.min_size:
+        raise ConfigError(market, "unwindSize", v["unwindSize"],
+                          f"must be a multiple of {spec.hubble_name}'s minimum size {spec.min_size}")
+
+
+def _risk(v: dict[str, Any]) -> RiskLimits:
+    return RiskLimits(
+        max_order_size=v["maxOrderSize"], max_order_notional=v["maxOrderNotional"],
+        max_resting_per_side=v["maxRestingPerSide"], max_position=v["maxPosition"],
+        max_position_usd=v["maxPositionUsd"], max_hedge_position=v["maxHedgePosition"],
+        max_order_rate=v["maxOrderRate"], inventory_target=v["inventoryTarget"], position_skew_pct=v["positionSkew"],
+        liquidation_warn_pct=v["liquidationWarn"], liquidation_reduce_pct=v["liquidationReduce"],
+        liquidation_unwind_pct=v["liquidationUnwind"], unwind_size=v["unwindSize"],
+        max_daily_loss=v["maxDailyLoss"], max_total_loss=v["maxTotalLoss"], on_kill=v["onKill"])
 
 
 def fee_warnings(s: MarketSettings) -> list[str]:
@@ -336,6 +378,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         performance_tracking_interval=v["performance_tracking_interval"],
         alert_pause_after=v["alertPauseAfter"], metrics_port=v["metricsPort"],
         log_rotation=v["logRotation"], log_backups=v["logBackups"],
+        risk=_risk(v), risk_poll_interval=v["riskPollInterval"],
     )
 
 

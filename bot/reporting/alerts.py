@@ -119,6 +119,18 @@ class Alerts:
                    {"hubble": hubble, "hedge": hedge, "outstanding": outstanding, "difference": difference,
                     "venue": venue})
 
+    def risk_state(self, state: str, before: str, reason: str) -> None:
+        severity = {"ACTIVE": "info", "REDUCING": "warning", "HALTED": "critical"}.get(state, "warning")
+        self._emit("risk_state", severity, f"RISK {before} -> {state}: {_clip(reason)}",
+                   {"state": state, "before": before, "reason": _clip(reason)})
+
+    def liquidation_near(self, venue: str, distance_pct: Any, liquidation_price: Any, mark: Any) -> None:
+        self._emit("liquidation_near", "warning",
+                   f"LIQUIDATION NEAR on {venue}: {_n(distance_pct)} % away (liquidation {_n(liquidation_price)}, "
+                   f"mark {_n(mark)})",
+                   {"venue": venue, "distance_pct": distance_pct, "liquidation_price": liquidation_price,
+                    "mark": mark})
+
     def gate(self, reason: str | None) -> None:
         """Why quoting waits now (None: quoting). Alerts once a pause outlasts ``pause_after``."""
         if not self.enabled or self.pause_after <= 0:

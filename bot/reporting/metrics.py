@@ -157,6 +157,7 @@ def families(market: str, f: dict[str, Any], histograms: dict[str, Histogram]) -
     yield _labelled(GaugeMetricFamily, "feed_up", "1 while the feed or stream is up", ["feed"],
                     [([m, feed], int(up)) for feed, (_, up) in f["feeds"].items()])
     yield from _budget_families(m, f["hedge_venue"], f["budget"])
+    yield from _risk_families(m, f.get("risk"))
     if f["alerts"] is not None:
         yield _labelled(CounterMetricFamily, "alerts", "alerts sent, failed, collapsed as repeats or dropped by the "
                         "rate limit", ["result"], [([m, k], v) for k, v in f["alerts"].items()])
@@ -185,6 +186,22 @@ def _gate_families(m: str, f: dict[str, Any]) -> Iterator[Metric]:
     yield _labelled(GaugeMetricFamily, "pause_reason", "1 for why quoting waits now, 0 for every other reason "
                     "(reason quoting: it does not wait)", ["reason"],
                     [([m, state], int(state == f["pause_state"])) for state in PAUSE_STATES])
+
+
+def _risk_families(m: str, r: dict | None) -> Iterator[Metric]:
+    if r is None:
+        return
+    states = list(r["state_seconds"])
+    yield _labelled(GaugeMetricFamily, "risk_state", "1 for the risk engine's trading state now (ACTIVE, "
+                    "REDUCING, HALTED)", ["state"], [([m, s], int(s == r["state"])) for s in states])
+    yield _labelled(CounterMetricFamily, "risk_state_seconds", "seconds spent in each trading state this run",
+                    ["state"], [([m, s], v) for s, v in r["state_seconds"].items()])
+    yield _labelled(GaugeMetricFamily, "liquidation_distance_pct", "price move (% of mark) to the venue's "
+                    "liquidation of this position (absent: no position or no figure)", ["venue"],
+                    [([m, venue], d) for venue, d in r["distances"].items() if d is not None])
+    yield _labelled(GaugeMetricFamily, "risk_pnl_usd", "change of both venues' equity since the loss baselines",
+                    ["since"], [([m, "utc_day"], r["pnl_day"]), ([m, "baseline"], r["pnl_total"])])
+    yield _gauge("risk_refused_quotes", "quotes the pre-trade check refused this run", r["refused"], m)
 
 
 def _budget_families(m: str, venue: str | None, budget: dict | None) -> Iterator[Metric]:

@@ -24,8 +24,9 @@ PAUSE_REASONS = (
     "Hubble positions watcher down", "no Hubble account data yet", "fill cooldown", "hedge in flight",
     "mid price stale", "position data stale", "Hubble order book stale", "hedge order book stale",
     "reconciling positions", "hedging a carried residual of one lot", "a hedge is failing: retrying it",
+    "risk engine down",
 )
-PAUSE_STATES = ("quoting", *PAUSE_REASONS, "unhedged residual", "other")
+PAUSE_STATES = ("quoting", *PAUSE_REASONS, "risk halted", "unhedged residual", "other")
 
 
 def read_engine(engine: Any, latencies_seen: dict[str, int]) -> dict[str, Any]:
@@ -43,7 +44,17 @@ def read_engine(engine: Any, latencies_seen: dict[str, int]) -> dict[str, Any]:
     }
     figures.update(_positions(engine))
     figures.update(_gate(engine))
+    figures["risk"] = _risk(engine)
     return figures
+
+
+def _risk(engine: Any) -> dict[str, Any] | None:
+    risk = engine.orders.risk if engine.orders is not None else None
+    if risk is None:
+        return None
+    return {"state": risk.state.value, "state_seconds": risk.clock.totals(),
+            "distances": {name: _f(v.distance_pct) for name, v in risk.venues.items()},
+            "pnl_day": _f(risk.pnl_day), "pnl_total": _f(risk.pnl_total), "refused": risk.refused}
 
 
 def _f(value: Decimal | float | None) -> float | None:
@@ -111,6 +122,8 @@ def pause_state(engine: Any, reason: str | None) -> str:
     """The reason as one of PAUSE_STATES."""
     if reason is None:
         return "quoting"
+    if reason.startswith("risk HALTED"):
+        return "risk halted"
     if reason in PAUSE_REASONS:
         return reason
     reconciler = engine.orders.reconciler if engine.orders is not None else None

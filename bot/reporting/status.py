@@ -42,7 +42,7 @@ def status_line(engine: Any) -> str:
         state += " (left out: " + "; ".join(skipped) + ")"
     return (f"mid {mid} | hubble {book.best_bid}/{book.best_ask} | "
             f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | {_positions(engine)} | "
-            f"pnl {engine.perf.net_pnl(mid):.4f} | {health} | {state}")
+            f"pnl {engine.perf.net_pnl(mid):.4f} | risk {orders.risk.nearest_limit()} | {health} | {state}")
 
 
 def status_record(engine: Any) -> dict:
@@ -57,6 +57,9 @@ def status_record(engine: Any) -> dict:
             "net": c.net if c else None, "positions_age_s": round(time.monotonic() - c.at, 1) if c else None,
             "quoting": orders.pause_reason is None, "pause_reason": orders.pause_reason,
             "left_out": list(orders.quoter.skipped),
+            "risk": {"state": orders.risk.state.value, "reason": orders.risk.reason,
+                     "pnl_day": orders.risk.pnl_day, "pnl_total": orders.risk.pnl_total,
+                     "liquidation_distance_pct": {n: v.distance_pct for n, v in orders.risk.venues.items()}},
             "pnl": engine.perf.pnl_parts(mid),
             "funding": {"hubble_pending": pending,
                         "hedge_reported": getattr(engine.hedge, "funding_reported", None) if engine.hedge else None}}

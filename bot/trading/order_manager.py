@@ -31,6 +31,9 @@ from bot import supervision
 from bot.maths import quoting
 from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.reporting.performance import Performance
+from bot.risk.record import RiskStore
+from bot.risk.risk_engine import RiskEngine
+from bot.risk.unwind import Unwinder
 from bot.settings import MarketSettings
 from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
@@ -67,6 +70,7 @@ class OrderManager:
         self.fatal = fatal
         self.fill_feed_event = asyncio.Event()
         self.positions_event = asyncio.Event()
+        self.risk_event = asyncio.Event()
         self.account: quoting.Account | None = None
         self.account_at = -math.inf
         self.margin_fraction: Decimal | None = None
@@ -85,6 +89,12 @@ class OrderManager:
                              lambda: self.maker_fee, self.hedger.finished if self.hedger else (lambda seq: True),
                              alerts)
         self.fills.on_side_filled = self.quoter.on_fill
+        self.account_block = 0                     # the accepted block the last account read was taken at
+        unwinder = Unwinder(hubble, tracker, self.market, settings.market, settings.spec.min_size,
+                            settings.spec.price_tick)
+        self.risk = RiskEngine(settings, hubble, self.hedge, self, lambda: mid_feed.mid, unwinder,
+                               RiskStore(risk_state_path(settings.market), hubble.trader), alerts, self._on_halt)
+        self.quoter.risk = self.risk
         if self.hedger is not None:
             self.hedger.on_idle = lambda: self.quoter.wake("hedged")
 
@@ -114,7 +124,9 @@ class OrderManager:
             c = await self.reconciler.settle(STARTUP_RECONCILE_TIMEOUT)
             log.info("reconciled: Hubble %s, %s %s, net %s (carried below the venue minimum: %s)", c.hubble,
                      self.hedge.venue, c.hedge, c.net, self.hedge.carried)
+        await self.risk.evaluate()                 # the state is known before the first quote
         self._spawn(supervise("Hubble positions watcher", self._watch_positions, self.positions_event, self.fatal))
+        self._spawn(supervise("risk engine", self.risk.watch, self.risk_event, self.fatal))
         self._spawn(supervision.keep_running("performance CSV", self._performance_rows, self.fatal))
 
     async def run_quoting(self) -> None:
@@ -172,6 +184,7 @@ class OrderManager:
         self.account = await asyncio.wait_for(self.hubble.account(), timeout)
         self.account_at = time.monotonic()
         after = await self.hubble.head_block()
+        self.account_block = after
         position = self.account.position(self.market)
         size = position.size if position else ZERO
         return HubbleReading(size + self.ledger.delta_after(after), after, before == after)
@@ -209,6 +222,30 @@ class OrderManager:
                 return await self.hubble.position(self.market)
             await asyncio.sleep(poll)
 
+    def hubble_position_now(self) -> Decimal | None:
+        """The Hubble position of the last account read plus every fill booked in a later block (the risk
+        engine's bound must count a fill the moment it is heard, not at the next poll)."""
+        position = self.hubble_position()
+        return None if position is None else position + self.ledger.delta_after(self.account_block)
+
+    def hedging(self) -> bool:
+        return self.hedger is not None and not self.hedger.idle.is_set()
+
+    async def cancel_side(self, side: int) -> None:
+        live = [q for q in self.tracker.live_quotes() if q.side == side]
+        if live:
+            await self.quoter.cancel(live, timeout=5.0)
+
+    def _on_halt(self, reason: str) -> None:
+        """The kill switch tripped: cancel every resting quote now (not only the long-lived ones)."""
+        live = self.tracker.live_quotes()
+        if live:
+            self._spawn(self._cancel_for_halt(live))
+
+    async def _cancel_for_halt(self, live: list) -> None:
+        confirmed = await self.quoter.cancel(live, timeout=10.0)
+        log.warning("kill switch: %d of %d resting quotes cancelled (confirmed by the node)", confirmed, len(live))
+
     def hubble_position(self) -> Decimal | None:
         if self.account is None:
             return None
@@ -220,7 +257,11 @@ class OrderManager:
         """Why quoting must wait now, or None when every condition holds."""
         now = time.monotonic()
         hedge, reconciler = self.hedge, self.reconciler
+        halted = self.risk.gate()
+        if halted:
+            return halted
         checks = [
+            (self.risk_event.is_set(), "risk engine down"),
             (self.mid_feed.event.is_set(), "mid-price feed down"),
             (self.book_feed.event.is_set(), "Hubble order-book feed down"),
             (hedge is None or hedge.uptime.is_set(), "hedge venue down"),
@@ -280,7 +321,8 @@ class OrderManager:
 
     async def stop_tasks(self, timeout: float = 4.0) -> None:
         """End every task of the order manager, the quoter's and the hedger's, within `timeout` in all."""
-        tasks = list(self._tasks) + self.quoter.tasks() + (self.hedger.tasks() if self.hedger else [])
+        tasks = (list(self._tasks) + self.quoter.tasks() + self.risk.tasks()
+                 + (self.hedger.tasks() if self.hedger else []))
         self.quoter.quoting = False
         await cancel_and_wait(tasks, timeout=timeout)
 
@@ -290,6 +332,11 @@ class OrderManager:
             row = self.perf.cut_row()
             path = await asyncio.to_thread(self.perf.append_row, row)
             log.info("performance row written to %s", path)
+
+
+def risk_state_path(market: str) -> Path:
+    """Where the kill switch and the loss baselines of `market` are kept (record.RiskStore)."""
+    return STATE_DIR / f"{market.lower()}-risk.json"
 
 
 def _left(deadline: float) -> float:

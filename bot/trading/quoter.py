@@ -65,6 +65,7 @@ class Quoter:
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.skipped: list[str] = []        # levels left out by the last build, and why
+        self.risk = None                    # the risk engine (bot/risk), set by OrderManager
         self.last_quotes: list[quoting.Quote] = []
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self.first_quote_at: float | None = None
@@ -181,12 +182,14 @@ class Quoter:
         return self.s.volatility_spread * (variance * Decimal(str(self.s.order_expiry))).sqrt()
 
     def _inventory_shift(self) -> Decimal:
-        """A fraction of the price to move both sides by for the residual carried unhedged: a positive carry
-        (still to buy on the hedge venue: we are short) raises both, so our bid fills first."""
-        if self.s.inventory_skew_pct <= 0 or self.hedge is None or not self.hedge.carried:
-            return Decimal(0)
+        """A fraction of the price to move both sides by: for the residual carried unhedged (a positive carry,
+        still to buy on the hedge venue, raises both so our bid fills first) and, through the risk engine,
+        for a Hubble position above inventoryTarget."""
         lot = min(level.qty for level in self.s.levels)
-        return self.s.inventory_skew_pct / 100 * self.hedge.carried / lot
+        shift = self.risk.shift(lot) if self.risk is not None else Decimal(0)
+        if self.s.inventory_skew_pct <= 0 or self.hedge is None or not self.hedge.carried:
+            return shift
+        return shift + self.s.inventory_skew_pct / 100 * self.hedge.carried / lot
 
     def build(self, live: list[TrackedOrder]) -> list[quoting.Quote]:
         s, fraction = self.s, self.margin_fraction()
@@ -219,10 +222,15 @@ class Quoter:
             self._cancel_overtaken(live, quotes)
         quotes = [q for q in quotes if not self._still_resting(q, live, now)]
         quotes, replaced = self._replacing(quotes, live, now)
+        if self.risk is not None:          # the pre-trade check, on what would be sent, against all that rests
+            quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
+            self.skipped += refused
         self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
         if not quotes:
             return
         orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
+        if self.risk is not None:
+            self.risk.placed(len(orders))
         for quote, order in zip(quotes, orders):   # recorded before sending: a fill may beat the reply
             self.tracker.add_quote(order, quote.level)
         self.journal.record([q.signed for q in live] + orders)

@@ -41,7 +41,7 @@ from bot.maths import hedging as hm
 from bot.tracking.orders import OrderState, TrackedOrder
 from bot.venues.request_budget import Limit, RequestBudget
 from bot.venues.hedge_types import (  # noqa: F401  (re-exported: the venue clients import them from here)
-    AccountState, HedgeError, HedgeResult, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
+    AccountState, HedgeError, HedgeResult, HedgeSetupError, MarginState, OrderOutcome, OrderRejected, PreparedOrder,
     TransientError, VenueRequestError, VenueRules,
 )
 
@@ -345,6 +345,10 @@ class HedgeClient(abc.ABC):
         if self.settings.hedge_streams and self.position_stream_up.is_set() and recent:
             return self.position
         return await self.fetch_position()
+
+    async def margin_state(self) -> MarginState:
+        """Equity, liquidation price and mark as the venue reports them now (the risk engine's reading)."""
+        return await self._retrying("read margin", self._fetch_margin)
 
     async def _refresh_rules(self) -> None:
         rules = await self._retrying("load rules", self._load_rules)
@@ -687,6 +691,9 @@ class HedgeClient(abc.ABC):
 
     @abc.abstractmethod
     async def _set_leverage(self, leverage: int) -> None: ...
+
+    @abc.abstractmethod
+    async def _fetch_margin(self) -> MarginState: ...
 
     @abc.abstractmethod
     async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:

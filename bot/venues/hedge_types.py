@@ -79,6 +79,15 @@ class AccountState:
     leverage: int | None = None   # the venue's current setting for the symbol, if reported
 
 
+@dataclass(frozen=True)
+class MarginState:
+    """What the risk engine reads of the hedge account: the venue's own figures."""
+    equity: Decimal | None              # account value (collateral + unrealised PnL), USD
+    liquidation_price: Decimal | None   # the venue's liquidation price of this symbol's position
+    mark: Decimal | None                # the venue's mark price of the symbol
+    position: Decimal                   # signed, base units
+
+
 @dataclass
 class OrderOutcome:
     filled: Decimal               # unsigned base units

@@ -32,6 +32,7 @@ CLEARING_HOUSE = "0x03000000000000000000000000000000000000b2"   # the SDK's main
 LOG_CHUNK_BLOCKS = 1000          # blocks per eth_getLogs call when replaying a gap
 RPC_TIMEOUT = 10.0
 CANCEL_RECEIPT_TIMEOUT = 10.0    # seconds for a cancel transaction to be mined and accepted
+IOC_EXPIRY_SECONDS = 5           # an unwind's IOC order is dead this long after it is signed
 SUBSCRIBE_CONFIRM_TIMEOUT = 10.0 # seconds for the node to confirm a trader-stream subscription (else reconnect)
 
 
@@ -160,10 +161,18 @@ class HubbleGateway:
         """The chain's minAllowableMargin as a fraction (0.2 = 5x): the margin Hubble reserves for an
         order and charges a position (hubblenet bibliophile VariablesReadFromClearingHouseSlots,
         ``min_allowable_margin``, 1e6-scaled, read through testing_getClearingHouseVars as the SDK does)."""
+        return await self._clearing_house_fraction("min_allowable_margin")
+
+    async def maintenance_margin(self) -> Decimal:
+        """The chain's maintenanceMargin as a fraction: a position whose margin fraction falls under it can be
+        liquidated (same read as margin_requirement, ``maintenance_margin``, 1e6-scaled)."""
+        return await self._clearing_house_fraction("maintenance_margin")
+
+    async def _clearing_house_fraction(self, name: str) -> Decimal:
         answer = await self.rpc("testing_getClearingHouseVars", [self.trader])
-        fraction = Decimal(str(answer["min_allowable_margin"])) / Decimal(10) ** 6
+        fraction = Decimal(str(answer[name])) / Decimal(10) ** 6
         if not 0 < fraction <= 1:
-            raise RpcError(f"testing_getClearingHouseVars: min_allowable_margin {fraction} is not in (0, 1]")
+            raise RpcError(f"testing_getClearingHouseVars: {name} {fraction} is not in (0, 1]")
         return fraction
 
     async def maker_fee(self) -> Decimal:
@@ -303,7 +312,11 @@ class HubbleGateway:
         return chain_logs.cancel_results(receipt, order_ids, constants.SignedOrderBookContractAddress)
 
     async def _send_cancel(self, models: list) -> str:
-        """Sign and send one cancel transaction with a nonce this gateway keeps (the SDK's own local counter
+        return await self._send_transaction("a cancel", lambda sdk, options, mode:
+                                            sdk.cancel_signed_orders(models, options, mode))
+
+    async def _send_transaction(self, what: str, send: Callable) -> str:
+        """Sign and send one transaction with a nonce this gateway keeps (the SDK's own local counter
         leaves a gap after any send that fails, and every later transaction then waits behind it for ever:
         hubble_exchange order_book.py _get_nonce). After any failure the next nonce is asked of the node."""
         from hubble_exchange.models import TransactionMode
@@ -312,13 +325,45 @@ class HubbleGateway:
         async with self.nonces.lock:
             nonce = await self.nonces.next()
             try:
-                response = await asyncio.wait_for(
-                    sdk.cancel_signed_orders(models, {"nonce": nonce}, TransactionMode.no_wait), RPC_TIMEOUT)
+                response = await asyncio.wait_for(send(sdk, {"nonce": nonce}, TransactionMode.no_wait), RPC_TIMEOUT)
             except BaseException as exc:
-                self.nonces.forget(f"sending a cancel failed ({type(exc).__name__})")
+                self.nonces.forget(f"sending {what} failed ({type(exc).__name__})")
                 raise
             self.nonces.used(nonce)
         return "0x" + bytes(response.tx_hash).hex()
+
+    async def place_ioc(self, market: int, size: Decimal, price: Decimal, reduce_only: bool,
+                        expiry_seconds: int = IOC_EXPIRY_SECONDS) -> tuple[str, str, int]:
+        """Send one IOC order (a taker order, a transaction); returns (order id, transaction hash, expireAt).
+
+        Its fills come on the trader stream like any other, under this order id: the IOC order's hash is
+        keccak of its ABI encoding (hubblenet orderbook IOCOrder.Hash, EncodeToABIWithoutType; the tuple
+        the IOC book's placeOrders takes, in the SDK's IOCOrder.to_dict order)."""
+        import random
+
+        from eth_abi import encode
+        from eth_utils import keccak
+        from hexbytes import HexBytes
+        from hubble_exchange.models import IOCOrder
+
+        expire_at = int(time.time()) + expiry_seconds
+        salt = random.getrandbits(64)
+        qty, scaled_price = scale_size(size), scale_price(price)
+        order_id = "0x" + keccak(encode(["uint8", "uint256", "uint256", "address", "int256", "uint256", "uint256",
+                                         "bool"], [1, expire_at, market, self.trader, qty, scaled_price, salt,
+                                                   reduce_only])).hex()
+        order = IOCOrder(id=HexBytes(order_id), amm_index=market, trader=self.trader, base_asset_quantity=qty,
+                         price=scaled_price, salt=salt, reduce_only=reduce_only, expire_at=expire_at)
+        tx_hash = await self._send_transaction("an IOC order", lambda sdk, options, mode:
+                                               sdk.place_ioc_orders([order], options, mode))
+        return order_id, tx_hash, expire_at
+
+    async def ioc_receipt(self, tx_hash: str, timeout: float = CANCEL_RECEIPT_TIMEOUT) -> dict | None:
+        """The IOC transaction's receipt once accepted (None: not mined in time; the nonce is asked again)."""
+        receipt = await self._receipt(tx_hash, time.monotonic() + timeout)
+        if receipt is None:
+            self.nonces.forget("an IOC transaction was not mined in time")
+        return receipt
 
     async def _receipt(self, tx_hash: str, deadline: float, poll: float = 0.1) -> dict | None:
         """The transaction's receipt once its block is accepted, or None at the deadline."""

@@ -45,7 +45,7 @@ from hyperliquid.utils.types import Cloid
 from bot.errors import ConfigurationProblem
 from bot.maths import hedging as hm
 from bot.venues.hedge_base import (
-    BOOK_STALL_SECONDS, AccountState, HedgeClient, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
+    BOOK_STALL_SECONDS, AccountState, HedgeClient, MarginState, HedgeSetupError, OrderOutcome, OrderRejected, PreparedOrder,
     TransientError, VenueRequestError, VenueRules,
 )
 from bot.venues.hyperliquid.signing import L1Signer
@@ -284,6 +284,21 @@ class HyperliquidHedgeClient(HedgeClient):
                 leverage = int(pos.get("leverage", {}).get("value", 0)) or None
         return AccountState(position=position, free_margin=Decimal(state["withdrawable"]), leverage=leverage)
 
+    async def _fetch_margin(self) -> MarginState:
+        """clearinghouseState: marginSummary.accountValue, the position's liquidationPx (null when the account
+        cannot be liquidated at any price) and its mark as positionValue / |szi| (docs, info endpoint
+        "Retrieve a user's perpetuals account summary"; SDK cassettes test_user_state)."""
+        state = await self._info({"type": "clearinghouseState", "user": self.trader})
+        equity = _decimal((state.get("marginSummary") or {}).get("accountValue"))
+        for item in state.get("assetPositions", []):
+            pos = item.get("position", {})
+            if pos.get("coin") == self.coin and Decimal(pos.get("szi") or 0):
+                size = Decimal(pos["szi"])
+                value = _decimal(pos.get("positionValue"))
+                mark = value / abs(size) if value else None
+                return MarginState(equity, _decimal(pos.get("liquidationPx")), mark, size)
+        return MarginState(equity, None, None, hm.ZERO)
+
     async def _set_leverage(self, leverage: int) -> None:
         action = {"type": "updateLeverage", "asset": self._asset, "isCross": True, "leverage": leverage}
         answer = await self._post("/exchange", self._signed(action))
@@ -376,3 +391,7 @@ def _retry_after(headers: Any) -> float | None:
         return float(headers.get("Retry-After")) if headers and headers.get("Retry-After") else None
     except (TypeError, ValueError):
         return None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return Decimal(str(value)) if value not in (None, "") else None
