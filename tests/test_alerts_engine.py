@@ -24,6 +24,9 @@ def in_order(events: list[str], expected: list[str]) -> bool:
 
 
 async def test_the_engine_alerts_start_pause_resume_hedge_failure_fatal_and_stop(sim, monkeypatch):
+    from bot.venues import hedge_base
+
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)      # every refusal, quickly
     net, ready = sim
     monkeypatch.setattr(supervision, "BASE_DELAY", 0.2)
     async with WebhookSink() as sink:
@@ -42,7 +45,7 @@ async def test_the_engine_alerts_start_pause_resume_hedge_failure_fatal_and_stop
             net.control("hubble", "take", market=1, side="sell", size=3)
             assert await asyncio.wait_for(run.task, 60) == 1
         assert in_order(events(), ["started", "paused", "resumed", "hedge_failed", "fatal", "stopped"]), events()
-    bodies = {r.body["event"]: r.body for r in sink.received}
+    bodies = {r.body["event"]: r.body for r in reversed(sink.received)}   # the first of each event
     assert "mid-price feed down" in bodies["paused"]["text"]
     assert bodies["hedge_failed"]["fields"]["size"] == -3 and bodies["hedge_failed"]["fields"]["venue"] == "hyperliquid"
     assert bodies["fatal"]["fields"]["exit_status"] == 1 and "hedge of -3" in bodies["fatal"]["text"]

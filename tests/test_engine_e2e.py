@@ -102,7 +102,10 @@ async def test_shutdown_leaves_nothing_resting(sim):
 
 
 @VENUES
-async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim, hedge):
+async def test_a_hedge_that_keeps_failing_stops_the_bot_and_cancels_quotes(sim, hedge, monkeypatch):
+    from bot.venues import hedge_base
+
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)      # every refusal, quickly
     net, ready = sim
     async with running_engine(ready, hedge=hedge) as run:
         await quoting(run)

@@ -1,6 +1,8 @@
 """BinanceHedgeClient (python-binance AsyncClient) against the simulated Binance USDT-M futures."""
 from __future__ import annotations
 
+from bot.venues import hedge_base
+
 import asyncio
 import dataclasses
 import importlib.util
@@ -157,14 +159,25 @@ async def test_partial_fill_retries_the_remainder(client, net):
     assert await client.fetch_position() == D("0.1")
 
 
-async def test_rejections_give_a_clear_error_and_keep_the_size(client, net):
+async def test_rejections_give_a_clear_error_and_keep_the_size(client, net, monkeypatch):
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)
     net.control("binance", "reject_orders", count=10, reason="-2019")
-    with pytest.raises(HedgeError, match=r"incomplete after 5 orders.*\(5 refused\).*Margin is insufficient"):
+    with pytest.raises(HedgeError, match=r"incomplete after 8 orders.*\(8 refused\).*Margin is insufficient"):
         await client.hedge(D("0.02"))
     assert client.carried == D("0.02")
     net.control("binance", "clear")
     result = await client.hedge(D("0"))
     assert result.filled == D("0.02") and client.carried == 0
+
+
+async def test_a_venue_that_refuses_for_a_while_is_outlasted(client, net, monkeypatch):
+    """Refusals back off (a venue refusing through a crash or a halt is waited out, not hammered into the
+    process's exit): six refusals, then the hedge fills."""
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)
+    net.control("binance", "reject_orders", count=6)
+    result = await client.hedge(D("2"))
+    assert result.filled == D("2") and result.attempts == 7
+
 
 
 async def test_leverage_above_venue_maximum_is_refused(net):

@@ -196,15 +196,26 @@ async def test_partial_fills_retry_the_remainder_and_carry_the_dust(client, net)
     assert await client.fetch_position() == D("3.75")
 
 
-async def test_rejections_give_a_clear_error_and_keep_the_size(client, net):
+async def test_rejections_give_a_clear_error_and_keep_the_size(client, net, monkeypatch):
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)
     net.control("hyperliquid", "reject_orders", count=10, reason="Insufficient margin to place order.")
-    with pytest.raises(HedgeError, match=r"incomplete after 5 orders.*\(5 refused\)") as info_:
+    with pytest.raises(HedgeError, match=r"incomplete after 8 orders.*\(8 refused\)") as info_:
         await client.hedge(D("2"))
     assert info_.value.result.filled == 0
     assert client.carried == D("2")                 # kept for the next hedge
     net.control("hyperliquid", "clear")
     result = await client.hedge(D("0"))
     assert result.filled == D("2") and client.carried == 0
+
+
+async def test_a_venue_that_refuses_for_a_while_is_outlasted(client, net, monkeypatch):
+    """Refusals back off (a venue refusing through a crash or a halt is waited out, not hammered into the
+    process's exit): six refusals, then the hedge fills."""
+    monkeypatch.setattr(hedge_base, "REFUSAL_BASE_DELAY", 0.01)
+    net.control("hyperliquid", "reject_orders", count=6)
+    result = await client.hedge(D("2"))
+    assert result.filled == D("2") and result.attempts == 7
+
 
 
 async def test_leverage_above_venue_maximum_is_refused(net):

@@ -47,7 +47,9 @@ from bot.venues.hedge_types import (  # noqa: F401  (re-exported: the venue clie
 
 log = logging.getLogger("hedge")
 
-MAX_ORDER_ATTEMPTS = 5          # refusals by the venue per hedge() call (waiting rarely cures a refusal)
+MAX_ORDER_ATTEMPTS = 8          # refusals by the venue per hedge() call, inside HEDGE_RETRY_SECONDS
+REFUSAL_BASE_DELAY = 0.5        # seconds before retrying a refused order; doubles per refusal up to 4 s, so a
+REFUSAL_MAX_DELAY = 4.0         # venue that refuses for a while (a crash, a halt) is outlasted, not hammered
 HEDGE_RETRY_SECONDS = 20.0      # a hedge retries network trouble, outages and unfilled IOCs this long
 MAX_ORDERS_PER_HEDGE = 60       # and never sends more orders than this for one call
 MAX_VENUE_WAIT = 120.0          # seconds of the venue's own Retry-After a hedge honours on top
@@ -529,6 +531,7 @@ class HedgeClient(abc.ABC):
             log.warning("%s: order rejected (%s); refusal %d/%d", self.venue, exc, progress.rejections,
                         MAX_ORDER_ATTEMPTS)
             await self._refresh_rules_quietly()   # the venue's minimum may have changed: price the retry by it
+            await asyncio.sleep(supervision.backoff_delay(progress.rejections, REFUSAL_BASE_DELAY, REFUSAL_MAX_DELAY))
             return None
         except TransientError as exc:
             progress.confirmed_at = time.perf_counter()
