@@ -146,3 +146,157 @@ def test_an_observed_bot_gets_simnet_s_endpoints_and_fresh_keys_and_no_alert_web
     env = bot_environment(ready, "AVAX", keys)
     assert "ALERT_WEBHOOK_URL" not in env and env["HUBBLE_RPC"] == ready["hubble_rpc"]
     assert env["HYPERLIQUID_PRIVATE_KEY"] == keys.hyperliquid and env["AVAX_PRIVATE_KEY"] == keys.hubble
+
+
+# ---- risk figures -------------------------------------------------------------------------------------------------
+def test_drawdown_is_the_largest_fall_from_the_running_peak():
+    assert metrics.max_drawdown(D(v) for v in ("0", "5", "3", "7", "1", "4")) == D(6)
+    assert metrics.max_drawdown([D(-1), D(-3), D(2)]) == D(2)                    # the peak starts at the first value
+    assert metrics.max_drawdown([D(1), D(2), D(3)]) == D(0)
+    assert metrics.max_drawdown([]) is None
+
+
+def test_the_pnl_series_marks_the_fills_up_to_each_sample_at_its_mid_fees_included():
+    samples = [sample(0, mid="100"), sample(1, mid="100"), sample(2, mid="95"), sample(3, mid="103"),
+               Sample(4, 0, 0, D(0), D(0), D(0), D(0), None, HedgeBook((), ()))]   # no hedge mid: left out
+    hubble = [fill("hubble", 0.5, "2", "99", fee="-0.02")]
+    hedge = [fill("hyperliquid", 1.5, "-1", "99.9", fee="0.05")]
+    series = metrics.pnl_series(samples, hubble, hedge)
+    assert series == [(0, D(0)), (1, D("2.02")), (2, D("-3.13")), (3, D("4.87"))]
+    assert metrics.max_drawdown(v for _, v in series) == D("5.15")
+    assert series[-1][1] == metrics.pnl(hubble, hedge, metrics.mid_series(samples), D(103)).total
+
+
+def test_max_positions_are_the_largest_absolute_ones_sampled():
+    samples = [sample(0, hubble="2", hedge="-1"), sample(1, hubble="-5", hedge="4"), sample(2, hubble="1")]
+    assert metrics.max_abs(samples, lambda s: s.hubble_position) == D(5)
+    assert metrics.max_abs(samples, lambda s: s.hedge_position) == D(4)
+    assert metrics.max_abs([], lambda s: s.hubble_position) is None
+
+
+SCRAPE = """\
+# HELP hubble_mm_ready 1 once the ordered start-up is done
+# TYPE hubble_mm_ready gauge
+hubble_mm_ready{market="AVAX"} 1.0
+# HELP hubble_mm_liquidation_distance_pct distance to the venue's liquidation price
+# TYPE hubble_mm_liquidation_distance_pct gauge
+hubble_mm_liquidation_distance_pct{market="AVAX",venue="hubble"} 41.5
+hubble_mm_liquidation_distance_pct{market="AVAX",venue="hyperliquid"} NaN
+hubble_mm_liquidation_distance_pct{market="ETH",venue="hubble"} 3.0
+# HELP hubble_mm_risk_state_seconds_total seconds spent in each risk state
+# TYPE hubble_mm_risk_state_seconds_total counter
+hubble_mm_risk_state_seconds_total{market="AVAX",state="ACTIVE"} 110.5
+hubble_mm_risk_state_seconds_created{market="AVAX",state="ACTIVE"} 1.7e9
+hubble_mm_risk_state_seconds_total{market="AVAX",state="REDUCING"} 8.0
+hubble_mm_risk_state_seconds_total{market="AVAX",state="HALTED"} 0.0
+"""
+
+
+def test_the_bot_s_risk_metrics_are_read_from_the_text_format():
+    from tools.observer import bot_metrics
+    reading = bot_metrics.parse(SCRAPE, "AVAX")
+    assert reading.liquidation_distance == {"hubble": 41.5}                      # NaN and the other market left out
+    assert reading.state_seconds == {"ACTIVE": 110.5, "REDUCING": 8.0, "HALTED": 0.0}
+    assert bot_metrics.parse(SCRAPE).liquidation_distance == {"hubble": 3.0}      # no market: the lowest
+    absent = bot_metrics.parse('# TYPE hubble_mm_ready gauge\nhubble_mm_ready{market="AVAX"} 1\n', "AVAX")
+    assert absent == bot_metrics.Reading({}, {})
+
+
+def test_the_scrapes_keep_the_lowest_distance_and_the_last_state_seconds():
+    from tools.observer import bot_metrics
+    tracker = bot_metrics.Tracker()
+    assert tracker.distances_for(["hubble", "hyperliquid"]) == {"hubble": None, "hyperliquid": None}
+    assert tracker.state_seconds is None
+    tracker.add(bot_metrics.Reading({"hubble": 40.0, "hyperliquid": 60.0}, {"ACTIVE": 1.0}))
+    tracker.add(bot_metrics.Reading({"hubble": 35.0}, {"ACTIVE": 2.0, "HALTED": 1.0}))
+    tracker.add(bot_metrics.Reading({"hubble": 38.0}, {}))                        # a scrape without the counter
+    assert tracker.distances_for(["hubble", "binance"]) == {"hubble": 35.0, "binance": None, "hyperliquid": 60.0}
+    assert tracker.state_seconds == {"ACTIVE": 2.0, "HALTED": 1.0} and tracker.scrapes == 3
+
+
+def test_the_bot_gets_a_free_metrics_port_unless_one_is_set():
+    from tools.observer import bot_metrics
+    settings, port = bot_metrics.with_metrics_port(["orderFrequency=1"])
+    assert settings == ["orderFrequency=1", f"metricsPort={port}"] and 0 < port < 65536
+    assert bot_metrics.with_metrics_port(["metricsPort=9109"]) == (["metricsPort=9109"], 9109)
+    settings, port = bot_metrics.with_metrics_port(["metricsPort=0"])
+    assert settings == [f"metricsPort={port}"] and port > 0
+
+
+def test_the_scraper_reads_the_endpoint_each_sample_and_once_more_at_the_end():
+    import http.server
+    import threading
+    from tests.helpers import wait_until
+    from tools.observer import bot_metrics
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = SCRAPE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        scraper = bot_metrics.Scraper(server.server_address[1], "AVAX")
+        scraper.request()
+        wait_until(lambda: scraper.tracker.scrapes == 1, 5, "a scrape")
+        tracker = scraper.finish()
+        assert (tracker.scrapes, tracker.failed) == (2, 0)
+        assert tracker.min_liquidation_distance == {"hubble": 41.5} and tracker.state_seconds["REDUCING"] == 8.0
+    finally:
+        server.shutdown()
+        server.server_close()
+    nobody = bot_metrics.Scraper(bot_metrics.free_port(), timeout=1)
+    assert nobody.finish().failed == 1 and nobody.tracker.scrapes == 0
+
+
+def test_liquidations_are_the_bot_s_own_and_null_where_the_venue_has_no_such_action():
+    from tools.observer import liquidations
+    from tools.observer.venue_view import Accounts
+    accounts = Accounts("0xAbCd00000000000000000000000000000000Ef01", "0x1111000000000000000000000000000000002222",
+                        "binanceKey", "secret")
+    rows = {"hubble": [{"account": "0xabcd00000000000000000000000000000000ef01", "market": "1", "size": 2.5,
+                        "price": 30.0, "time": 1.0},
+                       {"account": "0x9999000000000000000000000000000000009999", "market": "1", "size": -1.0,
+                        "price": 31.0, "time": 2.0}],
+            "binance": [{"account": "binanceKey", "market": "AVAXUSDT", "size": -3.0, "price": 29.0, "time": 3.0}]}
+
+    def control(venue: str, action: str) -> dict:
+        assert action == "liquidations"
+        if venue not in rows:
+            raise KeyError(action)                       # the generic fault knobs' answer to an unknown action
+        return {"liquidations": rows[venue]}
+
+    hubble = liquidations.read(control, "hubble", accounts)
+    assert hubble == rows["hubble"][:1] and liquidations.summary(hubble) == {"count": 1, "list": hubble}
+    assert liquidations.read(control, "binance", accounts) == rows["binance"]
+    assert liquidations.read(control, "hyperliquid", accounts) is None and liquidations.summary(None) is None
+    assert liquidations.of_accounts(rows["hubble"], set()) == []
+
+
+def test_the_report_and_table_carry_the_risk_figures():
+    from tools.observer import bot_metrics
+    from tools.observer.run import Collected, RunOptions
+    samples = [sample(1, 1, 1, hubble="-2", hedge="2", mid="100"), sample(2, 1, 1, hubble="-2", hedge="1", mid="90")]
+    hubble = [fill("hubble", 0.5, "2", "99.9", block=1)]
+    hedge = [fill("hyperliquid", 0.7, "-1", "99.95")]                   # half hedged: 0.15 at 100, -9.85 at 90
+    tracker = bot_metrics.Tracker()
+    tracker.add(bot_metrics.Reading({"hubble": 12.5}, {"ACTIVE": 1.5, "REDUCING": 0.5, "HALTED": 0.0}))
+    collected = Collected(samples, hubble, hedge, {}, [], VenueFunding(), D("0.00045"), 0.0, 3.0, 0, [],
+                          {"hubble": [], "hyperliquid": None}, tracker)
+    r = report.build(RunOptions(seconds=3), collected)
+    assert r["liquidations"] == {"hubble": {"count": 0, "list": []}, "hyperliquid": None}
+    assert r["max_drawdown_usd"] == 10.0 and (r["max_hubble_position"], r["max_hedge_position"]) == (2.0, 2.0)
+    assert r["min_liquidation_distance_pct"] == {"hubble": 12.5, "hyperliquid": None}
+    assert r["trading_state_seconds"] == {"ACTIVE": 1.5, "HALTED": 0.0, "REDUCING": 0.5}
+    row = report.table([r]).splitlines()[2]
+    assert row.endswith("| 10.00 | 2.000 / 2.000 | 0 / n/a | 12.5 / n/a | 2 / 0 / 0 |")
+    bare = report.build(RunOptions(seconds=3), Collected(samples, [], [], {}, [], VenueFunding(), D(0), 0.0, 3.0, 0, []))
+    assert bare["liquidations"] == {"hubble": None, "hyperliquid": None} and bare["trading_state_seconds"] is None

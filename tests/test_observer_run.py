@@ -58,6 +58,12 @@ def test_a_short_observed_run_reports_every_figure_from_the_venues(tmp_path):
     assert x["checked"] == hubble["count"] and 0 <= x["losing"] <= x["checked"] == len(r["detail"]["hubble_fills"])
     assert x["taker_fee_rate"] > 0 and len(x["losing_fills"]) == x["losing"]
 
+    assert r["max_drawdown_usd"] >= 0 and 2 <= r["max_hubble_position"] <= 5 and 2 <= r["max_hedge_position"] <= 5
+    assert all(v is None or v == {"count": 0, "list": []} for v in r["liquidations"].values())   # None: no action
+    assert set(r["min_liquidation_distance_pct"]) >= {"hubble", "hyperliquid"}
+    assert r["trading_state_seconds"] is None or set(r["trading_state_seconds"]) <= {"ACTIVE", "REDUCING", "HALTED"}
+    assert r["bot_metrics_scrapes"]["answered"] > 5                 # the bot served its metrics on the given port
+
     table = report.write([r], tmp_path).read_text()
     assert table.splitlines()[2].startswith("| quiet |")
     assert json.loads((tmp_path / "quiet.json").read_text())["pnl"] == p

@@ -16,7 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python3 -m tools.observer",
         description="Run the real bot (main.py, live mode) against an in-process simnet and measure it from the "
-                    "venues' side: quote uptime, fills, hedge coverage, net delta, PnL and its parts. Writes "
+                    "venues' side: quote uptime, fills, hedge coverage, net delta, PnL and its parts, drawdown, "
+                    "positions and liquidations (and the bot's own liquidation distance and risk states). Writes "
                     "DIR/<scenario>.json and DIR/table.md.")
     p.add_argument("--scenario", default=None, choices=sorted(SCENARIOS), help="one simnet scenario (default: default)")
     p.add_argument("--scenarios", default=None, metavar="A,B,...",

@@ -150,6 +150,40 @@ def pnl(hubble: Sequence[Fill], hedge: Sequence[Fill], mids: Series, end_mid: De
                per_million)
 
 
+# ---- risk over the run ------------------------------------------------------------------------------------------
+def pnl_series(samples: Sequence[Sample], hubble: Sequence[Fill], hedge: Sequence[Fill]) -> list[tuple[float, Decimal]]:
+    """Mark-to-market PnL at each sample that shows a hedge mid: the cash and fees of every fill on both venues
+    at or before the sample's time, plus the net position of those fills at that mid (as ``pnl`` values the
+    residual at the end; funding is left out, the venues report it per payment). Hubble fills carry their
+    block's whole second, so one counts up to a second early."""
+    fills = sorted([*hubble, *hedge], key=lambda f: f.t)
+    series: list[tuple[float, Decimal]] = []
+    cash, held, i = ZERO, ZERO, 0
+    for s in sorted(samples, key=lambda x: x.t):
+        while i < len(fills) and fills[i].t <= s.t:
+            cash -= fills[i].qty * fills[i].price + fills[i].fee
+            held += fills[i].qty
+            i += 1
+        mid = s.hedge_mid
+        if mid is not None:
+            series.append((s.t, cash + held * mid))
+    return series
+
+
+def max_drawdown(values: Iterable[Decimal]) -> Decimal | None:
+    """The largest fall of ``values`` from their running peak (0 if they never fall; None if there are none)."""
+    peak: Decimal | None = None
+    worst = ZERO
+    for v in values:
+        peak = v if peak is None or v > peak else peak
+        worst = max(worst, peak - v)
+    return None if peak is None else worst
+
+
+def max_abs(samples: Iterable[Sample], value: Callable[[Sample], Decimal]) -> Decimal | None:
+    return max((abs(value(s)) for s in samples), default=None)
+
+
 # ---- hedging at the book of the quote's placement --------------------------------------------------------------
 def walk(levels: Sequence[Level], size: Decimal) -> Decimal | None:
     """Average price of taking ``size`` from ``levels`` (best first); None if they hold less."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from tools.observer import metrics
+from tools.observer import liquidations, metrics
 from tools.observer.records import Fill, Sample
 
 if TYPE_CHECKING:
@@ -28,6 +28,14 @@ METHOD = {
                           "it when pricing the quote (recorded at every price tick: the last book before the 10 ms "
                           "ahead of the order's placement, or any change within them; losing only if it loses on "
                           "all), after the Hubble fee and the hedge venue's taker rate",
+    "liquidations": "after the run, each venue's liquidations control action filtered to the bot's account "
+                    "(Hubble trader, Hyperliquid user, Binance API key); null: the venue has no such action",
+    "max_drawdown_usd": "largest fall from its running peak of the PnL at each sample: cash and fees of the fills "
+                        "on both venues up to the sample, their net position at the sample's hedge mid (no funding)",
+    "max_positions": "largest |position| in the samples, base units, as the venues hold them",
+    "bot_metrics": "the bot's own Prometheus figures (metricsPort, scraped once a sample and at the stop): the "
+                   "lowest hubble_mm_liquidation_distance_pct per venue, hubble_mm_risk_state_seconds_total per "
+                   "state at the stop; null where the bot exports none",
 }
 
 
@@ -56,9 +64,26 @@ def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
         "pnl": _pnl(pnl),
         "hedge_at_placement": {"checked": len(checks), "losing": len(losing), "taker_fee_rate": num(c.taker_rate, 8),
                                "losing_fills": [_check(x) for x in losing]},
+        **_risk(options, c),
         "method": METHOD,
         "detail": {"hubble_fills": [_fill(f) for f in c.hubble_fills], "hedge_fills": [_fill(f) for f in c.hedge_fills],
                    "samples": [_sample(s, c.started) for s in c.samples]},
+    }
+
+
+def _risk(options: "RunOptions", c: "Collected") -> dict[str, Any]:
+    series = metrics.pnl_series(c.samples, c.hubble_fills, c.hedge_fills)
+    scraped = c.scraped
+    states = scraped.state_seconds
+    return {
+        "liquidations": {venue: liquidations.summary(c.liquidated.get(venue)) for venue in ("hubble", options.hedge)},
+        "max_drawdown_usd": num(metrics.max_drawdown(v for _, v in series), 4),
+        "max_hubble_position": num(metrics.max_abs(c.samples, lambda s: s.hubble_position)),
+        "max_hedge_position": num(metrics.max_abs(c.samples, lambda s: s.hedge_position)),
+        "min_liquidation_distance_pct": {venue: num(value, 4) for venue, value in
+                                         scraped.distances_for(["hubble", options.hedge]).items()},
+        "trading_state_seconds": None if states is None else {k: num(v, 3) for k, v in sorted(states.items())},
+        "bot_metrics_scrapes": {"answered": scraped.scrapes, "failed": scraped.failed},
     }
 
 
@@ -110,7 +135,9 @@ def _sample(s: Sample, start: float) -> dict[str, Any]:
 # ---- files ------------------------------------------------------------------------------------------------------
 COLUMNS = ("scenario", "two-sided uptime", "any-side uptime", "Hubble fills", "volume (base / USD)",
            "hedge coverage", "time-weighted abs net delta (base / USD)", "final abs net delta (base)",
-           "PnL USD", "spread", "hedge slippage", "fees", "rest", "PnL per $1M", "losing at placement")
+           "PnL USD", "spread", "hedge slippage", "fees", "rest", "PnL per $1M", "losing at placement",
+           "max drawdown USD", "max position (Hubble / hedge)", "liquidations (Hubble / hedge)",
+           "min liquidation distance % (Hubble / hedge)", "seconds active / reducing / halted")
 
 
 def table(reports: Iterable[dict[str, Any]]) -> str:
@@ -122,9 +149,23 @@ def table(reports: Iterable[dict[str, Any]]) -> str:
                  f"{_g(d['time_weighted_abs_base'], 3)} / {_g(d['time_weighted_abs_usd'], 2)}",
                  _g(abs(d["final_base"] or 0), 3), _g(p["total_usd"], 2), _g(p["spread_usd"], 2),
                  _g(p["hedge_slippage_usd"], 2), _g(p["fees_usd"], 2), _g(p["rest_usd"], 2),
-                 _g(p["per_million_traded_usd"], 0), f"{x['losing']} of {x['checked']}"]
+                 _g(p["per_million_traded_usd"], 0), f"{x['losing']} of {x['checked']}", *_risk_cells(r)]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _risk_cells(r: dict[str, Any]) -> list[str]:
+    """The risk columns; n/a for a figure the report does not have (a venue or bot without it, an old JSON)."""
+    hedge = r.get("hedge", "hedge")
+    liquidated = r.get("liquidations") or {}
+    distance = r.get("min_liquidation_distance_pct") or {}
+    states = r.get("trading_state_seconds")
+    count = lambda venue: "n/a" if liquidated.get(venue) is None else str(liquidated[venue]["count"])  # noqa: E731
+    return [_g(r.get("max_drawdown_usd"), 2),
+            f"{_g(r.get('max_hubble_position'), 3)} / {_g(r.get('max_hedge_position'), 3)}",
+            f"{count('hubble')} / {count(hedge)}",
+            f"{_g(distance.get('hubble'), 1)} / {_g(distance.get(hedge), 1)}",
+            "n/a" if states is None else " / ".join(_g(states.get(k), 0) for k in ("ACTIVE", "REDUCING", "HALTED"))]
 
 
 def _pct(value: float | None) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from tools.observer import report, venue_fills
+from tools.observer import bot_metrics, liquidations, report, venue_fills
 from tools.observer.bot_process import BotProcess, Keys, bot_environment
 from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
 from tools.observer.venue_view import Accounts, VenueView
@@ -61,6 +61,8 @@ class Collected:
     stopped: float
     exit_code: int | None
     bot_tail: list[str]
+    liquidated: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)   # venue -> None: no action
+    scraped: bot_metrics.Tracker = field(default_factory=bot_metrics.Tracker)          # the bot's own metrics
 
 
 def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]:
@@ -74,23 +76,26 @@ def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]
         accounts = Accounts(keys.hubble_trader, keys.hyperliquid_user, ready["binance_api_key"],
                             ready["binance_api_secret"])
         view = VenueView(net, options.market, options.hedge, accounts)
+        settings, port = bot_metrics.with_metrics_port(options.bot_settings)
         with tempfile.TemporaryDirectory(prefix="observer-bot-") as workdir:
-            bot = BotProcess(options.market, options.hedge, options.bot_settings,
+            bot = BotProcess(options.market, options.hedge, settings,
                              bot_environment(ready, options.market, keys), Path(workdir))
-            collected = _collect(options, net, ready, view, accounts, bot, during)
+            collected = _collect(options, net, ready, view, accounts, bot, during, port)
     finally:
         net.stop()
     return report.build(options, collected)
 
 
 def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, accounts: Accounts,
-             bot: BotProcess, during: During | None) -> Collected:
+             bot: BotProcess, during: During | None, metrics_port: int) -> Collected:
     tick_books = view.log_hedge_books()
+    scraper = bot_metrics.Scraper(metrics_port, options.market)
     started = time.time()
     bot.start()
     try:
-        samples, failure = _sample_while_running(options, net, view, accounts, bot, started, during)
+        samples, failure = _sample_while_running(options, net, view, accounts, bot, started, during, scraper)
     finally:
+        scraped = scraper.finish()           # the last scrape: the risk-state seconds up to the stop
         stopped = time.time()
         exit_code = bot.stop()
     if failure is not None:
@@ -106,17 +111,20 @@ def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, acc
     hedge, hedge_funding, taker_rate = _hedge_side(options.hedge, ready, accounts, spec, started)
     tail = bot.output_tail() if exit_code != 0 else []
     books = sorted([*tick_books, *((s.t, s.book) for s in samples)], key=lambda timed: timed[0])
+    liquidated = {venue: liquidations.read(net.control, venue, accounts) for venue in ("hubble", options.hedge)}
     return Collected(samples, hubble, hedge, view.placements(), books, VenueFunding(hubble_funding, hedge_funding),
-                     taker_rate, started, stopped, exit_code, tail)
+                     taker_rate, started, stopped, exit_code, tail, liquidated, scraped)
 
 
 def _sample_while_running(options: RunOptions, net: SimNet, view: VenueView, accounts: Accounts, bot: BotProcess,
-                          started: float, during: During | None) -> tuple[list[Sample], BaseException | None]:
+                          started: float, during: During | None, scraper: bot_metrics.Scraper
+                          ) -> tuple[list[Sample], BaseException | None]:
     samples: list[Sample] = []
     helper: _Helper | None = None
     next_at = started
     while time.time() - started < options.seconds and bot.running():
         samples.append(view.sample())
+        scraper.request()
         if during is not None and helper is None and (samples[-1].bids or samples[-1].asks):
             helper = _Helper(during, net, accounts)
         next_at += options.interval

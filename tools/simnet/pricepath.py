@@ -7,6 +7,14 @@ simulated time. Between steps the log price moves by a Gaussian increment
 of +/- ``jump_size`` (relative). A CSV of ``timestamp,price`` rows replaces
 the model for one market: step k takes the last row at or before k * dt
 seconds after the first row.
+
+A steady trend on top of the model (scenarios ``trend`` and ``crash``) is
+given per second of path time, not over a run: the path does not know how long
+a run lasts. ``drift_per_s`` is the relative move per second, compounded
+(``1.3 ** (1 / 120) - 1`` moves the price up 30 % every 120 s), applied only
+between ``drift_from_s`` and ``drift_until_s`` seconds of path time (step k is
+at k * dt). It draws nothing from the RNG, so a path with it differs from the
+same seed's path without it by exactly the trend.
 """
 from __future__ import annotations
 
@@ -25,6 +33,9 @@ class PathParams:
     jump_rate: float = 0.0          # expected jumps per second
     jump_size: float = 0.01         # relative size of one jump
     drift: float = 0.0              # annualised drift of log price
+    drift_per_s: float = 0.0        # extra relative move per second of path time, compounded (see above)
+    drift_from_s: float = 0.0       # path time the per-second drift starts
+    drift_until_s: float = math.inf  # and stops
     replay: dict[str, Path] = field(default_factory=dict)  # symbol -> CSV
 
 
@@ -86,6 +97,8 @@ class PricePath:
         self.step_index += 1
         sigma = p.annual_vol * math.sqrt(p.dt / _SECONDS_PER_YEAR)
         mu = (p.drift - 0.5 * p.annual_vol ** 2) * p.dt / _SECONDS_PER_YEAR
+        if p.drift_per_s:
+            mu += self._window_drift()
         for symbol in sorted(self._prices):
             # draw for every symbol every step so replays don't shift the others
             z = self._rng.gauss(0.0, 1.0)
@@ -100,3 +113,15 @@ class PricePath:
             if shock:
                 self._prices[symbol] *= 1.0 + shock
         return dict(self._prices)
+
+    def _window_drift(self) -> float:
+        """Log move of this step from ``drift_per_s``: the part of the step inside the drift window."""
+        p = self.params
+        start, end = (self.step_index - 1) * p.dt, self.step_index * p.dt
+        inside = min(end, p.drift_until_s) - max(start, p.drift_from_s)
+        return math.log1p(p.drift_per_s) * inside if inside > 0 else 0.0
+
+
+def per_second(move: float, seconds: float) -> float:
+    """The compounded per-second relative move that makes ``move`` (e.g. 0.3 for +30 %) over ``seconds``."""
+    return (1.0 + move) ** (1.0 / seconds) - 1.0

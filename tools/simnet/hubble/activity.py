@@ -5,9 +5,12 @@ depth, level_step_bps apart) whose inside is spread_bps wide, so a bot quoting
 a tighter spread is top of book. They re-quote when the venue price moved by
 more than half a level step and never cross resting orders (post-only).
 Takers arrive per market as a Poisson process (taker_rate per second) with
-exponentially distributed notional (mean taker_size_usd); with probability
-informed_takers a taker trades in the direction of the next move of the
-reference path (peeked from a copy of the path), modelling adverse selection.
+exponentially distributed notional (mean taker_size_usd), buying with
+probability taker_buy_share (0.5: no side bias; the ``trend`` scenario leans
+it); with probability informed_takers a taker trades in the direction of the
+next move of the reference path (peeked from a copy of the path), modelling
+adverse selection. The taker flow is a model of other traders, not a venue
+behaviour: no source sets its figures.
 All draws come from the venue's seeded RNG, once per tick, so the flow is a
 function of the seed and the tick sequence.
 """
@@ -36,6 +39,7 @@ class ActivityParams:
     taker_rate: float = 0.5
     taker_size_usd: float = 1_000.0
     informed_takers: float = 0.0
+    taker_buy_share: float = 0.5      # probability an uninformed taker buys (a modelling knob, not a venue fact)
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> "ActivityParams":
@@ -116,7 +120,7 @@ class Activity:
             arrivals = self._poisson(p.taker_rate * dt)
             for _ in range(arrivals):
                 informed = self.rng.random() < p.informed_takers
-                buy = self.rng.random() < 0.5
+                buy = self.rng.random() < p.taker_buy_share
                 usd = self.rng.expovariate(1.0 / p.taker_size_usd) if p.taker_size_usd > 0 else 0.0
                 if informed:
                     move = next_move(market.market_id)
