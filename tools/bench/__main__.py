@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.bench import loopback, report, signing
+from tools.bench import loopback, report, risk_check, signing
 from tools.bench.botrun import ROOT, RunResult, run_bot
 from tools.bench.plan import NETTING_WINDOWS, PLANS, Plan
 
@@ -33,6 +33,7 @@ def measure(plan: Plan, out: Path) -> dict:
     print("signing and loopback floor ...", file=sys.stderr, flush=True)
     signing_us = {"hubble": signing.hubble(plan.hubble_signs), "hyperliquid": signing.hyperliquid(plan.hyperliquid_signs)}
     floor = loopback.floor(plan.loopback_requests)
+    pre_trade_us = risk_check.per_order_us()
     runs: dict[str, dict] = {}
     print("bot runs:", file=sys.stderr, flush=True)
     for hedge in ("hyperliquid", "binance"):
@@ -49,7 +50,7 @@ def measure(plan: Plan, out: Path) -> dict:
     level_rows = [{"levels": n, **_run(spec, out, runs)} for n, spec in zip(plan.level_counts, plan.level_scaling())]
     return {"mode": plan.mode, "machine": report.machine(),
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "headline": report.headline(runs, floor, signing_us), "budget": report.budget(runs), "runs": runs,
+            "headline": report.headline(runs, floor, signing_us, pre_trade_us), "budget": report.budget(runs), "runs": runs,
             "scaling": {"fill_scaling": fill_rows, "level_scaling": level_rows},
             "bench_seconds": round(time.monotonic() - started, 1)}
 

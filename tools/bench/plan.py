@@ -14,7 +14,7 @@ LEVEL_QTY = 30              # AVAX per level: enough resting size that takers ra
 TARGETS = {"fill_to_hedge_sent_p99_ms": 5.0, "fill_to_hedge_confirmed_p99_ms": 25.0,
            "quote_tick_to_orders_sent_p99_ms": 15.0, "cpu_idle_percent": 3.0, "cpu_load_percent": 30.0,
            "peak_rss_mb": 250.0, "startup_to_first_quote_s": 5.0, "hedge_book_age_p99_ms": 100.0,
-           "idle_weight_share_3_processes_percent": 5.0}
+           "idle_weight_share_3_processes_percent": 5.0, "pre_trade_check_us_per_order": 50.0}
 PROCESSES = 3               # market processes pm2 runs on one machine (AVAX, ETH, SOL) sharing IP and account
 NETTING_WINDOWS = (0.005, 0.02)   # seconds: hedgeNettingWindow values measured against 0 at 20 fills/s
 

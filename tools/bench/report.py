@@ -51,7 +51,7 @@ def _p99(run: dict, name: str) -> float | None:
     return (run.get("latency", {}).get(name) or {}).get("p99_ms")
 
 
-def headline(runs: dict[str, dict], floor: dict, signing: dict) -> dict:
+def headline(runs: dict[str, dict], floor: dict, signing: dict, pre_trade_us: float | None = None) -> dict:
     """Every target figure of the issue, with its target and whether it is met."""
     load = runs["load_hyperliquid"]
     confirmed = {hedge: runs[f"load_{hedge}"]["latency"].get("fill_to_hedge_confirmed", {})
@@ -72,6 +72,7 @@ def headline(runs: dict[str, dict], floor: dict, signing: dict) -> dict:
         "hedge_book_age_p99_ms": max((_p99_of(runs[f"load_{h}"].get("hedge_book_age")) or 0)
                                      for h in ("hyperliquid", "binance")),
         "idle_weight_share_3_processes_percent": max(_idle_share(runs[name]) for name in ("idle", "idle_binance")),
+        "pre_trade_check_us_per_order": None if pre_trade_us is None else round(pre_trade_us, 1),
     }
     met = {k: (v is not None and v <= TARGETS[k]) for k, v in figures.items()}
     floor_p50 = floor.get("p50_ms") or None
