@@ -10,15 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tools.simnet.binance import brackets as bk
+from tools.simnet.binance import maintenance as mm
 from tools.simnet.binance.accounts import ZERO, Account, Position
 from tools.simnet.binance.errors import BinanceError, missing
 from tools.simnet.binance.rest import SIGNED, Call
-from tools.simnet.binance.specs import FUTURES, MAX_LEVERAGE, leverage_brackets, max_notional
+from tools.simnet.binance.specs import FUTURES
 
 if TYPE_CHECKING:
     from tools.simnet.binance.futures_api import FuturesApi
 
-MAINT_RATE = Decimal("0.004")       # first bracket's maintMarginRatio (specs.BRACKETS)
 INCOME_LIMIT, INCOME_MAX = 100, 1000
 SEVEN_DAYS_MS = 7 * 86_400_000
 SUCCESS = {"code": 200, "msg": "success"}
@@ -35,6 +36,7 @@ class AccountApi:
     def __init__(self, api: "FuturesApi"):
         self.api = api
         self.engine = api.engine
+        self.brackets = api.venue.brackets          # symbol -> leverage brackets (brackets.py)
 
     def routes(self) -> list[tuple[str, str, Any, Any, str]]:
         return [
@@ -66,16 +68,23 @@ class AccountApi:
         upnl = account.unrealized(marks)
         pos_im = account.position_margin(marks)
         ord_im = self.engine.order_margin(account)
-        maint = sum((abs(p.amount) * marks[p.symbol] * MAINT_RATE for p in account.open_positions()), ZERO)
+        maint = mm.account_maint(account, marks, self.brackets)
         avail = account.wallet + upnl - pos_im - ord_im
         return {"wallet": account.wallet, "upnl": upnl, "margin": account.wallet + upnl, "pos_im": pos_im,
                 "ord_im": ord_im, "im": pos_im + ord_im, "maint": maint, "avail": avail,
                 "max_withdraw": max(ZERO, min(avail, account.wallet))}
 
+    def _liquidation_price(self, account: Account, position: Position, marks: dict[str, Decimal]) -> str:
+        """The cross-margin liquidation price of the position's symbol (maintenance.py); "0" without one.
+        unconfirmed: its decimals [8, as markPrice]."""
+        price = mm.liquidation_price(account, position.symbol, marks, self.brackets) if position.amount else None
+        return "0" if price is None else f"{price:.8f}"
+
     def _position_row(self, account: Account, position: Position) -> dict[str, Any]:
         symbol = position.symbol
         spec = FUTURES[symbol]
-        mark = self.engine.mark_prices.mark(symbol)
+        marks = self.engine.marks()
+        mark = marks[symbol]
         lev = account.leverage_of(symbol)
         orders = [o for o in self.engine.open_orders(account, symbol) if o.position_side == position.side]
         upnl = position.amount * (mark - position.entry) if position.amount else ZERO
@@ -85,10 +94,11 @@ class AccountApi:
         ask = sum((o.remaining * o.price for o in orders if o.side == "SELL"), ZERO)
         return {"symbol": symbol, "positionSide": position.side, "positionAmt": spec.fmt_qty(position.amount),
                 "entryPrice": f"{position.entry:f}", "breakEvenPrice": f"{position.entry:f}",
-                "markPrice": f"{mark:.8f}", "unRealizedProfit": f"{upnl:.8f}", "liquidationPrice": "0",
+                "markPrice": f"{mark:.8f}", "unRealizedProfit": f"{upnl:.8f}",
+                "liquidationPrice": self._liquidation_price(account, position, marks),
                 "isolatedMargin": "0", "notional": f"{position.amount * mark:.8f}", "marginAsset": "USDT",
                 "isolatedWallet": "0", "initialMargin": f"{pos_im + ord_im:.8f}",
-                "maintMargin": f"{abs(position.amount) * mark * MAINT_RATE:.8f}",
+                "maintMargin": f"{mm.position_maint(self.brackets, position, mark):.8f}",
                 "positionInitialMargin": f"{pos_im:.8f}", "openOrderInitialMargin": f"{ord_im:.8f}",
                 "adl": 0, "bidNotional": f"{bid:f}", "askNotional": f"{ask:f}",
                 "updateTime": position.update_time, "leverage": str(lev)}
@@ -123,7 +133,7 @@ class AccountApi:
                 "openOrderInitialMargin": row["openOrderInitialMargin"], "leverage": row["leverage"],
                 "isolated": account.margin_type(row["symbol"]) == "ISOLATED", "entryPrice": row["entryPrice"],
                 "breakEvenPrice": row["breakEvenPrice"],
-                "maxNotional": str(max_notional(lev)), "bidNotional": row["bidNotional"],
+                "maxNotional": str(self._max_notional(row["symbol"], lev)), "bidNotional": row["bidNotional"],
                 "askNotional": row["askNotional"], "positionSide": row["positionSide"],
                 "positionAmt": row["positionAmt"], "notional": row["notional"], "isolatedWallet": "0",
                 "updateTime": row["updateTime"]})
@@ -190,7 +200,7 @@ class AccountApi:
                                               "symbol", "unRealizedProfit", "positionSide", "updateTime")}
                         | {"marginType": call.account.margin_type(row["symbol"]).lower().replace("crossed", "cross"),
                            "isAutoAddMargin": "false", "isolatedMargin": "0.00000000",
-                           "maxNotionalValue": str(max_notional(lev))})
+                           "maxNotionalValue": str(self._max_notional(row["symbol"], lev))})
         return rows
 
     async def position_risk_v3(self, call: Call) -> Any:
@@ -202,22 +212,28 @@ class AccountApi:
         return rows
 
     # ---- leverage and fees -----------------------------------------------------------
+    def _max_notional(self, symbol: str, leverage: int) -> int:
+        return bk.max_notional(self.brackets[symbol], leverage)
+
     async def leverage(self, call: Call) -> Any:
+        """POST /fapi/v1/leverage: 1 up to the symbol's first bracket's initialLeverage, else -4028."""
         assert call.account is not None
         symbol = self.api.symbol(call)
+        assert symbol is not None
         raw = call.params.get("leverage", "")
         if not raw:
             raise missing("leverage")
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEVERAGE:
+        if not raw.isdigit() or not 1 <= int(raw) <= bk.max_leverage(self.brackets[symbol]):
             raise BinanceError(-4028, leverage=raw)
         call.account.leverage[symbol] = int(raw)
-        return {"leverage": int(raw), "maxNotionalValue": str(max_notional(int(raw))), "symbol": symbol}
+        return {"leverage": int(raw), "maxNotionalValue": str(self._max_notional(symbol, int(raw))), "symbol": symbol}
 
     async def leverage_bracket(self, call: Call) -> Any:
+        """GET /fapi/v1/leverageBracket [symbol]: one row for a symbol, else a list (brackets.py)."""
         symbol = self.api.symbol(call, required=False)
         if symbol:
-            return leverage_brackets(symbol)
-        return [leverage_brackets(s) for s in FUTURES]
+            return bk.answer(symbol, self.brackets[symbol])
+        return [bk.answer(s, self.brackets[s]) for s in FUTURES]
 
     async def commission_rate(self, call: Call) -> Any:
         """The account's fee rates for a symbol, as fractions in strings; ``rpiCommissionRate`` is in the docs
@@ -307,7 +323,8 @@ class AccountApi:
         assert account is not None
         symbol = self.api.symbol(call, required=False)
         return [{"symbol": s, "marginType": account.margin_type(s), "isAutoAddMargin": False,
-                 "leverage": account.leverage_of(s), "maxNotionalValue": str(max_notional(account.leverage_of(s)))}
+                 "leverage": account.leverage_of(s),
+                 "maxNotionalValue": str(self._max_notional(s, account.leverage_of(s)))}
                 for s in ([symbol] if symbol else FUTURES)]
 
     # ---- income ----------------------------------------------------------------------

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from tools.simnet.binance.venue import BinanceVenue
 
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
+SEVEN_DAYS_MS = 7 * 86_400_000
+FORCE_ORDER_FIELDS = ("orderId", "symbol", "status", "clientOrderId", "price", "avgPrice", "origQty", "executedQty",
+                      "cumQuote", "timeInForce", "type", "reduceOnly", "closePosition", "side", "positionSide",
+                      "stopPrice", "workingType", "origType", "time", "updateTime")     # the docs example
 ORDERS_PER_10S, ORDERS_PER_MIN = 300, 1200
 
 
@@ -83,6 +87,8 @@ class FuturesApi:
             ("GET", "/fapi/v1/openOrders", self.open_orders, per_symbol(1, 40), SIGNED),
             ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all, 1, SIGNED),
             ("GET", "/fapi/v1/userTrades", self.user_trades, 5, SIGNED),
+            # User's Force Orders: "20 with symbol, 50 without symbol" (docs)
+            ("GET", "/fapi/v1/forceOrders", self.force_orders, per_symbol(20, 50), SIGNED),
             ("POST", "/fapi/v1/listenKey", self.listen_key_new, 1, USER_STREAM),
             ("PUT", "/fapi/v1/listenKey", self.listen_key_keepalive, 1, USER_STREAM),
             ("DELETE", "/fapi/v1/listenKey", self.listen_key_close, 1, USER_STREAM),
@@ -100,7 +106,8 @@ class FuturesApi:
         return {"serverTime": call.now}
 
     async def exchange_info(self, call: Call) -> Any:
-        info = futures_exchange_info(call.now, self.p.limiter.limit, self.venue.percent_price)
+        info = futures_exchange_info(call.now, self.p.limiter.limit, self.venue.percent_price,
+                                     self.venue.liquidation_fees)
         floor = self.venue.min_notional_floor()
         if floor is not None:
             for symbol in info["symbols"]:
@@ -321,6 +328,26 @@ class FuturesApi:
                              "positionSide": order.position_side,
                              "symbol": symbol, "time": fill["time"]})
         return sorted(rows, key=lambda row: row["id"])
+
+    async def force_orders(self, call: Call) -> Any:
+        """GET /fapi/v1/forceOrders [symbol, autoCloseType, startTime, endTime, limit]: the account's liquidation
+        orders (liquidation.py), the docs example's fields. limit default 50, max 100; "If 'startTime' is not
+        sent, data within 7 days before 'endTime' can be queried" (User's Force Orders). simnet has no ADL, so
+        autoCloseType=ADL lists nothing. unconfirmed: the order of the rows [ascending time, as the example],
+        which rows a truncating limit keeps [the latest], the code for a bad autoCloseType [-1130]."""
+        assert call.account is not None
+        params = call.params
+        symbol = self.symbol(call, required=False)
+        kind = params.get("autoCloseType")
+        if kind not in (None, "LIQUIDATION", "ADL"):
+            raise BinanceError(-1130, name="autoCloseType")
+        end = int(params["endTime"]) if params.get("endTime", "").isdigit() else call.now
+        start = int(params["startTime"]) if params.get("startTime", "").isdigit() else end - SEVEN_DAYS_MS
+        raw = params.get("limit", "50")
+        limit = min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 50
+        orders = [o for o in self.venue.liquidator.force_orders(call.account.api_key)
+                  if symbol in (None, o.symbol) and kind != "ADL" and start <= o.time <= end]
+        return [{k: v for k, v in o.rest().items() if k in FORCE_ORDER_FIELDS} for o in orders[-limit:]]
 
     # ---- user data stream keys ------------------------------------------------
     async def listen_key_new(self, call: Call) -> Any:

@@ -39,6 +39,7 @@ class Order:
     update_time: int = 0
     fills: list[dict[str, Any]] = field(default_factory=list)
     amendments: int = 0          # PUT /fapi/v1/order (amend.py)
+    autoclose: bool = False      # a liquidation order (liquidation.py): "LIQUIDATION" on the user stream
 
     @property
     def symbol(self) -> str:
@@ -91,7 +92,7 @@ class Order:
     def trade_event(self, now: int, execution: str, last_qty: Decimal = ZERO, last_price: Decimal = ZERO,
                     fee: Decimal = ZERO, maker: bool = False, trade_id: int = 0,
                     realized: Decimal = ZERO, notional: tuple[Decimal, Decimal] = (ZERO, ZERO),
-                    fee_asset: str = "USDT") -> dict[str, Any]:
+                    fee_asset: str = "USDT", expiry_reason: str = "0") -> dict[str, Any]:
         """ORDER_TRADE_UPDATE with Binance's field letters (USDⓈ-M Event: Order Update page; SDK model
         websocket_streams/models/order_trade_update_o.py). Recorded live on 2026-05-21 (NEW event quoted in
         oliver-zehentleitner/unicorn-binance-websocket-api#445): "N"/"n" are sent on events without a
@@ -100,11 +101,14 @@ class Order:
         remaining quantity per side, after this event (derived from captures in metacodi/binance
         test/results/exemple-8-75_leverage.ts, 2022: a resting SELL 2.61 @ 384.5 shows "a" 1003.545 on its NEW
         event and 0 once EXPIRED; MARKET orders add nothing). unconfirmed: that formula beyond those captures.
-        ``N``/``n`` are the commission asset and amount: BNB when fee burn paid it (bnb.py)."""
+        ``N``/``n`` are the commission asset and amount: BNB when fee burn paid it (bnb.py).
+        A liquidation order is ``o``/``ot`` "LIQUIDATION" (the page's Order Type list; liquidation.py);
+        ``er`` "5": "Order has expired when the account was liquidated" (the page's Expiry Reason list)."""
         spec = self.spec
         bids, asks = notional
+        kind = "LIQUIDATION" if self.autoclose else self.type
         return {"e": "ORDER_TRADE_UPDATE", "E": now, "T": now, "o": {
-            "s": self.symbol, "c": self.client_id, "S": self.side, "o": self.type, "f": self.tif,
+            "s": self.symbol, "c": self.client_id, "S": self.side, "o": kind, "f": self.tif,
             "q": spec.fmt_qty(self.qty), "p": spec.fmt_price(self.price),
             "ap": f"{self.avg_price:f}" if self.executed else "0", "sp": "0",
             "x": execution, "X": self.status, "i": self.order_id,
@@ -112,9 +116,9 @@ class Order:
             "L": spec.fmt_price(last_price) if last_price else "0",
             "N": fee_asset, "n": f"{fee:f}", "T": now, "t": trade_id,
             "b": _notional(bids), "a": _notional(asks), "m": maker, "R": self.reduce_only, "wt": "CONTRACT_PRICE",
-            "ot": self.type, "ps": self.position_side, "cp": False, "rp": f"{realized:f}", "pP": False,
+            "ot": kind, "ps": self.position_side, "cp": False, "rp": f"{realized:f}", "pP": False,
             "si": 0, "ss": 0, "V": "EXPIRE_MAKER", "pm": "NONE", "gtd": 0,
-            "er": "0",  # expiry reason: in the SDK model order_trade_update_o.py; unconfirmed: its values
+            "er": expiry_reason,  # expiry reason (SDK model order_trade_update_o.py; the page lists 0..7)
         }}
 
     def trade_lite(self, now: int, last_qty: Decimal, last_price: Decimal, maker: bool, trade_id: int) -> dict[str, Any]:

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from tools.simnet.binance.book import Book
+from tools.simnet.binance.orders import Order
 
 UM = 1          # "st": symbol type, 1 = UM (USDⓈ-M)
+ZERO_QTY = Decimal(0)
 
 
 def futures_book_ticker(book: Book, now: int) -> dict[str, Any]:
@@ -60,3 +62,15 @@ def mark_price(symbol: str, mark: Decimal, index: Decimal, rate: Decimal, next_f
     text = f"{mark:.8f}"
     return {"e": "markPriceUpdate", "E": now, "s": symbol, "p": text, "ap": text, "P": f"{index:.8f}",
             "i": f"{index:.8f}", "r": f"{rate:.8f}", "T": next_funding, "st": UM}
+
+
+def force_order(order: Order, now: int) -> dict[str, Any]:
+    """<symbol>@forceOrder / !forceOrder@arr (USDⓈ-M Liquidation Order Streams: e, E, o{s S o f q p ap X l z T}).
+    unconfirmed: the docs say only the latest liquidation of a symbol per 1000 ms is pushed as a snapshot
+    [simnet pushes each one at once]."""
+    spec = order.spec
+    return {"e": "forceOrder", "E": now, "o": {
+        "s": order.symbol, "S": order.side, "o": order.type, "f": order.tif, "q": spec.fmt_qty(order.qty),
+        "p": spec.fmt_price(order.price), "ap": spec.fmt_price(order.avg_price), "X": order.status,
+        "l": spec.fmt_qty(order.fills[-1]["qty"]) if order.fills else spec.fmt_qty(ZERO_QTY),
+        "z": spec.fmt_qty(order.executed), "T": order.update_time}}

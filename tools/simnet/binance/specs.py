@@ -72,7 +72,6 @@ SPOT: dict[str, SymbolSpec] = {
 
 assert {m.binance_symbol for m in MARKETS.values()} == set(FUTURES) == set(SPOT)
 
-MAX_LEVERAGE = 125
 MARKET_TAKE_BOUND = Decimal("0.05")     # exchangeInfo "marketTakeBound" (recorded BTCUSDT listings: "0.05")
 DEFAULT_LEVERAGE = 20
 
@@ -115,33 +114,6 @@ def percent_price_from_options(option: Any) -> dict[str, PercentPrice]:
         table[symbol] = PercentPrice(Decimal(str(up)), Decimal(str(down)))
     return table
 
-# notionalCap, initialLeverage, maintMarginRatio, cum -- one ladder for every symbol
-BRACKETS: list[tuple[int, int, str, str]] = [
-    (50_000, 125, "0.004", "0"), (600_000, 100, "0.005", "50"), (3_000_000, 75, "0.0065", "950"),
-    (12_000_000, 50, "0.01", "11450"), (50_000_000, 25, "0.02", "131450"),
-    (65_000_000, 20, "0.025", "381450"), (150_000_000, 10, "0.05", "2006450"),
-    (320_000_000, 5, "0.1", "9506450"), (400_000_000, 4, "0.125", "17506450"),
-    (530_000_000, 3, "0.15", "27506450"), (800_000_000, 2, "0.25", "80506450"),
-    (1_200_000_000, 1, "0.5", "280506450"),
-]
-
-
-def max_notional(leverage: int) -> int:
-    """Largest notionalCap whose bracket still allows `leverage`."""
-    caps = [cap for cap, lev, _, _ in BRACKETS if lev >= leverage]
-    return caps[-1] if caps else BRACKETS[0][0]
-
-
-def leverage_brackets(symbol: str) -> dict[str, Any]:
-    floor = 0
-    rows = []
-    for index, (cap, lev, mmr, cum) in enumerate(BRACKETS, start=1):
-        rows.append({"bracket": index, "initialLeverage": lev, "notionalCap": cap, "notionalFloor": floor,
-                     "maintMarginRatio": float(mmr), "cum": float(cum)})
-        floor = cap
-    return {"symbol": symbol, "notionalCoef": 1.0, "brackets": rows}
-
-
 def _rate_limits(weight: int) -> list[dict[str, Any]]:
     return [
         {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight},
@@ -150,7 +122,7 @@ def _rate_limits(weight: int) -> list[dict[str, Any]]:
     ]
 
 
-def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, Any]:
+def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice, liquidation_fee: Decimal) -> dict[str, Any]:
     return {
         "symbol": spec.symbol, "pair": spec.symbol, "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
@@ -159,7 +131,8 @@ def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, An
         "pricePrecision": spec.price_precision, "quantityPrecision": spec.quantity_precision,
         "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN",
         "underlyingSubType": ["Layer-1"], "settlePlan": 0, "triggerProtect": "0.0500",
-        "liquidationFee": "0.012500", "marketTakeBound": f"{MARKET_TAKE_BOUND:f}", "maxMoveOrderLimit": 10000,
+        "liquidationFee": f"{liquidation_fee:.6f}", "marketTakeBound": f"{MARKET_TAKE_BOUND:f}",
+        "maxMoveOrderLimit": 10000,
         "filters": [
             {"filterType": "PRICE_FILTER", "minPrice": f"{spec.min_price or spec.tick:f}",
              "maxPrice": f"{spec.max_price:f}", "tickSize": f"{spec.tick:f}"},
@@ -181,14 +154,15 @@ def futures_symbol_info(spec: SymbolSpec, percent: PercentPrice) -> dict[str, An
     }
 
 
-def futures_exchange_info(server_time: int, weight_limit: int,
-                          percent: dict[str, PercentPrice] | None = None) -> dict[str, Any]:
-    percent = percent or PERCENT_PRICE
+def futures_exchange_info(server_time: int, weight_limit: int, percent: dict[str, PercentPrice],
+                          liquidation_fee: dict[str, Decimal]) -> dict[str, Any]:
+    """``liquidationFee`` per symbol: the clearance fee rate of a liquidation (brackets.py)."""
     return {
         "timezone": "UTC", "serverTime": server_time, "futuresType": "U_MARGINED",
         "rateLimits": _rate_limits(weight_limit), "exchangeFilters": [],
         "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-        "symbols": [futures_symbol_info(spec, percent[spec.symbol]) for spec in FUTURES.values()],
+        "symbols": [futures_symbol_info(spec, percent[spec.symbol], liquidation_fee[spec.symbol])
+                    for spec in FUTURES.values()],
     }
 
 

@@ -26,8 +26,11 @@ stream name or listenKey>] silences the connections open now (new ones are not a
 [symbol, price=None, offset_bps=None] pins a mark price (neither: unpin); ``fund_now``
 [symbol=None, rate=None] pays one funding now; ``set_bnb_price`` [price] moves the BNBUSDT mark;
 ``set_bnb_balance`` [amount, api_key=None] sets the futures wallet's BNB; ``set_position_mode`` [mode, api_key=None];
-``set_multi_assets`` [on, api_key=None]. Stream options: ``listen_key_ttl``, ``user_stream_delay``,
-``user_event_order``, ``private_without_events``, ``fee_burn``, ``bnb_balance``, ``bnb_price``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``, ``ws_max_incoming``.
+``set_multi_assets`` [on, api_key=None]; ``liquidations`` lists every liquidation (liquidation.py; options
+``leverage_brackets``, ``liquidation_fee``, ``margin_call_ratio``).
+Stream options: ``listen_key_ttl``, ``user_stream_delay``, ``user_event_order``, ``private_without_events``,
+``fee_burn``, ``bnb_balance``, ``bnb_price``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``,
+``ws_max_incoming``.
 Options and sources: docs/simnet/binance.md.
 Generic ``error`` takes code=None (503/-1001), 429, 418, 5xx or a negative Binance code.
 """
@@ -42,6 +45,7 @@ from typing import Any
 from aiohttp import web
 
 from tools.simnet.binance import bnb
+from tools.simnet.binance import brackets as bk
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
@@ -50,7 +54,9 @@ from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
 from tools.simnet.binance.listen_keys import ListenKeys
+from tools.simnet.binance.liquidation import Liquidator
 from tools.simnet.binance.marks import Marks
+from tools.simnet.binance.orders import Order
 from tools.simnet.binance import payloads
 from tools.simnet.binance.rest import RestPipeline, wall_ms
 from tools.simnet.binance.routes import (LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query,
@@ -122,6 +128,11 @@ class BinanceVenue(Venue):
                                     self.marks, self.percent_price)
         self.engine.account_first = str(self.options.get("user_event_order", "account_first")) != "order_first"
         self.engine.bnb_price = bnb.BnbPrice(Decimal(str(self.options.get("bnb_price", bnb.DEFAULT_PRICE))))
+        self.brackets = bk.table_from_options(self.options.get("leverage_brackets"))
+        self.liquidation_fees = bk.fees_from_options(self.options.get("liquidation_fee"))
+        call_ratio = self.options.get("margin_call_ratio", 0.8)
+        self.liquidator = Liquidator(self.engine, self.brackets, self.liquidation_fees,
+                                     None if not call_ratio else Decimal(str(call_ratio)), self._force_order)
         self.futures_limiter = self._limiter("weight_limit_1m", 2400)
         self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
         self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
@@ -246,6 +257,7 @@ class BinanceVenue(Venue):
         self._background_trades(now)
         for symbol in self.funding.due(now):
             self.pay_funding(symbol, now, funding_time=self.funding.last_time(symbol, now))
+        self.liquidator.check(self.accounts.values(), now)
         self._publish_futures(now)
         self._publish_spot(now)
 
@@ -383,6 +395,12 @@ class BinanceVenue(Venue):
         self.spot_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
             symbol, self.spot_trade_id, self.spot_trade_id, p, q, buyer_maker, now, spot=True))
 
+    def _force_order(self, order: Order) -> None:
+        """A liquidation executed: ``<symbol>@forceOrder`` and ``!forceOrder@arr`` on /market (payloads.py)."""
+        event = payloads.force_order(order, self.server_ms())
+        self.futures_hub.publish(f"{order.symbol.lower()}@forceOrder", event)
+        self.futures_hub.publish("!forceOrder@arr", event)
+
     def _user_event(self, api_key: str, event: dict[str, Any]) -> None:
         self.user_stream.push(api_key, event)
 
@@ -430,12 +448,18 @@ class BinanceVenue(Venue):
         if action == "set_mark":
             symbol = params["symbol"]
             mark = self.marks.pin(symbol, params.get("price"), params.get("offset_bps"))
+            self.liquidator.check(self.accounts.values(), self.server_ms())      # the marks moved
             return {"symbol": symbol, "markPrice": f"{mark:.8f}"}
         if action == "fund_now":
             now = self.server_ms()
             rate = params.get("rate")
             symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
-            return {s: self.pay_funding(s, now, None if rate is None else Decimal(str(rate))) for s in symbols}
+            paid = {s: self.pay_funding(s, now, None if rate is None else Decimal(str(rate))) for s in symbols}
+            self.liquidator.check(self.accounts.values(), now)
+            return paid
+        if action == "liquidations":
+            # every liquidation so far (the common control action; liquidation.py)
+            return {"liquidations": self.liquidator.rows()}
         if action == "clear":
             self.futures_limiter.reset()
             self.spot_limiter.reset()
