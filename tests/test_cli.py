@@ -1,7 +1,7 @@
 """Command line: help, market names, exit codes, and the --sim hint."""
 from __future__ import annotations
 
-from tests.helpers import run_main
+from tests.helpers import clean_env, run_main
 
 
 def test_help_lists_every_flag(tmp_path):
@@ -113,3 +113,25 @@ def test_a_stop_that_hangs_ends_the_process_with_exit_1(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "the stop did not finish within 0s" in done.stderr + done.stdout
+
+
+def test_clear_kill_clears_this_traders_tripped_kill_switch(tmp_path):
+    import secrets
+
+    from eth_account import Account
+
+    from bot.risk.record import RiskStore
+
+    key, hl_key = "0x" + secrets.token_hex(32), "0x" + secrets.token_hex(32)
+    trader = Account.from_key(key).address
+    path = tmp_path / "state" / "avax-risk.json"
+    RiskStore(path, trader).trip("maxDailyLoss 100 USD passed")
+    RiskStore(path, "0x" + "11" * 20).trip("another account's trip")
+    env = clean_env(AVAX_PRIVATE_KEY=key, HYPERLIQUID_PRIVATE_KEY=hl_key,
+                    HYPERLIQUID_TRADER=Account.from_key(hl_key).address)
+    result = run_main(["AVAX", "--clear-kill"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "cleared (it had tripped: maxDailyLoss 100 USD passed)" in result.stdout
+    assert not RiskStore(path, trader).record.halted
+    assert RiskStore(path, "0x" + "11" * 20).record.halted        # only this trader's record
+    assert key[2:] not in result.stdout + result.stderr + path.read_text()

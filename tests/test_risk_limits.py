@@ -1,0 +1,96 @@
+"""The risk engine's pure parts: the pre-trade check, the states' arithmetic, liquidation maths, the record."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+from bot import settings
+from bot.maths.quoting import ASK, BID, Quote
+from bot.risk import limits as rl
+from bot.risk.liquidation import distance_pct, hubble_liquidation_price
+from bot.risk.record import RiskStore
+
+LIMITS = settings.load("AVAX", ["maxPosition=10", "maxPositionUsd=1000000", "maxRestingPerSide=8",
+                                "maxOrderSize=5", "maxOrderNotional=150", "inventoryTarget=4",
+                                "positionSkew=0.02"]).risk
+
+
+def exposure(position: str, bids: str = "0", asks: str = "0") -> rl.Exposure:
+    return rl.Exposure(D(position), {BID: D(bids), ASK: D(asks)}, D("30"))
+
+
+def test_the_position_bound_counts_every_resting_quote_of_the_side_as_filled():
+    assert rl.check_quote(LIMITS, exposure("4", bids="3"), BID, D("3"), D("30")) is None        # 4 + 3 + 3 = 10
+    assert "maxPosition" in rl.check_quote(LIMITS, exposure("5", bids="3"), BID, D("3"), D("30"))
+    assert rl.check_quote(LIMITS, exposure("9", asks="3"), ASK, D("3"), D("30")) is None        # shrinks: allowed
+    assert "maxPosition" in rl.check_quote(LIMITS, exposure("-8"), ASK, D("3"), D("30"))        # a short grows too
+
+
+def test_order_size_notional_and_resting_limits():
+    assert "maxOrderSize" in rl.check_quote(LIMITS, exposure("0"), BID, D("6"), D("20"))
+    assert "maxOrderNotional" in rl.check_quote(LIMITS, exposure("0"), BID, D("5"), D("31"))
+    assert "maxRestingPerSide" in rl.check_quote(LIMITS, exposure("0", asks="6"), ASK, D("3"), D("30"))
+
+
+def test_check_quotes_counts_each_accepted_quote_for_the_next_and_keeps_to_the_sides_and_rate():
+    quotes = [Quote(BID, 1, D("30"), D("3")), Quote(ASK, 1, D("30.1"), D("3")), Quote(BID, 2, D("29.9"), D("4")),
+              Quote(ASK, 2, D("30.2"), D("4"))]
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("4"), quotes, room=10)
+    assert [(q.side, q.level) for q in accepted] == [(BID, 1), (ASK, 1), (ASK, 2)]   # 4 + 3 + 4 > 10 for bid 2
+    assert len(reasons) == 1 and "bid level 2" in reasons[0]
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("4"), quotes, room=10, sides=(ASK,))
+    assert {q.side for q in accepted} == {ASK} and len(reasons) == 2
+    accepted, _ = rl.check_quotes(LIMITS, exposure("0"), quotes, room=1)
+    assert len(accepted) == 1
+
+
+def test_order_rate_is_a_one_minute_window():
+    rate = rl.OrderRate(5)
+    rate.placed(4, 100.0)
+    assert rate.room(100.5) == 1 and rate.room(160.1) == 5
+
+
+def test_the_shrinking_side_and_the_inventory_shift_have_the_right_signs():
+    assert rl.shrinking_side(D("3"), D("-3")) == ASK and rl.shrinking_side(D("-3"), D("3")) == BID
+    assert rl.shrinking_side(D("0"), D("2")) == BID          # a long hedge shrinks when Hubble buys
+    assert rl.inventory_shift(LIMITS, D("7"), D("3")) == D("-0.0002")   # long 3 above target: both sides lower
+    assert rl.inventory_shift(LIMITS, D("-7"), D("3")) == D("0.0002")
+    assert rl.inventory_shift(LIMITS, D("4"), D("3")) == 0
+
+
+def test_position_state_reduces_when_no_growing_quote_fits_or_the_hedge_is_past_its_limit():
+    assert rl.position_state(LIMITS, D("8"), D("-8"), D("30"), D("3")) is not None     # 8 + 3 > 10
+    assert rl.position_state(LIMITS, D("7"), D("-7"), D("30"), D("3")) is None
+    limits = settings.load("AVAX", ["maxHedgePosition=5"]).risk
+    assert "maxHedgePosition" in rl.position_state(limits, D("0"), D("-6"), D("30"), D("3"))
+
+
+def test_hubble_liquidation_price_puts_the_margin_fraction_at_the_maintenance_margin():
+    size, mark, equity, mm = D("3"), D("35"), D("60"), D("0.05")
+    long_liq = hubble_liquidation_price(size, mark, equity, mm)
+    assert abs((equity + size * (long_liq - mark)) / (size * long_liq) - mm) < D("1e-20")
+    short_liq = hubble_liquidation_price(-size, mark, equity, mm)
+    assert short_liq > mark and abs((equity - size * (short_liq - mark)) / (size * short_liq) - mm) < D("1e-20")
+    assert hubble_liquidation_price(size, mark, D("200"), mm) is None                 # fully covered long
+    assert hubble_liquidation_price(D("0"), mark, equity, mm) is None
+
+
+def test_distance_is_the_adverse_move_in_percent_of_the_mark():
+    assert distance_pct(D("2"), D("100"), D("80")) == D("20")     # a long falls to its liquidation
+    assert distance_pct(D("-2"), D("100"), D("125")) == D("25")   # a short rises to it
+    assert distance_pct(D("-2"), D("100"), D("90")) == 0          # past it
+    assert distance_pct(D("0"), D("100"), D("80")) is None and distance_pct(D("1"), D("100"), None) is None
+
+
+def test_the_record_keeps_a_trip_per_trader_and_an_unreadable_file_counts_as_tripped(tmp_path):
+    path = tmp_path / "avax-risk.json"
+    store = RiskStore(path, "0xABC")
+    assert store.baselines(D("1000"), "2026-12-01") == (D("1000"), D("1000"))
+    assert store.baselines(D("990"), "2026-12-01") == (D("1000"), D("1000"))
+    assert store.baselines(D("980"), "2026-12-02") == (D("980"), D("1000"))   # a new UTC day
+    store.trip("maxDailyLoss")
+    assert RiskStore(path, "0xabc").record.halted and not RiskStore(path, "0xdef").record.halted
+    RiskStore(path, "0xabc").clear()
+    assert not RiskStore(path, "0xABC").record.halted and "0xabc" in json.loads(path.read_text())
+    path.write_text("{not json")
+    assert RiskStore(path, "0xabc").record.halted
