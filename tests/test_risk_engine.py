@@ -12,7 +12,8 @@ from decimal import Decimal as D
 import pytest
 
 from bot.risk.limits import TradingState
-from tests.engine_harness import control, quoting, running_engine, take_through_our_best, venue_positions, venues_reach
+from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best, venue_positions,
+                                  venues_reach)
 from tests.helpers import eventually
 from tools.simnet.core import SimConfig, SimNet
 
@@ -147,3 +148,19 @@ async def venues_settle_moved(net, ready, run):
     from tests.engine_harness import venues_settle
 
     return await venues_settle(net, ready, run, lambda h, _: h != 0, timeout=20)
+
+
+@VENUES
+async def test_the_hedge_venues_funding_rate_is_read_and_priced_on_the_position(sim, hedge, isolated_state):
+    net, ready = sim
+    async with running_engine(ready, hedge=hedge, overrides=["positionSkew=0", "riskPollInterval=0.5"]) as run:
+        await quoting(run)
+        await take_through_our_best(net, run, "sell")
+        assert await venues_reach(net, ready, run, (3, -3), timeout=15) == (3, -3)
+        risk = run.orders.risk
+        risk._funding_at = -1e9                                   # read again now, with the position open
+        await eventually(lambda: risk.venues[hedge].position == -3 and risk.venues[hedge].funding_rate_hour
+                         is not None, 15, "the funding rate")
+        v = risk.venues[hedge]
+        assert v.expected_funding_hour() == -3 * v.mark * v.funding_rate_hour     # a short receives a positive rate
+        assert v.funding_rate_hour != 0 and "funding" in risk.nearest_limit()

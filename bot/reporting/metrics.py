@@ -202,6 +202,9 @@ def _risk_families(m: str, r: dict | None) -> Iterator[Metric]:
     yield _labelled(GaugeMetricFamily, "risk_pnl_usd", "change of both venues' equity since the loss baselines",
                     ["since"], [([m, "utc_day"], r["pnl_day"]), ([m, "baseline"], r["pnl_total"])])
     yield _gauge("risk_refused_quotes", "quotes the pre-trade check refused this run", r["refused"], m)
+    yield _labelled(GaugeMetricFamily, "expected_funding_usd_per_hour", "USD the position pays per hour at the "
+                    "venue's current funding rate (negative: receives)", ["venue"],
+                    [([m, venue], v) for venue, v in r["funding"].items() if v is not None])
 
 
 def _budget_families(m: str, venue: str | None, budget: dict | None) -> Iterator[Metric]:

@@ -54,6 +54,7 @@ def _risk(engine: Any) -> dict[str, Any] | None:
         return None
     return {"state": risk.state.value, "state_seconds": risk.clock.totals(),
             "distances": {name: _f(v.distance_pct) for name, v in risk.venues.items()},
+            "funding": {name: _f(v.expected_funding_hour()) for name, v in risk.venues.items()},
             "pnl_day": _f(risk.pnl_day), "pnl_total": _f(risk.pnl_total), "refused": risk.refused}
 
 

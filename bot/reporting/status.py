@@ -59,7 +59,10 @@ def status_record(engine: Any) -> dict:
             "left_out": list(orders.quoter.skipped),
             "risk": {"state": orders.risk.state.value, "reason": orders.risk.reason,
                      "pnl_day": orders.risk.pnl_day, "pnl_total": orders.risk.pnl_total,
-                     "liquidation_distance_pct": {n: v.distance_pct for n, v in orders.risk.venues.items()}},
+                     "liquidation_distance_pct": {n: v.distance_pct for n, v in orders.risk.venues.items()},
+                     "funding_rate_per_hour": {n: v.funding_rate_hour for n, v in orders.risk.venues.items()},
+                     "expected_funding_usd_per_hour": {n: v.expected_funding_hour()
+                                                       for n, v in orders.risk.venues.items()}},
             "pnl": engine.perf.pnl_parts(mid),
             "funding": {"hubble_pending": pending,
                         "hedge_reported": getattr(engine.hedge, "funding_reported", None) if engine.hedge else None}}

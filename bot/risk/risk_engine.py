@@ -40,6 +40,7 @@ ZERO = Decimal(0)
 HALT_PREFIX = "risk HALTED"
 SETTLE_WAIT = 5.0          # seconds an unwind step waits for its fill to reach the books before the next step
 FLATTEN_STEPS = 100        # at most this many IOC steps per flatten
+FUNDING_READ_SECONDS = 60.0   # the hedge venue's funding rate is read this often (Hyperliquid: weight 20)
 
 
 class PositionView(Protocol):
@@ -64,6 +65,13 @@ class VenueRisk:
     distance_pct: Decimal | None = None
     equity: Decimal | None = None
     warned: bool = False
+    funding_rate_hour: Decimal | None = None     # the venue's rate per hour (positive: longs pay)
+
+    def expected_funding_hour(self) -> Decimal | None:
+        """USD this position pays (negative: receives) per hour at the current rate."""
+        if self.funding_rate_hour is None or self.mark is None:
+            return None
+        return self.position * self.mark * self.funding_rate_hour
 
 
 @dataclass
@@ -104,6 +112,7 @@ class RiskEngine:
         self.refused = 0                          # quotes the pre-trade check refused
         self.check_seconds: list[float] = []      # per-order cost of the pre-trade check (last 1000)
         self._task: asyncio.Task | None = None
+        self._funding_at = -FUNDING_READ_SECONDS
         if store.record.halted:
             self.clock.move(rl.TradingState.HALTED)
             self.reason = f"kill switch tripped at {store.record.halted_at}: {store.record.halted_reason}"
@@ -171,6 +180,12 @@ class RiskEngine:
         v.position, v.mark, v.liquidation_price, v.equity = (state.position, state.mark, state.liquidation_price,
                                                              state.equity)
         v.distance_pct = distance_pct(v.position, v.mark, v.liquidation_price)
+        if time.monotonic() - self._funding_at >= FUNDING_READ_SECONDS:
+            self._funding_at = time.monotonic()
+            try:
+                v.funding_rate_hour = await self.hedge.funding_rate_per_hour()
+            except Exception as exc:  # noqa: BLE001 - shown as unknown; read again in a minute
+                log.debug("%s funding rate unreadable: %s", self.s.hedge, exc)
 
     # ---- losses ------------------------------------------------------------------------------------------
     def equity(self) -> Decimal | None:
@@ -331,6 +346,9 @@ class RiskEngine:
         nearest = self.nearest_liquidation()
         if nearest:
             parts.append(f"liq {nearest[0]} {nearest[1]:.1f}%")
+        funding = [v.expected_funding_hour() for v in self.venues.values()]
+        if any(f is not None for f in funding):
+            parts.append(f"funding {sum((f for f in funding if f is not None), ZERO):+.2f} USD/h")
         if self.pnl_day is not None and self.limits.max_daily_loss > 0:
             parts.append(f"day {self.pnl_day:.2f}/-{self.limits.max_daily_loss.normalize():f} USD")
         return " ".join(parts)

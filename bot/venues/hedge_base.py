@@ -352,6 +352,10 @@ class HedgeClient(abc.ABC):
         """Equity, liquidation price and mark as the venue reports them now (the risk engine's reading)."""
         return await self._retrying("read margin", self._fetch_margin)
 
+    async def funding_rate_per_hour(self) -> Decimal | None:
+        """The venue's current funding rate of this symbol per hour (positive: longs pay), None if unread."""
+        return await self._retrying("read funding", self._fetch_funding)
+
     async def _refresh_rules(self) -> None:
         rules = await self._retrying("load rules", self._load_rules)
         if self.rules is not None and (rules.min_notional, rules.min_size, rules.size_step) != (
@@ -697,6 +701,9 @@ class HedgeClient(abc.ABC):
 
     @abc.abstractmethod
     async def _fetch_margin(self) -> MarginState: ...
+
+    @abc.abstractmethod
+    async def _fetch_funding(self) -> Decimal | None: ...
 
     @abc.abstractmethod
     async def _prepare_order(self, is_buy: bool, size: Decimal, limit: Decimal) -> PreparedOrder:

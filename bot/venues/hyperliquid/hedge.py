@@ -299,6 +299,14 @@ class HyperliquidHedgeClient(HedgeClient):
                 return MarginState(equity, _decimal(pos.get("liquidationPx")), mark, size)
         return MarginState(equity, None, None, hm.ZERO)
 
+    async def _fetch_funding(self) -> Decimal | None:
+        """metaAndAssetCtxs: the asset context's ``funding``, Hyperliquid's hourly rate (docs "Funding":
+        funding is paid every hour; positive rates: longs pay shorts). Weight 20: read once a minute."""
+        meta, contexts = await self._info({"type": "metaAndAssetCtxs"})
+        if self._asset is None or self._asset >= len(contexts):
+            return None
+        return _decimal(contexts[self._asset].get("funding"))
+
     async def _set_leverage(self, leverage: int) -> None:
         action = {"type": "updateLeverage", "asset": self._asset, "isCross": True, "leverage": leverage}
         answer = await self._post("/exchange", self._signed(action))
