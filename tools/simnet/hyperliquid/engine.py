@@ -18,6 +18,7 @@ from tools.simnet.hyperliquid.assets import (
 )
 from tools.simnet.hyperliquid.book import BookParams, SyntheticBook
 from tools.simnet.hyperliquid.builders import BuilderRef
+from tools.simnet.hyperliquid.maintenance import DEFAULT_MAINTENANCE, Maintenance
 
 MAX_PRICE_DEVIATION = Decimal("0.8")
 HOUSE = "0x" + "0" * 39 + "1"   # counterparty address of the synthetic depth in public trades
@@ -53,9 +54,10 @@ class Match:
 
 class Engine:
     def __init__(self, params: BookParams, fees: FeeRates, initial_margin: Decimal, sink: Sink,
-                 clock: Callable[[], int]):
+                 clock: Callable[[], int], maintenance: Maintenance = DEFAULT_MAINTENANCE):
         self.books = {a.coin: SyntheticBook(a, params) for a in ASSETS}
         self.fees = fees
+        self.maintenance = maintenance
         self.initial_margin = initial_margin
         self.sink = sink
         self.accounts: dict[str, Account] = {}
