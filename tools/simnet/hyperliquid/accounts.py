@@ -1,7 +1,8 @@
 """Accounts, positions, resting orders and cross/isolated margin arithmetic.
 
 All money is ``Decimal``. Mark price = the venue's mid. Funding payments
-(``funding.pay``) move cash and the positions' cumFunding.
+(``funding.pay``) move cash and the positions' cumFunding. The maintenance
+rule is maintenance.py's; liquidations act on it in liquidation.py.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.assets import BY_COIN, PerpAsset
 from tools.simnet.hyperliquid.builders import BuilderRef
+from tools.simnet.hyperliquid.maintenance import DEFAULT_MAINTENANCE, Maintenance
 
 ZERO = Decimal(0)
 
@@ -102,11 +104,50 @@ class Account:
         return self.positions.setdefault(coin, Position())
 
     # ---- margin ------------------------------------------------------------
+    # Cross and isolated (docs trading/margining and trading/liquidations): cross positions share the account's
+    # cross margin, an isolated position carries its own. Simnet has no updateIsolatedMargin, so an isolated
+    # position's margin is the initial margin it was opened with, |szi| x entryPx / leverage (added to with
+    # the position, released pro rata as it shrinks); its realised PnL, fees and funding settle into the one
+    # USDC balance (unconfirmed: the venue may keep them in the isolated margin).
+    def is_isolated(self, coin: str) -> bool:
+        lev = self.leverage.get(coin)
+        return lev is not None and not lev.is_cross
+
+    def open_coins(self, isolated: bool | None = None) -> list[str]:
+        """Coins with a position, in asset order; only cross (False) or isolated (True) ones if asked."""
+        coins = [c for c, p in self.positions.items()
+                 if p.szi and (isolated is None or self.is_isolated(c) == isolated)]
+        return sorted(coins, key=lambda c: BY_COIN[c].asset)
+
     def unrealized(self, marks: dict[str, Decimal]) -> Decimal:
         return sum((p.szi * (marks[c] - p.entry_px) for c, p in self.positions.items() if p.szi), ZERO)
 
     def account_value(self, marks: dict[str, Decimal]) -> Decimal:
         return self.cash + self.unrealized(marks)
+
+    def isolated_margin(self, coin: str) -> Decimal:
+        pos = self.positions.get(coin)
+        if not pos or not pos.szi:
+            return ZERO
+        return abs(pos.szi) * pos.entry_px / self.lev(BY_COIN[coin]).value
+
+    def isolated_equity(self, coin: str, marks: dict[str, Decimal]) -> Decimal:
+        """An isolated position's own value: its margin plus its unrealised PnL."""
+        pos = self.positions[coin]
+        return self.isolated_margin(coin) + pos.szi * (marks[coin] - pos.entry_px)
+
+    def cross_value(self, marks: dict[str, Decimal]) -> Decimal:
+        """Cross account value: the account value less what the isolated positions hold."""
+        return self.account_value(marks) - sum((self.isolated_equity(c, marks) for c in self.open_coins(True)), ZERO)
+
+    def maintenance(self, coin: str, marks: dict[str, Decimal], mm: Maintenance = DEFAULT_MAINTENANCE) -> Decimal:
+        pos = self.positions.get(coin)
+        if not pos or not pos.szi:
+            return ZERO
+        return abs(pos.szi) * marks[coin] * mm.rate(BY_COIN[coin])
+
+    def cross_maintenance(self, marks: dict[str, Decimal], mm: Maintenance = DEFAULT_MAINTENANCE) -> Decimal:
+        return sum((self.maintenance(c, marks, mm) for c in self.open_coins(False)), ZERO)
 
     def position_margin(self, coin: str, marks: dict[str, Decimal]) -> Decimal:
         pos = self.positions.get(coin)
@@ -158,27 +199,33 @@ class Account:
         self.volume += px * sz
         return start, closed, _direction(start, pos.szi)
 
-    def state(self, marks: dict[str, Decimal]) -> dict[str, Any]:
-        """The clearinghouseState document."""
+    def state(self, marks: dict[str, Decimal], mm: Maintenance = DEFAULT_MAINTENANCE) -> dict[str, Any]:
+        """The clearinghouseState document.
+
+        marginSummary covers every position, crossMarginSummary and crossMaintenanceMarginUsed the cross ones
+        (nktkas ClearinghouseStateResponse: "Maintenance margin used for cross-margin positions"; the two
+        summaries are equal when nothing is isolated, as in every recorded answer). totalRawUsd is the USD
+        side: accountValue less the signed position values (SDK cassette test_get_user_state.yaml: 1182.312496
+        less the net 1095.763094 of its twelve positionValues is 86.5494, recorded 86.549602: the values are
+        rounded)."""
         value = self.account_value(marks)
-        used = self.margin_used(marks)
-        ntl = self.notional(marks)
-        raw = self.cash - sum((p.szi * marks[c] for c, p in self.positions.items()), ZERO)
-        summary = {"accountValue": fmt.usd(value), "totalNtlPos": fmt.usd(ntl),
-                   "totalRawUsd": fmt.usd(raw), "totalMarginUsed": fmt.usd(used)}
-        positions = [self._position_doc(c, p, marks, value, BY_COIN[c])
-                     for c, p in sorted(self.positions.items(), key=lambda kv: BY_COIN[kv[0]].asset) if p.szi]
-        withdrawable = max(ZERO, value - used - self.order_margin())
-        return {"marginSummary": summary, "crossMarginSummary": dict(summary),
-                "crossMaintenanceMarginUsed": fmt.usd(self._maintenance(marks)),
+        summary = self._summary(value, self.open_coins(), marks)
+        cross_summary = self._summary(self.cross_value(marks), self.open_coins(False), marks)
+        positions = [self._position_doc(c, self.positions[c], marks, mm) for c in self.open_coins()]
+        withdrawable = max(ZERO, value - self.margin_used(marks) - self.order_margin())
+        return {"marginSummary": summary, "crossMarginSummary": cross_summary,
+                "crossMaintenanceMarginUsed": fmt.usd(self.cross_maintenance(marks, mm)),
                 "withdrawable": fmt.usd(withdrawable), "assetPositions": positions}
 
-    def _maintenance(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum((abs(p.szi) * marks[c] / (2 * BY_COIN[c].max_leverage)
-                    for c, p in self.positions.items() if p.szi), ZERO)
+    def _summary(self, value: Decimal, coins: list[str], marks: dict[str, Decimal]) -> dict[str, str]:
+        ntl = sum((abs(self.positions[c].szi) * marks[c] for c in coins), ZERO)
+        raw = value - sum((self.positions[c].szi * marks[c] for c in coins), ZERO)
+        used = sum((self.position_margin(c, marks) for c in coins), ZERO)
+        return {"accountValue": fmt.usd(value), "totalNtlPos": fmt.usd(ntl), "totalRawUsd": fmt.usd(raw),
+                "totalMarginUsed": fmt.usd(used)}
 
-    def _position_doc(self, coin: str, pos: Position, marks: dict[str, Decimal], value: Decimal,
-                      asset: PerpAsset) -> dict[str, Any]:
+    def _position_doc(self, coin: str, pos: Position, marks: dict[str, Decimal], mm: Maintenance) -> dict[str, Any]:
+        asset = BY_COIN[coin]
         mark = marks[coin]
         lev = self.lev(asset)
         upnl = pos.szi * (mark - pos.entry_px)
@@ -187,8 +234,9 @@ class Account:
         roe = upnl / initial if initial else ZERO
         leverage: dict[str, Any] = {"type": "cross" if lev.is_cross else "isolated", "value": lev.value}
         if not lev.is_cross:
-            leverage["rawUsd"] = fmt.usd(margin - pos.szi * mark)
-        liq = self._liquidation_px(pos, mark, value, asset)
+            # the USD side of the isolated position: its value less the signed position value
+            leverage["rawUsd"] = fmt.usd(self.isolated_equity(coin, marks) - pos.szi * mark)
+        liq = self.liquidation_px(coin, marks, mm)
         return {"type": "oneWay", "position": {
             "coin": coin, "szi": fmt.plain(pos.szi), "entryPx": fmt.px(_round_sig(pos.entry_px)),
             "positionValue": fmt.usd(abs(pos.szi) * mark), "unrealizedPnl": fmt.usd(upnl),
@@ -197,16 +245,33 @@ class Account:
             "marginUsed": fmt.usd(margin), "maxLeverage": asset.max_leverage,
             "cumFunding": pos.cum_funding()}}
 
-    def _liquidation_px(self, pos: Position, mark: Decimal, value: Decimal, asset: PerpAsset) -> Decimal | None:
-        """Price at which account value falls to maintenance margin (this position moving alone)."""
+    def liquidation_px(self, coin: str, marks: dict[str, Decimal], mm: Maintenance = DEFAULT_MAINTENANCE
+                       ) -> Decimal | None:
+        """The mark at which this position, moving alone, brings its margin down to maintenance.
+
+        Docs trading/liquidations, "Computing liquidation price" (read through the pages that reproduce it,
+        see liquidation.py): liq_price = price - side x margin_available /
+        position_size / (1 - l x side), l = 1 / maintenance leverage (the maintenance rate), side +1 long, -1
+        short, price the mark; margin_available = account value - maintenance margin required (cross: the cross
+        account value and the maintenance of every cross position; isolated: the position's own margin and
+        maintenance). It is exactly the mark where the liquidation check (liquidation.py) fires, the other
+        marks held. None when that price is not positive (a long the account can carry to zero), as recorded
+        (SDK cassette test_get_user_state.yaml, liquidationPx null on longs). The 2023 recording's shorts fit
+        the formula without its (1 - l x side) term (and a 1% rate on everything): the venue has changed the
+        formula since, or the docs state it more exactly than the venue computes it; simnet follows the docs."""
+        pos = self.positions.get(coin)
+        if not pos or not pos.szi:
+            return None
         side = 1 if pos.szi > 0 else -1
-        mm_rate = Decimal(1) / (2 * asset.max_leverage)
-        size = abs(pos.szi)
-        # value + side*size*(liq - mark) = mm_rate*size*liq
-        denom = size * (side - mm_rate)
+        rate = mm.rate(BY_COIN[coin])
+        if self.is_isolated(coin):
+            available = self.isolated_equity(coin, marks) - self.maintenance(coin, marks, mm)
+        else:
+            available = self.cross_value(marks) - self.cross_maintenance(marks, mm)
+        denom = abs(pos.szi) * (1 - rate * side)
         if denom == 0:
             return None
-        liq = (side * size * mark - value) / denom
+        liq = marks[coin] - side * available / denom
         return liq if liq > 0 else None
 
 

@@ -33,9 +33,11 @@ class SyntheticBook:
     params: BookParams
     bids: list[Level] = field(default_factory=list)   # best first
     asks: list[Level] = field(default_factory=list)   # best first
+    price: Decimal | None = None                      # the venue price the levels were built around
 
     def rebuild(self, price: Decimal) -> None:
         """New levels around ``price`` (the venue's mid)."""
+        self.price = price
         p = self.params
         half = p.spread_bps / Decimal(20000)
         step = p.level_step_bps / Decimal(10000)
@@ -61,8 +63,13 @@ class SyntheticBook:
         return self.asks[0].px if self.asks else None
 
     def mid(self) -> Decimal:
+        """The mid; with one side taken empty (a thin book), the venue price the book was built around
+        (simnet's stand-in: the real mark "combines external CEX prices with Hyperliquid's book state", docs
+        trading/liquidations)."""
         bid, ask = self.best_bid(), self.best_ask()
-        assert bid is not None and ask is not None, "book not built"
+        if bid is None or ask is None:
+            assert self.price is not None, "book not built"
+            return self.price
         return (bid + ask) / 2
 
     def plan(self, is_buy: bool, limit_px: Decimal, size: Decimal) -> list[tuple[Decimal, Decimal]]:

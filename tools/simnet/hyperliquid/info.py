@@ -120,7 +120,7 @@ class InfoApi:
 
     def _clearinghouse_state(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
-        state = acct.state(self.engine.marks())
+        state = acct.state(self.engine.marks(), self.engine.maintenance)
         state["time"] = self.venue.now_ms()
         return state
 

@@ -9,6 +9,8 @@ from tools.simnet.hyperliquid import funding, limits
 from tools.simnet.hyperliquid.book import BookParams
 from tools.simnet.hyperliquid.engine import FeeRates
 from tools.simnet.hyperliquid.feeds import FeedClock
+from tools.simnet.hyperliquid.liquidation import LiquidationRules
+from tools.simnet.hyperliquid.maintenance import Maintenance
 from tools.simnet.hyperliquid.ws import WsIdle, WsLimits
 
 
@@ -40,6 +42,8 @@ class Knobs:
     feed_clock: FeedClock
     funding: FundingKnobs
     cloid_visibility_delay_ms: int
+    maintenance: Maintenance = field(default_factory=Maintenance)
+    liquidation: LiquidationRules = field(default_factory=LiquidationRules)
 
 
 def read(opt: Mapping[str, Any]) -> Knobs:
@@ -62,7 +66,35 @@ def read(opt: Mapping[str, Any]) -> Knobs:
                  address=address, ws=ws, ws_idle=_ws_idle(opt),
                  ws_post_ip_weight=_flag(opt.get("ws_post_ip_weight", False)),
                  feed_clock=_feed_clock(opt), funding=_funding(opt),
-                 cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)))
+                 cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)),
+                 maintenance=_maintenance(opt), liquidation=_liquidation(opt))
+
+
+def _maintenance(opt: Mapping[str, Any]) -> Maintenance:
+    """``maintenance_margin_rate``: one rate for every coin or ``{coin: rate}``; unset, 1 / (2 x maxLeverage)."""
+    rate = opt.get("maintenance_margin_rate")
+    if rate is None:
+        return Maintenance()
+    if isinstance(rate, Mapping):
+        rates = {str(coin): _rate(r) for coin, r in rate.items()}
+        return Maintenance(overrides=rates)
+    return Maintenance(default=_rate(rate))
+
+
+def _rate(value: Any) -> Decimal:
+    rate = dec(value)
+    if not 0 < rate < 1:
+        raise ValueError(f"maintenance_margin_rate must be between 0 and 1, got {value!r}")
+    return rate
+
+
+def _liquidation(opt: Mapping[str, Any]) -> LiquidationRules:
+    d = LiquidationRules()
+    return LiquidationRules(enabled=_flag(opt.get("liquidation", True)),
+                            backstop_fraction=dec(opt.get("backstop_fraction", d.backstop_fraction)),
+                            partial_usd=dec(opt.get("partial_liquidation_usd", d.partial_usd)),
+                            partial_fraction=dec(opt.get("partial_liquidation_fraction", d.partial_fraction)),
+                            cooldown_s=float(opt.get("partial_liquidation_cooldown_s", d.cooldown_s)))
 
 
 def _ws_idle(opt: Mapping[str, Any]) -> WsIdle:

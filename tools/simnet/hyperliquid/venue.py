@@ -12,13 +12,17 @@ Knobs (``--set hyperliquid.KEY=VALUE``; docs/simnet/hyperliquid.md says where ea
     l2book_fast_interval_s (0.5), all_mids_interval_s (5), account_push_interval_s (5)
   funding: funding (true), funding_rate (0.0000125 per hour, or {coin: rate}), funding_interval_s (3600)
   visibility: cloid_visibility_delay_ms (0)
+  liquidation: liquidation (true), maintenance_margin_rate (1 / (2 * maxLeverage); a rate or {coin: rate}),
+    backstop_fraction (2/3), partial_liquidation_usd (100000), partial_liquidation_fraction (0.2),
+    partial_liquidation_cooldown_s (30)
 
 Venue flags (``set_flag``): rate_limit=<n> (next n requests HTTP 429 regardless of weight),
 min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC orders see only that
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
-Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, late_execution
-[seconds, count=1, mode=drop|hang], late_execution_status, drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
+Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, liquidations (every
+liquidation so far), late_execution [seconds, count=1, mode=drop|hang], late_execution_status,
+drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
 lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
 ones of tools.simnet.faults.
 """
@@ -45,6 +49,7 @@ from tools.simnet.hyperliquid.engine import Engine
 from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
 from tools.simnet.hyperliquid.info import InfoApi, InfoError
 from tools.simnet.hyperliquid.limits import IpLimits, exchange_weight, info_base_weight, info_item_weight
+from tools.simnet.hyperliquid.liquidation import Liquidator
 from tools.simnet.hyperliquid.ws import Hub
 from tools.simnet.hyperliquid.ws_post import WsPosts
 
@@ -79,7 +84,9 @@ class HyperliquidVenue(Venue):
         self.posts = WsPosts(self, k.ws_post_ip_weight)
         self.hub.snapshot = self.feeds.snapshot
         self.hub.on_post = self.posts.handle
-        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms)
+        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms,
+                             k.maintenance)
+        self.liquidator = Liquidator(self.engine, k.liquidation, self.now_ms)
         self.registry = Registry()
         self.builders = BuilderApprovals()
         self.funding_history: dict[str, list[dict[str, Any]]] = {a.coin: [] for a in ASSETS}   # fundingHistory
@@ -110,6 +117,7 @@ class HyperliquidVenue(Venue):
         seen = self.history[0]   # lag_steps behind once the deque is full
         venue = {sym: Decimal(f"{p:.10g}") * (1 + self.basis) for sym, p in seen.items()}
         self.engine.reprice(venue)
+        self.liquidator.check()     # new marks: simnet's books are rebuilt (and its marks move) only here
 
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
         self._reprice(prices)
@@ -163,6 +171,8 @@ class HyperliquidVenue(Venue):
             records = self.pay_funding(self.now_ms(), None if rate is None else Decimal(str(rate)),
                                        params.get("coin"))
             return {"payments": records}
+        if action == "liquidations":
+            return {"liquidations": list(self.liquidator.records)}
         if action == "builder_fees":
             return {"approved": self.builders.snapshot(),
                     "collected": {b: str(v) for b, v in self.engine.builder_fees.items()}}
