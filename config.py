@@ -68,7 +68,7 @@ AVAX = {
     "maxDailyLoss": 100,                   # USD lost since UTC midnight (both venues' equity) that trips the kill switch (0 = off)
     "maxTotalLoss": 300,                   # USD lost since the risk baseline that trips the kill switch (0 = off)
     "onKill": "halt",                      # "halt": cancel quotes, keep hedging | "flatten": close both legs, then halt
-    "riskPollInterval": 5,                 # s between reads of both venues' equity and liquidation prices
+    "riskPollInterval": 30,                # s between REST reads of the hedge account's equity and liquidation price (also after every position change)
 }
 
 ETH = {
@@ -127,7 +127,7 @@ ETH = {
     "maxDailyLoss": 100,
     "maxTotalLoss": 300,
     "onKill": "halt",
-    "riskPollInterval": 5,
+    "riskPollInterval": 30,
 }
 
 SOL = {
@@ -186,7 +186,7 @@ SOL = {
     "maxDailyLoss": 100,
     "maxTotalLoss": 300,
     "onKill": "halt",
-    "riskPollInterval": 5,
+    "riskPollInterval": 30,
 }
 
 MARKETS = {"AVAX": AVAX, "ETH": ETH, "SOL": SOL}

@@ -249,7 +249,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "maxDailyLoss": (_ranged(0, None), "USD", "a fall of both venues' equity since UTC midnight past this trips the kill switch (onKill); 0 = off"),
     "maxTotalLoss": (_ranged(0, None), "USD", "a fall of both venues' equity since the risk baseline past this trips the kill switch; 0 = off"),
     "onKill": (_choice("halt", "flatten"), "choice", '"halt": no quotes, resting ones cancelled, hedges go on; "flatten": close both legs, then halt. Kept in state/<market>-risk.json across restarts until --clear-kill'),
-    "riskPollInterval": (_seconds(), "seconds", "time between reads of both venues' equity and liquidation prices"),
+    "riskPollInterval": (_seconds(), "seconds", "time between REST reads of the hedge account's equity and liquidation price (read again after every change of the position; the distance in between is taken against the live book); Hubble's come with the positions watcher's reads"),
 }
 
 

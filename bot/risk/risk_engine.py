@@ -40,7 +40,9 @@ ZERO = Decimal(0)
 HALT_PREFIX = "risk HALTED"
 SETTLE_WAIT = 5.0          # seconds an unwind step waits for its fill to reach the books before the next step
 FLATTEN_STEPS = 100        # at most this many IOC steps per flatten
-FUNDING_READ_SECONDS = 60.0   # the hedge venue's funding rate is read this often (Hyperliquid: weight 20)
+FUNDING_READ_SECONDS = 600.0  # the hedge venue's funding rate is read this often (Hyperliquid: weight 20; rates
+                              # change hourly at most)
+CHECK_SECONDS = 1.0           # the state is re-judged this often, on the venues' last figures and the live mid
 
 
 class PositionView(Protocol):
@@ -113,6 +115,7 @@ class RiskEngine:
         self.check_seconds: list[float] = []      # per-order cost of the pre-trade check (last 1000)
         self._task: asyncio.Task | None = None
         self._funding_at = -FUNDING_READ_SECONDS
+        self._hedge_read_at = -1e9
         if store.record.halted:
             self.clock.move(rl.TradingState.HALTED)
             self.reason = f"kill switch tripped at {store.record.halted_at}: {store.record.halted_reason}"
@@ -136,7 +139,7 @@ class RiskEngine:
         while True:
             await self.evaluate()
             health.ok()
-            await asyncio.sleep(self.s.risk_poll_interval)
+            await asyncio.sleep(min(CHECK_SECONDS, self.s.risk_poll_interval))
 
     async def evaluate(self) -> None:
         """Read both venues, update the loss and the distances, set the state, act on it."""
@@ -151,34 +154,45 @@ class RiskEngine:
 
     # ---- readings ----------------------------------------------------------------------------------------
     def _read_hubble(self) -> None:
+        """The liquidation price from the last account read (its own mark and equity, the size including
+        fills booked since), the distance against the live mid."""
         account, v = self.positions.account, self.venues["hubble"]
         if account is None:
             return
         position = account.position(self.market)
         v.equity = account.margin + sum((p.unrealised_pnl for p in account.positions), ZERO)
-        if position and position.size:
-            v.mark = position.notional / abs(position.size)
-        elif self.mid():
-            v.mark = Decimal(str(self.mid()))
-        # the size counts the fills booked since the read (an unwind must not act twice on one reading)
+        read_mark = position.notional / abs(position.size) if position and position.size else None
         now = self.positions.hubble_position_now()
         v.position = now if now is not None else (position.size if position else ZERO)
-        v.liquidation_price = (hubble_liquidation_price(v.position, v.mark, v.equity, self.maintenance)
-                               if v.mark and self.maintenance is not None else None)
+        mid = self.mid()
+        v.mark = Decimal(str(mid)) if mid else read_mark
+        reference = read_mark or v.mark
+        v.liquidation_price = (hubble_liquidation_price(v.position, reference, v.equity, self.maintenance)
+                               if reference and self.maintenance is not None else None)
         v.distance_pct = distance_pct(v.position, v.mark, v.liquidation_price)
 
     async def _read_hedge(self) -> None:
+        """The venue's liquidation price and equity, read every riskPollInterval and whenever the position
+        moved since the last read (a liquidation price is fixed for a given position and collateral); the
+        distance in between is taken against the live hedge book's mid."""
         if self.hedge is None:
             return
         v = self.venues[self.s.hedge]
-        try:
-            state = await self.hedge.margin_state()
-        except Exception as exc:  # noqa: BLE001 - the last figures stand; the next poll tries again
-            log.warning("%s margin unreadable (%s: %s): its liquidation distance is %s old", self.s.hedge,
-                        type(exc).__name__, exc, "the last reading's")
-            return
-        v.position, v.mark, v.liquidation_price, v.equity = (state.position, state.mark, state.liquidation_price,
-                                                             state.equity)
+        due = (time.monotonic() - self._hedge_read_at >= self.s.risk_poll_interval
+               or self.hedge.position != v.position)
+        if due and not self.positions.hedging():
+            try:
+                state = await self.hedge.margin_state()
+            except Exception as exc:  # noqa: BLE001 - the last figures stand; the next check tries again
+                log.warning("%s margin unreadable (%s: %s): its liquidation distance uses the last reading",
+                            self.s.hedge, type(exc).__name__, exc)
+            else:
+                self._hedge_read_at = time.monotonic()
+                v.position, v.mark, v.liquidation_price, v.equity = (state.position, state.mark,
+                                                                     state.liquidation_price, state.equity)
+        bid, ask = self.hedge.best_bid_ask()
+        if bid and ask:
+            v.mark = (bid + ask) / 2
         v.distance_pct = distance_pct(v.position, v.mark, v.liquidation_price)
         if time.monotonic() - self._funding_at >= FUNDING_READ_SECONDS:
             self._funding_at = time.monotonic()

@@ -8,7 +8,11 @@ from tools.bench.botrun import RunSpec
 
 # Bot settings for measured runs: quote every second, no cooldown after fills (so fills keep coming).
 ACTIVE = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0", "hubblePositionPollInterval=1",
-          "hedgeClient_orderbook_frequency=0.5"]
+          "hedgeClient_orderbook_frequency=0.5",
+          # the risk engine's checks still run on every quote; its limits are set past what 30 AVAX levels
+          # and 20 fills/s reach, so the runs measure latency, not the limits
+          "maxOrderSize=1000", "maxOrderNotional=1000000", "maxRestingPerSide=100000", "maxPosition=100000",
+          "maxPositionUsd=100000000", "maxHedgePosition=100000", "maxOrderRate=100000", "positionSkew=0"]
 FILL_SIZE_USD = 40          # mean simulated taker size: mostly one 1-AVAX fill per taker
 LEVEL_QTY = 30              # AVAX per level: enough resting size that takers rarely empty the book
 TARGETS = {"fill_to_hedge_sent_p99_ms": 5.0, "fill_to_hedge_confirmed_p99_ms": 25.0,
