@@ -59,8 +59,8 @@ AVAX = {
     "maxPositionUsd": 2500,                # USD: the same bound in notional
     "maxHedgePosition": 60,                # base units: past it the state turns REDUCING (a hedge is never blocked)
     "maxOrderRate": 600,                   # quotes placed per minute
-    "inventoryTarget": 12,                 # base units: above this |Hubble position| quotes skew toward zero
-    "positionSkew": 0.01,                  # % price shift of both sides per lot above inventoryTarget (0 = off)
+    "inventoryTarget": 24,                 # base units: above this |Hubble position| quotes skew toward zero
+    "positionSkew": 0.005,                 # % price shift of both sides per lot above inventoryTarget (0 = off)
     "liquidationWarn": 30,                 # % price move to either venue's liquidation that alerts
     "liquidationReduce": 20,               # % ... that quotes only the side that shrinks the position (REDUCING)
     "liquidationUnwind": 10,               # % ... that closes both legs, unwindSize at a time
@@ -118,8 +118,8 @@ ETH = {
     "maxPositionUsd": 4000,
     "maxHedgePosition": 1.4,
     "maxOrderRate": 600,
-    "inventoryTarget": 0.27,
-    "positionSkew": 0.01,
+    "inventoryTarget": 0.54,
+    "positionSkew": 0.005,
     "liquidationWarn": 30,
     "liquidationReduce": 20,
     "liquidationUnwind": 10,
@@ -177,8 +177,8 @@ SOL = {
     "maxPositionUsd": 2500,
     "maxHedgePosition": 17,
     "maxOrderRate": 600,
-    "inventoryTarget": 3.4,
-    "positionSkew": 0.01,
+    "inventoryTarget": 6.8,
+    "positionSkew": 0.005,
     "liquidationWarn": 30,
     "liquidationReduce": 20,
     "liquidationUnwind": 10,
