@@ -40,16 +40,23 @@ Block pacing (docs/simnet/hubble.md "Block pacing"; hubblenet 3b29c1a6, avalanch
   found matches (here: trigger_matching, resting IOCs).
 - The fee config adds none either: blockGasCostStep 0, minBlockGasCost 0 (genesis.json feeConfig,
   consensus/dummy/dynamic_fees.go calcBlockGasCost l.208-241): a fast block costs no extra tip.
+Liquidations (liquidation.py): the matching pipeline runs after every head block and when its
+MatchingTicker fires (matching_pipeline.go matchingTickerDuration 5 s, reset by every run;
+plugin/evm/limit_order.go l.230, 345); when it finds liquidations it signals a block, whose first
+transactions after funding are the liquidateAndExecuteOrder calls (Run: funding, liquidations, then
+the matching engine).
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tools.simnet.hubble import constants as C
+from tools.simnet.hubble import liquidation
 from tools.simnet.hubble.access import ChainFlags
 from tools.simnet.hubble.chain import Block, Chain, FeedItem, Tx, hash32
 from tools.simnet.hubble.engine import Engine, Fill
@@ -60,6 +67,7 @@ from tools.simnet.hubble.txexec import TxExecutor, background_ioc
 from tools.simnet.hubble.wire import finish
 
 Publisher = Callable[[str, Any, dict[str, Any]], None]
+log = logging.getLogger("simnet.hubble")
 
 
 @dataclass
@@ -70,6 +78,7 @@ class BuilderParams:
     accept_delay_s: float = 0.5        # unconfirmed: head -> accepted latency of the subnet
     funding_rate: float = 0.0000125    # per period, x oracle price; unconfirmed (0.01% per 8 h, hourly)
     funding_period_s: float = 3600.0   # litepaper (docs.hubble.exchange/litepaper): funding every hour
+    matching_ticker_s: float = 5.0     # matching_pipeline.go matchingTickerDuration (0 = runs after blocks only)
     auto_mine: bool = True             # False: blocks only on the "mine" control action (stepped tests)
 
     @classmethod
@@ -101,6 +110,7 @@ class BlockBuilder:
         self.next_funding = int(math.ceil(clock() / period) * period) if period > 0 else 0
         self.intents: list[TakeIntent] = []
         self.trigger_matching = False
+        self.liquidations_pending = False   # the last pipeline run found liquidations to send
         self.hold = False
         self._wake: asyncio.Event | None = None
         self._gossip_epoch = time.monotonic()       # the RPC node's push-gossip ticker started here
@@ -108,11 +118,14 @@ class BlockBuilder:
         self._built_at: dict[int, float] = {}
         self._accept_waiters: list[tuple[int, asyncio.Future]] = []
         self._validator_nonce = 0
+        self._pipeline_due = time.monotonic() + params.matching_ticker_s
 
     # ---- pacing -----------------------------------------------------------------
     async def run(self) -> None:
         self._wake = asyncio.Event()
         while self.params.auto_mine:
+            if self.params.matching_ticker_s > 0 and time.monotonic() >= self._pipeline_due:
+                self.run_pipeline()
             due = self.next_build_at()
             now = time.monotonic()
             if due is not None and due <= now:
@@ -120,6 +133,8 @@ class BlockBuilder:
                 continue
             self._wake.clear()     # new work, an accepted block or the "mine" action wake it
             timeout = 1.0 if due is None else min(1.0, due - now)   # 1 s: funding comes due with time
+            if self.params.matching_ticker_s > 0:
+                timeout = max(0.0, min(timeout, self._pipeline_due - now))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except asyncio.TimeoutError:
@@ -130,14 +145,27 @@ class BlockBuilder:
             self._wake.set()
 
     def has_work(self) -> bool:
-        """Anything to build, gossiped or not (the "mine" action builds it all)."""
+        """Anything to build, gossiped or not (the "mine" action builds it all, liquidations included)."""
+        self.run_pipeline()
         return bool(self.intents or self._local_work() or self.chain.pool.executable(self.chain.next_nonce))
 
     def _local_work(self) -> bool:
         """Work of the validator itself, no gossip: funding due, the matching pipeline found matches."""
         funding_due = (not self.flags.settled and self.params.funding_period_s > 0
                        and self.clock() >= self.next_funding)
-        return self.trigger_matching or funding_due
+        return self.trigger_matching or self.liquidations_pending or funding_due
+
+    def run_pipeline(self) -> bool:
+        """MatchingPipeline.Run, as far as liquidations go: does it find any? (It resets the ticker.)
+        The liquidations themselves are sent with the next block (build -> _liquidate), planned again
+        there against the same state."""
+        self._pipeline_due = time.monotonic() + self.params.matching_ticker_s
+        if self.flags.settled:          # no active markets: Run returns at once
+            return False
+        self.liquidations_pending = bool(liquidation.plan(self.engine, self.index))
+        if self.liquidations_pending:
+            self.wake()
+        return self.liquidations_pending
 
     def gossiped_at(self, arrived: float) -> float:
         """When something sent to the RPC node at `arrived` reaches the validators: its next push-gossip tick."""
@@ -187,7 +215,9 @@ class BlockBuilder:
         engine.block = block.number
         ex.incoming, ex.race_fills = [], []
         self._settle_funding(block)
+        self.liquidations_pending = False
         if not self.flags.settled:
+            self._liquidate(block)
             for fill in engine.match_resting_iocs():
                 self._add_fill(block, fill)
         self.trigger_matching = False
@@ -202,7 +232,9 @@ class BlockBuilder:
         for intent in intents:
             self._background_taker(block, intent)
         self._match_incoming(block)
-        return self._seal(block, intents)
+        sealed = self._seal(block, intents)
+        self.run_pipeline()              # the head block's logs reach the node: the pipeline runs again
+        return sealed
 
     def _split_intents(self, gossiped_only: bool, now: float) -> tuple[list[TakeIntent], list[TakeIntent]]:
         """(the takers this block includes, those still waiting for their gossip tick)."""
@@ -221,6 +253,18 @@ class BlockBuilder:
         markets = [m.market_id for m in C.MARKETS]
         records = self.engine.settle_funding(self.params.funding_rate, self.next_funding, markets)
         self._add_tx(block, self._validator_tx(block, C.CLEARING_HOUSE), records, 1)
+
+    def _liquidate(self, block: Block) -> None:
+        """One liquidateAndExecuteOrder transaction of the validator per match (tx_processor.go
+        ExecuteLiquidation); a refused one still lands, with its LiquidationError log."""
+        for match in liquidation.plan(self.engine, self.index):
+            records, executed = self.engine.liquidate(match.trader, match.order, match.qty)
+            if executed:
+                self.index.on_fill(match.order, match.qty)
+            log.info("hubble block %d: liquidation of %s, %d in market %d against %s: %s", block.number,
+                     match.trader, match.qty, match.order.market, match.order.id,
+                     "executed" if executed else records[0].err)
+            self._add_tx(block, self._validator_tx(block, C.ORDER_BOOK), records, 1)
 
     def _background_taker(self, block: Block, intent: TakeIntent) -> None:
         order = background_ioc(self.engine, intent.market, intent.is_long, intent.size, intent.price)

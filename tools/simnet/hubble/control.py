@@ -151,6 +151,11 @@ class HubbleControl:
                 if o.trader.lower() == trader.lower() and (wanted is None or o.market == wanted)]
         return {"placements": rows}
 
+    def do_liquidations(self) -> dict[str, Any]:
+        """Every liquidation executed so far (head blocks): account, market symbol, signed size the venue traded
+        for the account (+ = bought to close a short), execution price, unix time. A simulator's view."""
+        return {"liquidations": [dict(row) for row in self.v.engine.liquidations]}
+
     def do_prices(self) -> dict[str, Any]:
         return {"prices": dict(self.v.prices)}
 

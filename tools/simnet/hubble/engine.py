@@ -12,19 +12,40 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
+
+from eth_utils import keccak
 
 from tools.simnet.hubble import constants as C
 from tools.simnet.hubble import events as E
 from tools.simnet.hubble.orders import Book, Order, can_pair
 
 ONE = C.SIZE_SCALE
+MAX_INT64 = 2 ** 63 - 1     # hu.GetMarginFraction of a trader without positions (math.MaxInt64)
+# ClearingHouse LIQUIDATION_FAILED = keccak256("LIQUIDATION_FAILED"): the orderHash of a LiquidationError
+# raised by liquidateSingleAmm (hubble-protocol ClearingHouse.sol, test/OrderBook.js "Error Handling")
+LIQUIDATION_FAILED = "0x" + keccak(b"LIQUIDATION_FAILED").hex()
 
 
 def mul_div(a: int, b: int, d: int) -> int:
     """a * b / d truncated toward zero (Solidity-style integer division)."""
     q = abs(a * b) // d
     return q if (a * b) >= 0 else -q
+
+
+def spread_bounds(oracle: int, spread: int, multiplier: int) -> tuple[int, int]:
+    """bibliophile orderbook.go calculateBounds: (upper, lower) = oracle x (1 +- spread), RoundOff to the
+    price multiplier (Go's Div floors); the lower bound is 0 unless spread < 1."""
+    upper = oracle * (C.PRICE_SCALE + spread) // C.PRICE_SCALE // multiplier * multiplier
+    lower = 0
+    if spread < C.PRICE_SCALE:
+        lower = oracle * (C.PRICE_SCALE - spread) // C.PRICE_SCALE // multiplier * multiplier
+    return upper, lower
+
+
+def market_symbol(market: int) -> str:
+    """"AVAX" of "AVAX-Perp" (AMM.name()), the name the `liquidations` control action reports."""
+    return C.MARKETS[market].name.split("-")[0]
 
 
 def notional_of(size: int, price: int) -> int:
@@ -37,6 +58,7 @@ class Position:
     size: int = 0             # signed 1e18
     open_notional: int = 0    # 1e6, always >= 0
     last_cpf: int = 0         # lastPremiumFraction the position is settled to (1e6 price units)
+    liq_threshold: int = 0    # AMM positions[trader].liquidationThreshold, 1e18 (set by openPosition only)
 
 
 @dataclass
@@ -67,6 +89,9 @@ class EngineParams:
     min_allowable_margin: int = 100_000      # 1e6-scaled; see venue.py for the source of the default
     maintenance_margin: int = 50_000
     max_liquidation_ratio: int = 250_000
+    liquidation_penalty: int = 50_000        # ClearingHouse liquidationPenalty, 1e6 (see venue.py)
+    max_liquidation_price_spread: int = 10_000   # AMM maxLiquidationPriceSpread, 1e6
+    max_oracle_spread_ratio: int = 200_000   # AMM maxOracleSpreadRatio, 1e6
     unlimited: frozenset[str] = frozenset({C.BACKGROUND_MAKER, C.BACKGROUND_TAKER})
 
 
@@ -85,6 +110,7 @@ class Engine:
         self.events: list = []
         self.touched: set[str] = set()       # traders whose margin/reserve changed in the current block
         self.finalized: list[Order] = []     # orders filled or cancelled in the current block
+        self.liquidations: list[dict[str, Any]] = []   # every executed liquidation (`liquidations` action)
         self.block = 0
         self._seq = 0
         self._expiries: list[tuple[int, int, str]] = []
@@ -300,10 +326,7 @@ class Engine:
             pos.open_notional += notional
         else:
             closing = min(abs(base), abs(pos.size))
-            closed_notional = mul_div(pos.open_notional, closing, abs(pos.size))
-            exit_notional = mul_div(closing, price, ONE)
-            realized = exit_notional - closed_notional if pos.size > 0 else closed_notional - exit_notional
-            pos.open_notional -= closed_notional
+            realized = self._reduce(pos, closing, price)
             pos.size += base
             if abs(base) > closing:   # flipped: the rest opens a new position
                 pos.open_notional = mul_div(abs(base) - closing, price, ONE)
@@ -315,9 +338,115 @@ class Engine:
         acct.realized_pnl += realized
         acct.fees_paid += fee
         self.open_interest[market] += max(pos.size, 0) - max(old_size, 0)
+        # AMM.openPosition: liquidationThreshold = max(|size| x maxLiquidationRatio / 1e6 + 1, minSizeRequirement)
+        pos.liq_threshold = max(abs(pos.size) * self.params.max_liquidation_ratio // C.PRICE_SCALE + 1,
+                                C.MARKETS[market].min_size)
         events.append(E.PositionModified(trader, market, base, price, realized, pos.size, pos.open_notional,
                                          fee, mode, now))
         return events
+
+    @staticmethod
+    def _reduce(pos: Position, closing: int, price: int) -> int:
+        """Close `closing` (1e18, > 0) of the position at `price`: the realized PnL; open notional shrinks pro rata."""
+        closed_notional = mul_div(pos.open_notional, closing, abs(pos.size))
+        exit_notional = mul_div(closing, price, ONE)
+        pos.open_notional -= closed_notional
+        return exit_notional - closed_notional if pos.size > 0 else closed_notional - exit_notional
+
+    # ---- liquidation (the contracts' side) ------------------------------------
+    def oracle_margin_fraction(self, acct: Account) -> int:
+        """ClearingHouse calcMarginFraction(trader, true, Maintenance_Margin) through the juror: jurorv2
+        notional_position.go asks bibliophile GetNotionalPositionAndMargin with UpgradeVersion V2, so
+        every position is valued at the oracle price (margin_math.go getOptimalPnl); pending funding
+        counts. (margin + uPnL) x 1e6 / notional, MaxInt64 without positions (GetMarginFraction)."""
+        notional = upnl = 0
+        for market, pos in acct.positions.items():
+            if pos.size:
+                price = self.index_prices[market]
+                notional += notional_of(pos.size, price)
+                upnl += self.unrealized_pnl(pos, price)
+        if notional == 0:
+            return MAX_INT64
+        return (acct.margin - self.pending_funding(acct) + upnl) * C.PRICE_SCALE // notional
+
+    def liquidate(self, trader: str, order: Order, qty: int) -> tuple[list, bool]:
+        """OrderBook.liquidateAndExecuteOrder(trader, order, qty): `order` takes over `qty` of the trader's
+        position in its market. Returns (records, executed).
+
+        hubble-protocol ClearingHouse.sol liquidate/_liquidateSingleAmm and AMM.sol liquidatePosition
+        (v2 rc6, the last public contract source): settle the trader's funding, refuse unless the margin
+        fraction is below maintenance, reduce the position by at most min(|size|, liquidationThreshold) at
+        the fill price, charge liquidationPenalty x notional (PositionLiquidated), then open the order's
+        side as a maker (PositionModified mode 1) and emit OrderMatched. A refusal reverts all of it and
+        leaves LiquidationError(trader, LIQUIDATION_FAILED, reason, qty) (OrderBook.sol try/catch).
+        """
+        acct, market, now = self.account(trader), order.market, int(self.clock())
+        fill = qty if order.is_long else -qty    # liquidationAmount: + when a long position is liquidated
+        refused = self._liquidation_refused(acct, market, fill)
+        if refused is not None:
+            return [E.LiquidationError(trader, LIQUIDATION_FAILED, refused, qty)], False
+        price = self.liquidation_price(order)
+        records = self._settle_all_funding(trader, acct)
+        records.append(self._liquidate_position(trader, acct, market, fill, price, now))
+        self._record_fill(order, qty)
+        if order.remaining == 0 and order.in_book:
+            self.books[market].side_of(order).remove(order)
+        records += self._apply_position(order.trader, market, fill, price, 1, now)
+        records.append(E.Matched(order, qty, price, self.open_interest[market], now, is_liquidation=True))
+        self.liquidations.append({"account": trader, "market": market_symbol(market), "size": -fill / ONE,
+                                  "price": price / C.PRICE_SCALE, "time": self.clock()})
+        return records, True
+
+    def liquidation_price(self, order: Order) -> int:
+        """jurorv2 determineLiquidationFillPrice: the order's price, held inside the oracle spread bounds
+        (maxOracleSpreadRatio): min(price, upper) for a long order, max(price, lower) for a short one."""
+        upper, lower = spread_bounds(self.index_prices[order.market], self.params.max_oracle_spread_ratio,
+                                     C.MARKETS[order.market].price_multiplier)
+        return min(order.price, upper) if order.is_long else max(order.price, lower)
+
+    def _liquidation_refused(self, acct: Account, market: int, fill: int) -> str | None:
+        """The reverts of _liquidateSingleAmm, in the contract's order (texts from ClearingHouse.sol / AMM.sol)."""
+        if self.oracle_margin_fraction(acct) >= self.params.maintenance_margin:
+            return "CH: Above Maintenance Margin"       # _assertLiquidationRequirement
+        pos = acct.positions.get(market) or Position()
+        if abs(fill) > min(abs(pos.size), pos.liq_threshold):
+            return "AMM_liquidating_too_much_at_once"
+        if pos.size == 0 or (pos.size > 0) != (fill > 0):
+            return "AMM_matching_trade_should_be_opposite"
+        return None
+
+    def _settle_all_funding(self, trader: str, acct: Account) -> list:
+        """ClearingHouse.updatePositions: funding of every market settled, FundingPaid where it is not 0."""
+        records: list = []
+        for market, pos in acct.positions.items():
+            if not pos.size:
+                continue
+            cpf = self.cumulative[market]
+            pay = mul_div(cpf - pos.last_cpf, pos.size, ONE)
+            pos.last_cpf = cpf
+            if pay:
+                acct.margin -= pay
+                acct.funding_paid += pay
+                records.append(E.FundingPaid(trader, market, pay, cpf))
+        self.touched.add(trader)
+        return records
+
+    def _liquidate_position(self, trader: str, acct: Account, market: int, fill: int, price: int,
+                            now: int) -> E.PositionLiquidated:
+        """AMM.liquidatePosition + _chargeFeeAndRealizePnL(mode Liquidation): the liquidationThreshold is
+        left as it was (only openPosition sets it), the penalty is quoteAsset x liquidationPenalty / 1e6."""
+        pos = acct.positions[market]
+        old_size = pos.size
+        realized = self._reduce(pos, abs(fill), price)
+        pos.size -= fill
+        if pos.size == 0:
+            pos.open_notional = 0
+        fee = mul_div(abs(fill), price, ONE) * self.params.liquidation_penalty // C.PRICE_SCALE
+        acct.margin += realized - fee
+        acct.realized_pnl += realized
+        acct.fees_paid += fee
+        self.open_interest[market] += max(pos.size, 0) - max(old_size, 0)
+        return E.PositionLiquidated(trader, market, fill, price, realized, pos.size, pos.open_notional, fee, now)
 
     # ---- cancel / expiry / removal ------------------------------------------
     def cancel(self, order: Order) -> str | None:

@@ -29,16 +29,17 @@ class EventLog:
             E.Matched: self._matched, E.PositionModified: self._position, E.FundingPaid: self._funding_paid,
             E.FundingRateUpdated: self._funding_rate, E.Accepted: self._accepted, E.Rejected: self._accepted,
             E.CancelAccepted: self._cancel_accepted, E.CancelRejected: self._cancel_rejected,
+            E.PositionLiquidated: self._liquidated, E.LiquidationError: self._liquidation_error,
         }.get(type(ev))
         return handler(ev, block, ts) if handler else (None, None)
 
     def _matched(self, ev: E.Matched, block: int, ts: int):
         o = ev.order
         log = encode_log(C.ORDER_BOOK, self.c.event(C.ORDER_BOOK, "OrderMatched"), (o.trader, _b32(o.id)),
-                         (ev.fill, ev.price, ev.open_interest, ev.timestamp, False))
+                         (ev.fill, ev.price, ev.open_interest, ev.timestamp, ev.is_liquidation))
         args = {"fillAmount": to_float(ev.fill, 18), "price": to_float(ev.price, 6),
                 "openInterestNotional": to_float(ev.open_interest, 18), "timestamp": ev.timestamp,
-                "isLiquidation": False}
+                "isLiquidation": ev.is_liquidation}
         return log, ("trader", o.trader.lower(),
                      trader_event(o.trader, o.id, "", "OrderMatched", args, block, ev.timestamp))
 
@@ -46,6 +47,20 @@ class EventLog:
         log = encode_log(C.CLEARING_HOUSE, self.c.event(C.CLEARING_HOUSE, "PositionModified"), (ev.trader, ev.market),
                          (ev.base, ev.price, ev.realized_pnl, ev.size, ev.open_notional, ev.fee, ev.mode, ev.timestamp))
         return log, ("market", ev.market, market_event(ev.trader, ev.market, ev.base, ev.price, block, ev.timestamp))
+
+    def _liquidated(self, ev: E.PositionLiquidated, block: int, ts: int):
+        """A ClearingHouse log only: PushToMarketFeed forwards PositionModified alone, PushToTraderFeed
+        reads OrderBook / order book contract logs only (contract_events_processor.go)."""
+        log = encode_log(C.CLEARING_HOUSE, self.c.event(C.CLEARING_HOUSE, "PositionLiquidated"),
+                         (ev.trader, ev.market),
+                         (ev.base, ev.price, ev.realized_pnl, ev.size, ev.open_notional, ev.fee, ev.timestamp))
+        return log, None
+
+    def _liquidation_error(self, ev: E.LiquidationError, block: int, ts: int):
+        """OrderBook LiquidationError: PushToTraderFeed handles OrderMatched alone of the OrderBook's events."""
+        log = encode_log(C.ORDER_BOOK, self.c.event(C.ORDER_BOOK, "LiquidationError"),
+                         (ev.trader, _b32(ev.order_hash)), (ev.err, ev.amount))
+        return log, None
 
     def _funding_paid(self, ev: E.FundingPaid, block: int, ts: int):
         log = encode_log(C.CLEARING_HOUSE, self.c.event(C.CLEARING_HOUSE, "FundingPaid"), (ev.trader, ev.market),

@@ -30,6 +30,7 @@ class Matched:
     price: int
     open_interest: int        # market open interest after the fill, 1e18
     timestamp: int
+    is_liquidation: bool = False   # the order absorbed a liquidation (liquidateAndExecuteOrder)
 
 
 @dataclass(slots=True)
@@ -44,6 +45,29 @@ class PositionModified:
     fee: int                  # 1e6 (negative = rebate)
     mode: int                 # 0 taker, 1 maker
     timestamp: int
+
+
+@dataclass(slots=True)
+class PositionLiquidated:
+    """ClearingHouse PositionLiquidated of the liquidated trader (the node's abis/ClearingHouse.go)."""
+    trader: str
+    market: int
+    base: int                 # liquidationAmount, 1e18: signed like the absorbing order (+ = a long was liquidated)
+    price: int
+    realized_pnl: int         # 1e6
+    size: int                 # position after the liquidation
+    open_notional: int
+    fee: int                  # liquidation penalty, 1e6
+    timestamp: int
+
+
+@dataclass(slots=True)
+class LiquidationError:
+    """OrderBook LiquidationError: the liquidation transaction ran but the contract refused it."""
+    trader: str
+    order_hash: str           # 0x hex: LIQUIDATION_FAILED, or the order's hash when the order side failed
+    err: str
+    amount: int               # toLiquidate, 1e18 (unsigned)
 
 
 @dataclass(slots=True)

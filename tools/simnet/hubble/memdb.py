@@ -126,6 +126,13 @@ class NodeIndex:
                 pos.last_cpf, pos.unrealised_funding = self.cumulative[record.market], 0
             pos.size, pos.open_notional = record.size, record.open_notional
             pos.liquidation_threshold = self._threshold(record.market, record.size)
+        elif isinstance(record, E.PositionLiquidated):
+            # UpdatePosition(..., isLiquidation=true): the threshold is kept, only capped at the new |size|
+            view = self.trader(record.trader) or self.traders.setdefault(record.trader, TraderView(margin=0))
+            pos = view.positions.setdefault(record.market, PositionView())
+            pos.size, pos.open_notional = record.size, record.open_notional
+            sign = (record.size > 0) - (record.size < 0)
+            pos.liquidation_threshold = min(abs(pos.liquidation_threshold), abs(record.size)) * sign
         elif isinstance(record, E.FundingPaid):
             view = self.traders.get(record.trader)
             pos = view.positions.get(record.market) if view else None

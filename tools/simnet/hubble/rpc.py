@@ -203,7 +203,11 @@ class RpcMethods:
 
     # ---- trading / orderbook -------------------------------------------------------
     def margin_and_positions(self, trader: str) -> dict[str, Any]:
-        """GetMarginAndPositions: memdb margin net of pending funding, positions valued at the mid price."""
+        """GetMarginAndPositions: memdb margin net of pending funding, positions valued at the mid price.
+
+        marginFraction is per position, the whole margin over that position's mid-price notional: not the
+        figure liquidations use (oracle prices, all positions: liquidation.py). liquidationPrice is always
+        "0": the node leaves it at `"0", // todo: calculate` (trading_apis.go GetMarginAndPositions)."""
         view = self.index.trader(to_checksum_address(trader))
         if view is None:
             raise RpcError("trader not found")

@@ -52,8 +52,19 @@ def engine_params(options: dict[str, Any], initial_margin: float) -> EngineParam
         # unconfirmed: no public source gives mainnet's minAllowableMargin; 0.1 (10x) is deliberately
         # not the bot's default 1/leverage = 0.2, so code that assumes one or the other shows up
         min_allowable_margin=scaled(options.get("min_allowable_margin", 0.1)),
-        maintenance_margin=scaled(options.get("maintenance_margin", 0.05)),          # unconfirmed
-        max_liquidation_ratio=scaled(options.get("max_liquidation_ratio", 0.25)))    # unconfirmed
+        # unconfirmed for mainnet. The v2 testnet's figures are maintenanceMargin 0.1 with minAllowableMargin
+        # 0.2 (hubble-protocol scripts/updates/hubblenext-updates.js setParams; test/utils.js; hubblenet
+        # liquidations_test.go mocks 1e5 / 2e5). Kept at 0.05 here: half of the unconfirmed 0.1 above, the
+        # testnet's ratio (at 0.1 a position opened at full leverage would sit on the liquidation line)
+        maintenance_margin=scaled(options.get("maintenance_margin", 0.05)),
+        # AMM.initialize default 25% (hubble-protocol contracts/AMM.sol); the node's e2e test expects |size|/4
+        # (hubblenet tests/orderbook/tests/test.js getLiquidationThreshold); v1 docs: "4 chunks (25% each)"
+        max_liquidation_ratio=scaled(options.get("max_liquidation_ratio", 0.25)),
+        # ClearingHouse liquidationPenalty 5% (hubblenext-updates.js setParams '50000', test/utils.js)
+        liquidation_penalty=scaled(options.get("liquidation_penalty", 0.05)),
+        # AMM.initialize defaults: maxLiquidationPriceSpread 1%, maxOracleSpreadRatio 20% (contracts/AMM.sol)
+        max_liquidation_price_spread=scaled(options.get("max_liquidation_price_spread", 0.01)),
+        max_oracle_spread_ratio=scaled(options.get("max_oracle_spread_ratio", 0.2)))
 
 
 class HubbleVenue(Venue):
