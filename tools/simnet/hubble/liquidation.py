@@ -52,14 +52,20 @@ class Match:
     qty: int             # unsigned, 1e18
 
 
-def margin_fraction(engine: Engine, view: TraderView) -> int:
-    """hu.GetMarginFraction (V2) of a memdb trader at the current oracle prices."""
+def _at_oracle(engine: Engine, view: TraderView) -> tuple[int, int]:
+    """(total notional, unrealised PnL) of a memdb trader's positions at the current oracle prices."""
     notional = upnl = 0
     for market, pos in view.positions.items():
         if pos.size:
             price = engine.index_prices[market]
             notional += notional_of(pos.size, price)
             upnl += engine.unrealized_pnl(pos, price)   # type: ignore[arg-type]
+    return notional, upnl
+
+
+def margin_fraction(engine: Engine, view: TraderView) -> int:
+    """hu.GetMarginFraction (V2) of a memdb trader at the current oracle prices."""
+    notional, upnl = _at_oracle(engine, view)
     if notional == 0:
         return MAX_INT64
     return (view.margin - view.pending_funding + upnl) * C.PRICE_SCALE // notional
@@ -70,12 +76,7 @@ def available_margin(engine: Engine, view: TraderView | None) -> int:
     only (the signed orders' virtual reserve does not count); 0 for a trader not in the memdb."""
     if view is None:
         return 0
-    notional = upnl = 0
-    for market, pos in view.positions.items():
-        if pos.size:
-            price = engine.index_prices[market]
-            notional += notional_of(pos.size, price)
-            upnl += engine.unrealized_pnl(pos, price)   # type: ignore[arg-type]
+    notional, upnl = _at_oracle(engine, view)
     used = notional * engine.params.min_allowable_margin // C.PRICE_SCALE
     return view.margin - view.pending_funding + upnl - used - view.reserved
 
