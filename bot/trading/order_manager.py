@@ -181,10 +181,12 @@ class OrderManager:
         consistent (taken at one accepted block: positions change at acceptance, fills are streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
         before = await self.hubble.head_block()
-        self.account = await asyncio.wait_for(self.hubble.account(), timeout)
-        self.account_at = time.monotonic()
+        account = await asyncio.wait_for(self.hubble.account(), timeout)
         after = await self.hubble.head_block()
-        self.account_block = after
+        # Set together, with no await between: the read reflects an accepted block in [before, after], so
+        # fills after `before` are added to it (a fill counted twice for a moment errs on the safe side of
+        # the risk bounds; one counted in neither would not).
+        self.account, self.account_at, self.account_block = account, time.monotonic(), before
         position = self.account.position(self.market)
         size = position.size if position else ZERO
         return HubbleReading(size + self.ledger.delta_after(after), after, before == after)
