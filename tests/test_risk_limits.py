@@ -94,3 +94,13 @@ def test_the_record_keeps_a_trip_per_trader_and_an_unreadable_file_counts_as_tri
     assert not RiskStore(path, "0xABC").record.halted and "0xabc" in json.loads(path.read_text())
     path.write_text("{not json")
     assert RiskStore(path, "0xabc").record.halted
+
+
+def test_a_venues_equity_is_moved_to_the_live_mark_between_reads():
+    """Two venues read 30 s apart in a crash must be compared at one price: a short read at 30 is worth
+    30 USD more at 27."""
+    from bot.risk.risk_engine import VenueRisk
+
+    v = VenueRisk(position=D("-10"), mark=D("27"), equity=D("1000"), equity_mark=D("30"), equity_position=D("-10"))
+    assert v.equity_now() == D("1030")
+    assert VenueRisk(equity=D("5")).equity_now() == D("5")

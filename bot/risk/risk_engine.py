@@ -42,6 +42,7 @@ SETTLE_WAIT = 5.0          # seconds an unwind step waits for its fill to reach 
 FLATTEN_STEPS = 100        # at most this many IOC steps per flatten
 FUNDING_READ_SECONDS = 600.0  # the hedge venue's funding rate is read this often (Hyperliquid: weight 20; rates
                               # change hourly at most)
+LOSS_CONFIRMATIONS = 3        # consecutive checks a loss limit must be past before the kill switch trips
 CHECK_SECONDS = 1.0           # the state is re-judged this often, on the venues' last figures and the live mid
 
 
@@ -65,8 +66,19 @@ class VenueRisk:
     mark: Decimal | None = None
     liquidation_price: Decimal | None = None
     distance_pct: Decimal | None = None
-    equity: Decimal | None = None
+    equity: Decimal | None = None                # as the venue last reported it
+    equity_mark: Decimal | None = None           # the mark that equity was valued at
+    equity_position: Decimal = ZERO              # the position it was valued on
     warned: bool = False
+
+    def equity_now(self) -> Decimal | None:
+        """The last reported equity moved to the live mark (an account's value changes by position x price
+        move): two venues read at different moments are compared at one price, not a crash apart."""
+        if self.equity is None:
+            return None
+        if self.equity_mark is None or self.mark is None:
+            return self.equity
+        return self.equity + self.equity_position * (self.mark - self.equity_mark)
     funding_rate_hour: Decimal | None = None     # the venue's rate per hour (positive: longs pay)
 
     def expected_funding_hour(self) -> Decimal | None:
@@ -116,6 +128,7 @@ class RiskEngine:
         self._task: asyncio.Task | None = None
         self._funding_at = -FUNDING_READ_SECONDS
         self._hedge_read_at = -1e9
+        self._breaches = 0
         if store.record.halted:
             self.clock.move(rl.TradingState.HALTED)
             self.reason = f"kill switch tripped at {store.record.halted_at}: {store.record.halted_reason}"
@@ -162,6 +175,7 @@ class RiskEngine:
         position = account.position(self.market)
         v.equity = account.margin + sum((p.unrealised_pnl for p in account.positions), ZERO)
         read_mark = position.notional / abs(position.size) if position and position.size else None
+        v.equity_mark, v.equity_position = read_mark, (position.size if position else ZERO)
         now = self.positions.hubble_position_now()
         v.position = now if now is not None else (position.size if position else ZERO)
         mid = self.mid()
@@ -190,6 +204,7 @@ class RiskEngine:
                 self._hedge_read_at = time.monotonic()
                 v.position, v.mark, v.liquidation_price, v.equity = (state.position, state.mark,
                                                                      state.liquidation_price, state.equity)
+                v.equity_mark, v.equity_position = state.mark, state.position
         bid, ask = self.hedge.best_bid_ask()
         if bid and ask:
             v.mark = (bid + ask) / 2
@@ -203,7 +218,7 @@ class RiskEngine:
 
     # ---- losses ------------------------------------------------------------------------------------------
     def equity(self) -> Decimal | None:
-        values = [v.equity for v in self.venues.values()]
+        values = [v.equity_now() for v in self.venues.values()]
         return None if any(e is None for e in values) else sum(values, ZERO)
 
     def _check_losses(self) -> None:
@@ -217,9 +232,12 @@ class RiskEngine:
         for limit, pnl, name in ((self.limits.max_daily_loss, self.pnl_day, "maxDailyLoss"),
                                  (self.limits.max_total_loss, self.pnl_total, "maxTotalLoss")):
             if limit > 0 and -pnl > limit:
-                self.trip(f"{name} {limit} USD passed: both venues' equity is {pnl:.2f} USD "
-                          f"{'since UTC midnight' if name == 'maxDailyLoss' else 'since the risk baseline'}")
+                self._breaches += 1
+                if self._breaches >= LOSS_CONFIRMATIONS:   # one bad tick of one venue's book never trips it
+                    self.trip(f"{name} {limit} USD passed: both venues' equity is {pnl:.2f} USD "
+                              f"{'since UTC midnight' if name == 'maxDailyLoss' else 'since the risk baseline'}")
                 return
+        self._breaches = 0
 
     def trip(self, reason: str) -> None:
         """The kill switch: written to disk first (a crash right after still halts the next start)."""
