@@ -42,6 +42,7 @@ SETTLE_WAIT = 5.0          # seconds an unwind step waits for its fill to reach 
 FLATTEN_STEPS = 100        # at most this many IOC steps per flatten
 FUNDING_READ_SECONDS = 600.0  # the hedge venue's funding rate is read this often (Hyperliquid: weight 20; rates
                               # change hourly at most)
+REREAD_SECONDS = 5.0          # a moved hedge position is read again at most this often (20 fills/s keep it moving)
 LOSS_CONFIRMATIONS = 3        # consecutive checks a loss limit must be past before the kill switch trips
 CHECK_SECONDS = 1.0           # the state is re-judged this often, on the venues' last figures and the live mid
 
@@ -192,8 +193,11 @@ class RiskEngine:
         if self.hedge is None:
             return
         v = self.venues[self.s.hedge]
-        due = (time.monotonic() - self._hedge_read_at >= self.s.risk_poll_interval
-               or self.hedge.position != v.position)
+        since = time.monotonic() - self._hedge_read_at
+        moved = self.hedge.position != v.position and since >= REREAD_SECONDS
+        # the periodic read always goes out; one for a moved position only while the request budget has room
+        due = since >= self.s.risk_poll_interval or (moved and self.hedge.budget.allows_optional(
+            self.hedge.account_weight))
         if due and not self.positions.hedging():
             try:
                 state = await self.hedge.margin_state()
