@@ -130,6 +130,7 @@ class RiskEngine:
         self._funding_at = -FUNDING_READ_SECONDS
         self._hedge_read_at = -1e9
         self._breaches = 0
+        self._alerted_reducing = False            # the last REDUCING was alerted: its end is alerted too
         if store.record.halted:
             self.clock.move(rl.TradingState.HALTED)
             self.reason = f"kill switch tripped at {store.record.halted_at}: {store.record.halted_reason}"
@@ -291,8 +292,14 @@ class RiskEngine:
         before = self.state
         self.clock.move(state)
         self.reason = reason
-        log.warning("risk state %s -> %s%s", before.value, state.value, f": {reason}" if reason else "")
-        self.alerts.risk_state(state.value, before.value, reason or "limits clear")
+        # At the position limit the state comes and goes with the flow: routine, said at INFO, no alert.
+        # A halt, or a venue near liquidation, is the operator's business.
+        urgent = state == rl.TradingState.HALTED or "liquidation" in reason or before == rl.TradingState.HALTED
+        log.log(logging.WARNING if urgent else logging.INFO, "risk state %s -> %s%s", before.value, state.value,
+                f": {reason}" if reason else "")
+        if urgent or self._alerted_reducing:
+            self.alerts.risk_state(state.value, before.value, reason or "limits clear")
+        self._alerted_reducing = urgent and state == rl.TradingState.REDUCING
 
     def _act(self) -> None:
         if (self._task is not None and not self._task.done()) or self.positions.hedging():
