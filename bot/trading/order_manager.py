@@ -50,6 +50,7 @@ ZERO = Decimal(0)
 SUBSCRIBE_TIMEOUT = 20.0           # seconds to wait for the trader stream's confirmation at start-up
 CONFIRM_SECONDS = 2.0              # a difference must be seen twice this far apart before it is hedged
 STARTUP_RECONCILE_TIMEOUT = 60.0
+RISK_FIRST_READ_TIMEOUT = 5.0      # seconds the start-up waits for the risk engine's first reading of the venues
 STATE_DIR = Path("state")
 CARRY_PAUSE = "hedging a carried residual of one lot"
 
@@ -124,7 +125,11 @@ class OrderManager:
             c = await self.reconciler.settle(STARTUP_RECONCILE_TIMEOUT)
             log.info("reconciled: Hubble %s, %s %s, net %s (carried below the venue minimum: %s)", c.hubble,
                      self.hedge.venue, c.hedge, c.net, self.hedge.carried)
-        await self.risk.evaluate()                 # the state is known before the first quote
+        try:                                       # the state is known before the first quote
+            await asyncio.wait_for(self.risk.evaluate(), RISK_FIRST_READ_TIMEOUT)
+        except asyncio.TimeoutError:
+            log.warning("the risk engine's first reading took over %.0fs (a venue slow to answer): quoting starts "
+                        "on the limits it can check; the risk watcher keeps reading", RISK_FIRST_READ_TIMEOUT)
         self._spawn(supervise("Hubble positions watcher", self._watch_positions, self.positions_event, self.fatal))
         self._spawn(supervise("risk engine", self.risk.watch, self.risk_event, self.fatal))
         self._spawn(supervision.keep_running("performance CSV", self._performance_rows, self.fatal))
