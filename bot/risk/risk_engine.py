@@ -125,7 +125,6 @@ class RiskEngine:
         self.pnl_day: Decimal | None = None
         self.pnl_total: Decimal | None = None
         self.refused = 0                          # quotes the pre-trade check refused
-        self.check_seconds: list[float] = []      # per-order cost of the pre-trade check (last 1000)
         self._task: asyncio.Task | None = None
         self._funding_at = -FUNDING_READ_SECONDS
         self._hedge_read_at = -1e9
@@ -365,7 +364,6 @@ class RiskEngine:
 
     def check_quotes(self, quotes: list, live: list, mark: Decimal) -> tuple[list, list[str]]:
         """The pre-trade check of one tick's quotes against everything resting (`live`)."""
-        started = time.perf_counter()
         position = self.positions.hubble_position_now()
         if position is None:
             return [], ["risk: no Hubble position read yet"]
@@ -373,8 +371,6 @@ class RiskEngine:
         accepted, reasons = rl.check_quotes(self.limits, rl.Exposure(position, resting, mark), quotes,
                                             self.rate.room(time.time()), self.sides())
         self.refused += len(reasons)
-        if quotes:
-            self.check_seconds = self.check_seconds[-999:] + [(time.perf_counter() - started) / len(quotes)]
         return accepted, reasons
 
     def placed(self, count: int) -> None:

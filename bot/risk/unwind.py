@@ -9,13 +9,11 @@ two legs shrink together and nothing here trades the hedge venue directly.
 from __future__ import annotations
 
 import logging
-import time
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 
 log = logging.getLogger("risk")
-ZERO = Decimal(0)
 IOC_SLIPPAGE = Decimal("0.01")      # an unwind's limit: 1 % through the mid (it must close, not haggle)
 
 
@@ -29,7 +27,6 @@ class Unwinder:
         self.min_size = min_size
         self.price_tick = price_tick
         self.sent = 0                 # IOC orders sent
-        self.closed = ZERO            # base units the receipts show filled (unsigned)
 
     async def step(self, position: Decimal, size: Decimal, mid: Decimal, why: str) -> bool:
         """Send one reduce-only IOC closing up to `size` of the Hubble `position`; True once it is mined."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from pathlib import Path
 
 TARGET_US = 50.0
 
@@ -32,20 +33,15 @@ def per_order_us(ticks: int = 2000, levels: int = 3) -> float:
     """Mean microseconds per order of check_quotes, over `ticks` ticks of 2 x `levels` quotes each."""
     from bot import settings
     from bot.maths.quoting import ASK, BID, Quote
+    from bot.reporting.alerts import NO_ALERTS
     from bot.risk.record import RiskStore
     from bot.risk.risk_engine import RiskEngine
     from bot.tracking.orders import TrackedOrder
 
     s = settings.load("AVAX", ["maxOrderRate=100000"])
 
-    class _NoAlerts:
-        def __getattr__(self, name):
-            return lambda *a, **k: None
-
-    store = RiskStore.__new__(RiskStore)              # in memory: the check never touches the file
-    from bot.risk.record import RiskRecord
-    store.record = RiskRecord()
-    risk = RiskEngine(s, None, None, _Positions(Decimal(6)), lambda: Decimal("35"), None, store, _NoAlerts(),
+    store = RiskStore(Path("/nonexistent/risk.json"), "0x0")   # nothing tripped; the check never writes it
+    risk = RiskEngine(s, None, None, _Positions(Decimal(6)), lambda: Decimal("35"), None, store, NO_ALERTS,
                       lambda reason: None)
     mid = Decimal("35.012")
     quotes = [Quote(side, n, mid * (1 - side * Decimal("0.001") * n), Decimal(3))
