@@ -88,6 +88,12 @@ class Engine:
         for coin, book in self.books.items():
             book.rebuild(prices[book.asset.symbol])
         for acct in list(self.accounts.values()):
+            # scheduleCancel: "Once the time comes, all open orders will be canceled" (SDK exchange.py
+            # schedule_cancel); every open order of the account ends "scheduledCancel", pushed on orderUpdates.
+            # The status name: nktkas OrderProcessingStatus and nautilus_hyperliquid HyperliquidOrderStatus
+            # (ScheduledCancel), both read from the venue's answers; that an orderUpdates push carries it is
+            # unconfirmed (no recording). Checked once per tick, so it fires up to one path step late. Not
+            # simulated: the 10 triggers a day the SDK docstring names.
             if acct.schedule_cancel_at is not None and now_ms >= acct.schedule_cancel_at:
                 acct.schedule_cancel_at = None
                 for order in list(acct.orders.values()):
@@ -152,6 +158,11 @@ class Engine:
             size = min(size, self._reducible(acct, asset, is_buy))
             if size <= 0:
                 return refuse("reduceOnlyRejected", "Reduce only order would increase position.")
+        # Alo is checked against the whole book as bbo() sees it: the synthetic depth left after any taking and
+        # every user's resting orders. Text: docs error-responses, BadAloPx "Post only order would have
+        # immediately matched, bbo was {bbo}."; {bbo} as "bid@ask" from real refusals quoted by public clients
+        # ("bbo was 64990@64991"). An Alo crossing only the placer's own resting order is refused too:
+        # unconfirmed (docs trading/self-trade-prevention covers fills between one address's orders, not Alo).
         if tif == "Alo" and self._crosses(asset, is_buy, limit_px):
             bid, ask = self.bbo(asset)
             return refuse("badAloPxRejected", "Post only order would have immediately matched, bbo was "
@@ -239,22 +250,29 @@ class Engine:
               size: Decimal) -> list[Match]:
         """Matches an aggressive order would get: synthetic depth and other users' resting orders
         by price, a user's order ahead of the synthetic level at the same price. Nothing is taken."""
-        def through(px_: Decimal) -> bool:
-            return px_ <= limit_px if is_buy else px_ >= limit_px
-
-        candidates = [Match(px_, sz, None) for px_, sz in self.books[asset.coin].plan(is_buy, limit_px, size)]
-        candidates += [Match(o.limit_px, o.sz, o) for o in self._resting(asset, not is_buy)
-                       if o.user != acct.address and through(o.limit_px)]
-        candidates.sort(key=lambda m: (m.px if is_buy else -m.px, m.maker is None))
         plan: list[Match] = []
         left = size
-        for match in candidates:
+        for match in self.candidates(asset, is_buy, limit_px, size, acct.address):
             if left <= 0:
                 break
             take = min(left, match.sz)
             plan.append(Match(match.px, take, match.maker))
             left -= take
         return plan
+
+    def candidates(self, asset: PerpAsset, is_buy: bool, limit_px: Decimal, size: Decimal,
+                   exclude: str | None = None) -> list[Match]:
+        """Liquidity an aggressive order up to ``limit_px`` meets, in price-time priority: users' resting orders
+        (all of them, not capped by ``size``; ``exclude``'s own left out) and enough synthetic depth for ``size``;
+        at one price the users' orders, oldest first, come before the synthetic level. Nothing is taken."""
+        def through(px_: Decimal) -> bool:
+            return px_ <= limit_px if is_buy else px_ >= limit_px
+
+        found = [Match(px_, sz, None) for px_, sz in self.books[asset.coin].plan(is_buy, limit_px, size)]
+        found += [Match(o.limit_px, o.sz, o) for o in self._resting(asset, not is_buy)
+                  if o.user != exclude and through(o.limit_px)]
+        found.sort(key=lambda m: (m.px if is_buy else -m.px, m.maker is None))
+        return found
 
     @staticmethod
     def _visible(size: Decimal, tif: str, faults: OrderFaults) -> Decimal:
@@ -324,8 +342,8 @@ class Engine:
                 self._fill_maker(match, liquidation)
         return fills
 
-    def _fill_maker(self, match: Match, liquidation: dict[str, str] | None = None) -> None:
-        """The resting side of a user-to-user match."""
+    def _fill_maker(self, match: Match, liquidation: dict[str, str] | None = None) -> dict[str, Any]:
+        """The resting side of a user-to-user match (or of a background taker's, flow.py); returns the fill."""
         maker = match.maker
         assert maker is not None
         acct = self.accounts[maker.user]
@@ -334,6 +352,29 @@ class Engine:
         self.sink.on_fills(acct.address, [fill])
         if maker.sz <= 0:
             self._close_order(acct, maker, "filled")
+        return fill
+
+    def fill_resting(self, order: Order, px_: Decimal, wanted: Decimal) -> tuple[Decimal, dict[str, Any] | None]:
+        """Fill up to ``wanted`` of a user's resting order at ``px_`` for a taker that is no user (flow.py): a
+        maker fill as ``_fill_maker``'s. A reduce-only order fills only what reduces the position, as in
+        ``_fill_if_crossed``: nothing left to reduce cancels it (reduceOnlyCanceled), and so does a fill the rule
+        cut short. Returns (size filled, the fill or None)."""
+        acct = self.accounts[order.user]
+        size = min(wanted, order.sz)
+        cut = False
+        if order.reduce_only:
+            reducible = self._reducible(acct, order.asset, order.is_buy)
+            cut = reducible < size
+            size = min(size, reducible)
+            if size <= 0:
+                self._close_order(acct, order, "reduceOnlyCanceled")
+                return ZERO, None
+        if size <= 0:
+            return ZERO, None
+        fill = self._fill_maker(Match(px_, size, order))
+        if cut and order.sz > 0:
+            self._close_order(acct, order, "reduceOnlyCanceled")
+        return size, fill
 
     def _fill(self, acct: Account, order: Order, px_: Decimal, sz: Decimal, crossed: bool, *,
               liquidation: dict[str, str] | None = None, fee_rate: Decimal | None = None,

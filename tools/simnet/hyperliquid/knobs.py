@@ -9,6 +9,7 @@ from tools.simnet.hyperliquid import funding, limits
 from tools.simnet.hyperliquid.book import BookParams
 from tools.simnet.hyperliquid.engine import FeeRates
 from tools.simnet.hyperliquid.feeds import FeedClock
+from tools.simnet.hyperliquid.flow import FlowParams
 from tools.simnet.hyperliquid.liquidation import LiquidationRules
 from tools.simnet.hyperliquid.maintenance import Maintenance
 from tools.simnet.hyperliquid.ws import WsIdle, WsLimits
@@ -44,6 +45,7 @@ class Knobs:
     cloid_visibility_delay_ms: int
     maintenance: Maintenance = field(default_factory=Maintenance)
     liquidation: LiquidationRules = field(default_factory=LiquidationRules)
+    flow: FlowParams = field(default_factory=FlowParams)
 
 
 def read(opt: Mapping[str, Any]) -> Knobs:
@@ -67,7 +69,8 @@ def read(opt: Mapping[str, Any]) -> Knobs:
                  ws_post_ip_weight=_flag(opt.get("ws_post_ip_weight", False)),
                  feed_clock=_feed_clock(opt), funding=_funding(opt),
                  cloid_visibility_delay_ms=int(opt.get("cloid_visibility_delay_ms", 0)),
-                 maintenance=_maintenance(opt), liquidation=_liquidation(opt))
+                 maintenance=_maintenance(opt), liquidation=_liquidation(opt),
+                 flow=FlowParams.from_options(opt))
 
 
 def _maintenance(opt: Mapping[str, Any]) -> Maintenance:

@@ -15,6 +15,8 @@ Knobs (``--set hyperliquid.KEY=VALUE``; docs/simnet/hyperliquid.md says where ea
   liquidation: liquidation (true), maintenance_margin_rate (1 / (2 * maxLeverage); a rate or {coin: rate}),
     backstop_fraction (2/3), partial_liquidation_usd (100000), partial_liquidation_fraction (0.2),
     partial_liquidation_cooldown_s (30)
+  background flow (flow.py, a model of other traders): taker_rate (0 per second per coin = off),
+    taker_size_usd (1000), taker_buy_share (0.5), informed_takers (0); spread_bps widens the book they meet
 
 Venue flags (``set_flag``): rate_limit=<n> (next n requests HTTP 429 regardless of weight),
 min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC orders see only that
@@ -47,6 +49,7 @@ from tools.simnet.hyperliquid.auth import NonceBook, Registry
 from tools.simnet.hyperliquid.builders import BuilderApprovals
 from tools.simnet.hyperliquid.engine import Engine
 from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
+from tools.simnet.hyperliquid.flow import TakerFlow
 from tools.simnet.hyperliquid.info import InfoApi, InfoError
 from tools.simnet.hyperliquid.limits import IpLimits, exchange_weight, info_base_weight, info_item_weight
 from tools.simnet.hyperliquid.liquidation import Liquidator
@@ -87,6 +90,7 @@ class HyperliquidVenue(Venue):
         self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms,
                              k.maintenance)
         self.liquidator = Liquidator(self.engine, k.liquidation, self.now_ms)
+        self.flow = TakerFlow(self.engine, self.rng, k.flow, dt)
         self.registry = Registry()
         self.builders = BuilderApprovals()
         self.funding_history: dict[str, list[dict[str, Any]]] = {a.coin: [] for a in ASSETS}   # fundingHistory
@@ -121,6 +125,7 @@ class HyperliquidVenue(Venue):
 
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
         self._reprice(prices)
+        self.flow.on_tick(self.net.path)     # other traders take from the rebuilt book (flow.py)
         now = self.now_ms()
         if self.funding_schedule.due(now):
             self.pay_funding(now)
