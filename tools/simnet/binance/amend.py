@@ -57,7 +57,10 @@ def modify(engine: "FuturesEngine", account: "Account", params: dict[str, str], 
     if order.executed and qty <= order.executed:
         return _cancel(engine, account, order, now)
     book = engine.books[order.symbol]
-    if order.tif == "GTX" and book.fillable(order.side, qty - order.executed, price) > 0:
+    if order.tif == "GTX" and book.would_cross(order.side, price):
+        # cancelled, not refused: "the order will be cancelled by the amendment ... When the order is GTX and the
+        # new price will cause it to be executed immediately" (Modify Order docs); checked against the whole
+        # book, the users' resting orders included (book.py). unconfirmed: any -5022 answer for an amendment
         return _cancel(engine, account, order, now)
     minimum = max(order.spec.min_notional, engine.min_notional_floor or ZERO)
     if qty * price < minimum:
@@ -66,6 +69,7 @@ def modify(engine: "FuturesEngine", account: "Account", params: dict[str, str], 
     if added > 0 and added / account.leverage_of(order.symbol) > account.available(
             engine.marks(), engine.order_margin(account)):
         raise BinanceError(-2019)
+    engine.requeue(order)          # "modified orders will be reordered in the match queue" (Modify Order docs)
     order.qty, order.price, order.update_time = qty, price, now
     order.amendments += 1
     engine.order_event(account, order, now, "AMENDMENT")

@@ -4,6 +4,16 @@ Liquidity taken by the simulator's own accounts is removed from the levels
 until the next step rebuilds the book, so a large hedge walks the book and
 pays slippage, and two hedges in the same step see a thinner book.
 
+Resting LIMIT orders of the users (GTC/GTX, every account) are part of the
+book a client reads: ``resting_source`` (set by the engine) gives their
+quantity per price, and ``quantities``/``levels``/``top`` add it to the
+synthetic levels, so depth, bookTicker and REST depth show them at their
+prices (a market maker reads its own venue's book to avoid crossing). The
+synthetic levels alone (``synthetic_top``, ``fillable``, ``take``) are what a
+user's own taker order trades against (flow.py has the takers that fill the
+resting orders). The overlay is re-read before every read of the book; a
+level it changed takes the next update id like any other change.
+
 Every changed price level takes the next update id (one per level change) and
 is written to a journal, so the diff depth streams can say which levels changed
 between two ids (depth_streams.py). The ids come from a counter the venue may
@@ -20,11 +30,13 @@ import random
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 BID, ASK = "b", "a"
 
 from tools.simnet.binance.specs import SymbolSpec
+
+Levels = dict[str, dict[Decimal, Decimal]]            # side ("b"/"a") -> price -> qty
 
 
 @dataclass
@@ -58,7 +70,9 @@ class Book:
         self.bids: list[list[Decimal]] = []
         self.asks: list[list[Decimal]] = []
         self.mid = Decimal(0)
-        self.update_id = 0
+        self._update_id = 0
+        self.resting_source: Callable[[], Levels] | None = None   # users' resting orders (engine)
+        self._resting: Levels = {BID: {}, ASK: {}}
         self._ids = ids if ids is not None else itertools.count(1)
         self.journaled = journaled                                 # keep the journal (futures books)
         self.journal: deque[tuple[int, str, Decimal]] = deque()    # (update id, side, price), oldest first
@@ -75,7 +89,9 @@ class Book:
         before = self.quantities()
         self.bids = self._side(best_bid, -gap, rng)
         self.asks = self._side(best_ask, gap, rng)
-        after = self.quantities()
+        self._note_changes(before, self.quantities())
+
+    def _note_changes(self, before: Levels, after: Levels) -> None:
         for side in (BID, ASK):
             old, new = before[side], after[side]
             for price in [p for p, q in new.items() if old.get(p) != q] + [p for p in old if p not in new]:
@@ -96,9 +112,25 @@ class Book:
 
     def _note(self, side: str, price: Decimal) -> None:
         """One level changed: it takes the next update id."""
-        self.update_id = next(self._ids)
+        self._update_id = next(self._ids)
         if self.journaled:
-            self.journal.append((self.update_id, side, price))
+            self.journal.append((self._update_id, side, price))
+
+    @property
+    def update_id(self) -> int:
+        self.sync_resting()
+        return self._update_id
+
+    def sync_resting(self) -> None:
+        """Re-read the users' resting orders; each level whose quantity they changed takes an update id."""
+        if self.resting_source is None:
+            return
+        new = self.resting_source()
+        if new == self._resting:
+            return
+        before = self._merged()
+        self._resting = new
+        self._note_changes(before, self._merged())
 
     def changes_after(self, update_id: int) -> list[tuple[int, str, Decimal]]:
         """Journal entries with an id above `update_id` (oldest first)."""
@@ -111,18 +143,40 @@ class Book:
             journal.popleft()
 
     # ---- queries -------------------------------------------------------------
-    def quantities(self) -> dict[str, dict[Decimal, Decimal]]:
-        """price -> qty per side ("b", "a")."""
-        return {BID: {p: q for p, q in self.bids}, ASK: {p: q for p, q in self.asks}}
+    def quantities(self) -> Levels:
+        """price -> qty per side ("b", "a"): synthetic levels plus the users' resting orders."""
+        self.sync_resting()
+        return self._merged()
+
+    def _merged(self) -> Levels:
+        out: Levels = {BID: {p: q for p, q in self.bids}, ASK: {p: q for p, q in self.asks}}
+        for side in (BID, ASK):
+            for price, qty in self._resting[side].items():
+                out[side][price] = out[side].get(price, Decimal(0)) + qty
+        return out
+
+    def _sorted(self) -> tuple[list[list[Decimal]], list[list[Decimal]]]:
+        """Merged levels, bids high to low and asks low to high."""
+        self.sync_resting()
+        if not self._resting[BID] and not self._resting[ASK]:
+            return self.bids, self.asks
+        merged = self._merged()
+        bids = [[p, q] for p, q in sorted(merged[BID].items(), reverse=True)]
+        asks = [[p, q] for p, q in sorted(merged[ASK].items())]
+        return bids, asks
 
     def top(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-        bid = self.bids[0] if self.bids else [Decimal(0), Decimal(0)]
-        ask = self.asks[0] if self.asks else [Decimal(0), Decimal(0)]
-        return bid[0], bid[1], ask[0], ask[1]
+        """Best bid, its qty, best ask, its qty, resting user orders included (what a client reads)."""
+        return _top(*self._sorted())
+
+    def synthetic_top(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """The synthetic levels' touch alone (what crosses resting orders, where background trades print)."""
+        return _top(self.bids, self.asks)
 
     def levels(self, limit: int) -> tuple[list[list[str]], list[list[str]]]:
         fmt = self._fmt
-        return [fmt(lv) for lv in self.bids[:limit]], [fmt(lv) for lv in self.asks[:limit]]
+        bids, asks = self._sorted()
+        return [fmt(lv) for lv in bids[:limit]], [fmt(lv) for lv in asks[:limit]]
 
     def _fmt(self, level: list[Decimal]) -> list[str]:
         return [self.spec.fmt_price(level[0]), self.spec.fmt_qty(level[1])]
@@ -131,6 +185,16 @@ class Book:
         """Best price a taker on `taker_side` would trade at."""
         levels = self.asks if taker_side == "BUY" else self.bids
         return levels[0][0] if levels else None
+
+    def would_cross(self, taker_side: str, limit: Decimal) -> bool:
+        """Whether an order at `limit` would trade at once against the whole book, users' resting orders
+        included (the GTX check: trading.py, amend.py)."""
+        bids, asks = self._sorted()
+        levels = asks if taker_side == "BUY" else bids
+        if not levels:
+            return False
+        best = levels[0][0]
+        return best <= limit if taker_side == "BUY" else best >= limit
 
     # ---- taking liquidity ------------------------------------------------------
     def fillable(self, taker_side: str, qty: Decimal, limit: Decimal | None) -> Decimal:
@@ -143,7 +207,7 @@ class Book:
         return total
 
     def take(self, taker_side: str, qty: Decimal, limit: Decimal | None) -> list[tuple[Decimal, Decimal]]:
-        """Remove up to `qty` from the opposite side, best first; returns (price, qty) fills."""
+        """Remove up to `qty` from the opposite synthetic side, best first; returns (price, qty) fills."""
         levels = self.asks if taker_side == "BUY" else self.bids
         fills: list[tuple[Decimal, Decimal]] = []
         remaining = qty
@@ -170,3 +234,9 @@ class Book:
                                       (taker_side == "SELL" and price < limit)):
                 return
             yield price, size
+
+
+def _top(bids: list[list[Decimal]], asks: list[list[Decimal]]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    bid = bids[0] if bids else [Decimal(0), Decimal(0)]
+    ask = asks[0] if asks else [Decimal(0), Decimal(0)]
+    return bid[0], bid[1], ask[0], ask[1]

@@ -293,6 +293,7 @@ class FuturesApi:
     async def cancel_order(self, call: Call) -> Any:
         assert call.account is not None
         order = self.engine.cancel(call.account, call.params, call.now)
+        self.venue.book_changed(order.symbol)            # the order left the book (book.py)
         return order.cancelled()
 
     async def open_orders(self, call: Call) -> Any:
@@ -305,6 +306,7 @@ class FuturesApi:
         symbol = self.symbol(call)
         for order in self.engine.open_orders(call.account, symbol):
             self.engine.cancel(call.account, {"symbol": symbol, "orderId": str(order.order_id)}, call.now)
+        self.venue.book_changed(symbol)
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
 
     async def user_trades(self, call: Call) -> Any:

@@ -133,6 +133,7 @@ class MakerApi:
                 rows.append(self.engine.cancel(call.account, params, call.now).cancelled())
             except BinanceError as err:
                 rows.append(error_row(err))
+        self.api.venue.book_changed(symbol)
         return rows
 
     # ---- dead man's switch ---------------------------------------------------------------
@@ -155,11 +156,16 @@ class MakerApi:
         return {"symbol": symbol, "countdownTime": raw}
 
     def _fire(self, account, symbol: str) -> None:
-        """The countdown ran out: every open order of the symbol is cancelled (each pushes CANCELED)."""
+        """The countdown ran out: "all your orders of the specified symbol will be automatically canceled"
+        (Auto-Cancel All Open Orders, USDⓈ-M docs; the SDK's auto_cancel_all_open_orders docstring). Each order
+        pushes ORDER_TRADE_UPDATE x=CANCELED, X=CANCELED as any cancel does (the Order Update page lists
+        CANCELED). unconfirmed: that the countdown's cancels push exactly that (no capture found), and whether
+        fapi refuses new orders afterwards as the options endpoint does (-2010 on /eapi; simnet: it does not)."""
         self.countdowns.pop((account.api_key, symbol), None)
         now = self.api.venue.server_ms()
         for order in self.engine.open_orders(account, symbol):
             self.engine.cancel(account, {"symbol": symbol, "orderId": str(order.order_id)}, now)
+        self.api.venue.book_changed(symbol)
 
     def cancel_timers(self) -> None:
         for timer in self.countdowns.values():

@@ -40,6 +40,7 @@ class Order:
     fills: list[dict[str, Any]] = field(default_factory=list)
     amendments: int = 0          # PUT /fapi/v1/order (amend.py)
     autoclose: bool = False      # a liquidation order (liquidation.py): "LIQUIDATION" on the user stream
+    queue: int = 0               # time priority among resting orders (trading.py requeue)
 
     @property
     def symbol(self) -> str:

@@ -1,9 +1,11 @@
 """Futures order handling: validation (Binance's filters and error codes),
 matching against the synthetic book, fills into accounts, user-data events.
 
-Market and IOC/FOK orders take liquidity at once (walking the book). A GTC
-LIMIT order takes what crosses and rests with the remainder; a resting order
-fills as maker, at its own price, once a later book crosses it.
+Market and IOC/FOK orders take liquidity at once (walking the synthetic book).
+A GTC LIMIT order takes what crosses and rests with the remainder; a resting
+order fills as maker, at its own price, once a later book crosses it or a
+background taker reaches it (flow.py). Resting orders (LIMIT GTC/GTX) are
+indexed per symbol and shown in the book (book.py ``resting_source``).
 """
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from typing import Any, Callable
 
 from tools.simnet.binance import bnb
 from tools.simnet.binance.accounts import BOTH, LONG, SHORT, Account
-from tools.simnet.binance.book import Book
+from tools.simnet.binance.book import ASK, BID, Book, Levels
 from tools.simnet.binance.errors import BinanceError, missing
 from tools.simnet.binance.marks import Marks
 from tools.simnet.binance.orders import Order
 from tools.simnet.binance.specs import FUTURES, PERCENT_PRICE, PercentPrice, SymbolSpec
 
 ZERO = Decimal(0)
+RESTS = ("GTC", "GTX")                  # the time in force of a LIMIT order that can rest in the book
 CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 
 UserSink = Callable[[str, dict[str, Any]], None]          # (api_key, event)
@@ -67,6 +70,10 @@ class FuturesEngine:
         # a fill's ACCOUNT_UPDATE before its ORDER_TRADE_UPDATE (option user_event_order, user_events())
         self.account_first = True
         self.bnb_price = bnb.BnbPrice()                         # what a BNB-paid commission is converted at
+        self.resting: dict[str, dict[int, Order]] = {symbol: {} for symbol in books}   # may rest (open or not)
+        self.next_queue = 0                                     # time priority among resting orders
+        for symbol, book in books.items():
+            book.resting_source = lambda symbol=symbol: self.resting_levels(symbol)
 
     # ---- marks and margin -------------------------------------------------------
     def marks(self) -> dict[str, Decimal]:
@@ -212,7 +219,13 @@ class FuturesEngine:
         book = self.books[spec.symbol]
         self.check_band(f)
         limit = f["price"] if f["type"] == "LIMIT" else None
-        if f["tif"] == "GTX" and book.fillable(f["side"], f["qty"], limit) > 0:
+        if f["tif"] == "GTX" and book.would_cross(f["side"], f["price"]):
+            # -5022 "Due to the order could not be executed as maker, the Post Only order will be rejected"
+            # (error-code page, errors.py): against the whole book, the users' resting orders included (book.py),
+            # for POST /fapi/v1/order and each batchOrders element ({code, msg}: a live batch answer quoted in
+            # enarjord/passivbot#437, 2024). unconfirmed: that an account's own resting order counts too (simnet
+            # has one API key, so every resting user order is the account's own; self-trade prevention is not
+            # modelled)
             raise BinanceError(-5022)
         if f["tif"] == "FOK" and book.fillable(f["side"], f["qty"], limit) < f["qty"]:
             raise BinanceError(-5021)
@@ -271,7 +284,16 @@ class FuturesEngine:
         self.orders[order.order_id] = order
         self.owner[order.order_id] = account
         self.by_client[(account.api_key, spec.symbol, order.client_id)] = order.order_id
+        if order.type == "LIMIT" and order.tif in RESTS and spec.symbol in self.resting:
+            self.resting[spec.symbol][order.order_id] = order
+            self.requeue(order)
         return order
+
+    def requeue(self, order: Order) -> None:
+        """The order goes to the back of its price level's queue (placement; an amendment "will be reordered in
+        the match queue", Modify Order docs)."""
+        self.next_queue += 1
+        order.queue = self.next_queue
 
     def execute(self, account: Account, order: Order, now: int) -> None:
         """Run a freshly accepted order against the book (emits NEW, TRADE..., EXPIRED)."""
@@ -357,17 +379,40 @@ class FuturesEngine:
         }}
 
     # ---- resting orders ---------------------------------------------------------
+    def resting_orders(self, symbol: str, side: str | None = None) -> list[Order]:
+        """Open resting LIMIT orders of every account on `symbol` (of `side`), in creation order; orders that
+        are no longer open leave the index."""
+        index = self.resting.get(symbol, {})
+        for oid in [oid for oid, order in index.items() if not order.is_open()]:
+            del index[oid]
+        return [order for order in index.values() if side in (None, order.side)]
+
+    def resting_levels(self, symbol: str) -> Levels:
+        """Remaining quantity of the resting orders per side and price (the book's overlay, book.py)."""
+        out: Levels = {BID: {}, ASK: {}}
+        for order in self.resting_orders(symbol):
+            level = out[BID if order.side == "BUY" else ASK]
+            level[order.price] = level.get(order.price, ZERO) + order.remaining
+        return out
+
+    def makers_for(self, symbol: str, taker_side: str) -> list[Order]:
+        """The resting orders a taker on `taker_side` meets, in price-time priority (best price first, then
+        the earliest in the queue)."""
+        makers = self.resting_orders(symbol, "SELL" if taker_side == "BUY" else "BUY")
+        sign = 1 if taker_side == "BUY" else -1
+        return sorted(makers, key=lambda o: (sign * o.price, o.queue))
+
+    def fill_resting(self, order: Order, qty: Decimal, now: int) -> None:
+        """`qty` of a resting order trades as maker at its own price (user events, public trade)."""
+        self._fill(self.owner[order.order_id], order, order.price, qty, maker=True, now=now)
+        # the resting order is the maker: the buyer is maker when it is a BUY
+        self.on_trade(order.symbol, order.price, qty, order.side == "BUY", self.next_trade_id - 1)
+
     def cross_resting(self, symbol: str, now: int) -> None:
-        """Fill resting LIMIT orders the new book crosses (as maker, at the order's price)."""
-        book = self.books[symbol]
-        bid, _, ask, _ = book.top()
-        for oid, order in list(self.orders.items()):
-            if not order.is_open() or order.symbol != symbol:
-                continue
+        """Fill resting LIMIT orders the new synthetic book crosses (as maker, at the order's price)."""
+        bid, _, ask, _ = self.books[symbol].synthetic_top()
+        for order in self.resting_orders(symbol):
             crossed = (order.side == "BUY" and ask and ask <= order.price) or \
                       (order.side == "SELL" and bid and bid >= order.price)
             if crossed:
-                qty = order.remaining
-                self._fill(self.owner[oid], order, order.price, qty, maker=True, now=now)
-                # the resting order is the maker: the buyer is maker when it is a BUY
-                self.on_trade(symbol, order.price, qty, order.side == "BUY", self.next_trade_id - 1)
+                self.fill_resting(order, order.remaining, now)

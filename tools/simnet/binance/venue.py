@@ -28,6 +28,8 @@ stream name or listenKey>] silences the connections open now (new ones are not a
 ``set_bnb_balance`` [amount, api_key=None] sets the futures wallet's BNB; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]; ``liquidations`` lists every liquidation (liquidation.py; options
 ``leverage_brackets``, ``liquidation_fee``, ``margin_call_ratio``).
+Background takers (flow.py, a model of other traders): ``taker_rate`` (0: off), ``taker_size_usd``,
+``taker_buy_share``, ``informed_takers``, ``maker_spread_bps``.
 Stream options: ``listen_key_ttl``, ``user_stream_delay``, ``user_event_order``, ``private_without_events``,
 ``fee_burn``, ``bnb_balance``, ``bnb_price``, ``ws_lifetime``, ``ws_ping_interval``, ``ws_pong_timeout``,
 ``ws_max_incoming``.
@@ -51,6 +53,7 @@ from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
 from tools.simnet.binance.depth_streams import DepthFeeds, StaleSnapshots
 from tools.simnet.binance.errors import BinanceError
+from tools.simnet.binance.flow import FlowParams, NextMoves, TakerFlow, futures_book_params
 from tools.simnet.binance.funding import Funding, settle
 from tools.simnet.binance.futures_api import FuturesApi
 from tools.simnet.binance.listen_keys import ListenKeys
@@ -105,7 +108,7 @@ class BinanceVenue(Venue):
         super().__init__(net)
         seed = net.config.seed
         self.api_key, self.api_secret = derive_keys(seed)
-        futures_params = BookParams.from_options(self.options)
+        futures_params = futures_book_params(self.options)       # maker_spread_bps (flow.py)
         spot_params = BookParams.from_options(self.options)
         spot_params = BookParams.from_options(self.options, "spot_", base=spot_params)
         # one update-id counter for every futures book: ids are increasing per symbol, not contiguous (book.py)
@@ -146,6 +149,9 @@ class BinanceVenue(Venue):
         self.last_trade: dict[str, Decimal] = {}
         self.trade_stats = TradeStats()                   # 24 h statistics (tickers.py)
         self.trade_rng = random.Random(f"{seed}:binance:trades")
+        self.next_moves = NextMoves(self.history, net.path)
+        self.flow = TakerFlow(self.engine, FlowParams.from_options(self.options),
+                              random.Random(f"{seed}:binance:flow"), self.next_moves.move, self._trade_event)
         self._rebuild(self.history[0])
 
     def _limiter(self, option: str, default: int) -> WeightLimiter:
@@ -243,7 +249,7 @@ class BinanceVenue(Venue):
         return None if value is None else Decimal(str(value))
 
     def last_price(self, symbol: str) -> Decimal:
-        return self.last_trade.get(symbol) or self.books[symbol].top()[0]
+        return self.last_trade.get(symbol) or self.books[symbol].synthetic_top()[0]
 
     # ---- price path --------------------------------------------------------------
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
@@ -254,6 +260,8 @@ class BinanceVenue(Venue):
         now = self.server_ms()
         for symbol in FUTURES:
             self.engine.cross_resting(symbol, now)
+        self.next_moves.reset()
+        self.flow.run(self.dt_ms / 1000.0, now)           # background takers (flow.py; taker_rate 0: none)
         self._background_trades(now)
         for symbol in self.funding.due(now):
             self.pay_funding(symbol, now, funding_time=self.funding.last_time(symbol, now))
@@ -293,7 +301,8 @@ class BinanceVenue(Venue):
                 hit, buy, size = rng.random() < rate, rng.random() < 0.5, rng.uniform(0.001, 0.02)
                 if not hit:
                     continue
-                price = book.top()[2] if buy else book.top()[0]
+                top = book.synthetic_top()
+                price = top[2] if buy else top[0]
                 qty = max(book.spec.min_qty, book.spec.floor_qty(
                     Decimal(repr(book.params.level_size_usd * size)) / price))
                 if spot:
