@@ -31,6 +31,8 @@ AVAX = {
         "2": {"spread": 0.12, "qty": 4, "refreshTolerance": 0.0},
         "3": {"spread": 0.20, "qty": 5, "refreshTolerance": 0.0},
     },
+    "maker": "hubble",                     # maker venue, where quotes rest: "hubble" | "hyperliquid" | "binance" (not the hedge venue)
+    "deadManSeconds": 30,                  # s: a maker venue other than Hubble cancels our quotes this long after the last heartbeat
     "hedge": "hyperliquid",                # hedge venue: "hyperliquid" | "binance"
     "hedgeMode": True,                     # hedge every fill at once (False = quote only, you carry the risk)
     "slippage": 0.01,                      # fraction: worst hedge price vs the hedge venue's book (IOC limit)
@@ -90,6 +92,8 @@ ETH = {
         "2": {"spread": 0.12, "qty": 0.09, "refreshTolerance": 0.0},
         "3": {"spread": 0.20, "qty": 0.10, "refreshTolerance": 0.0},
     },
+    "maker": "hubble",
+    "deadManSeconds": 30,
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,
@@ -149,6 +153,8 @@ SOL = {
         "2": {"spread": 0.12, "qty": 1.2, "refreshTolerance": 0.0},
         "3": {"spread": 0.20, "qty": 1.2, "refreshTolerance": 0.0},
     },
+    "maker": "hubble",
+    "deadManSeconds": 30,
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,

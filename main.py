@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if warning:
             log.warning(warning)
         try:
-            creds = credentials.load(market, market_settings.hedge if market_settings.hedge_mode else None)
+            creds = credentials.load(market, market_settings.hedge if market_settings.hedge_mode else None,
+                                     maker=market_settings.maker)
         except credentials.CredentialError as exc:
             log.error("credentials: %s", exc)
             return EXIT_CONFIG

@@ -54,7 +54,7 @@ class Secret:
 
 @dataclass(frozen=True)
 class Credentials:
-    hubble_private_key: Secret
+    hubble_private_key: Secret | None              # None when the maker venue is not Hubble
     hyperliquid_trader: str | None = None          # public address, not secret
     hyperliquid_private_key: Secret | None = None
     binance_api_key: Secret | None = None
@@ -109,14 +109,14 @@ def _check_api_token(name: str, value: str) -> None:
         raise CredentialError(f"{name} does not look like a Binance API credential: expected 16-128 letters and digits")
 
 
-def required_names(market: str, hedge: str | None) -> list[str]:
-    """Variables a live run of `market` hedging on `hedge` (None: not hedging) needs."""
-    names = [f"{market}_PRIVATE_KEY"]
-    if hedge == "hyperliquid":
-        names += ["HYPERLIQUID_TRADER", "HYPERLIQUID_PRIVATE_KEY"]
-    elif hedge == "binance":
-        names += ["BINANCE_API_KEY", "BINANCE_SECRET_KEY"]
-    return names
+VENUE_NAMES = {"hyperliquid": ["HYPERLIQUID_TRADER", "HYPERLIQUID_PRIVATE_KEY"],
+               "binance": ["BINANCE_API_KEY", "BINANCE_SECRET_KEY"]}
+
+
+def required_names(market: str, hedge: str | None, maker: str = "hubble") -> list[str]:
+    """Variables a live run of `market` quoting on `maker` and hedging on `hedge` (None: not hedging) needs."""
+    names = [f"{market}_PRIVATE_KEY"] if maker == "hubble" else list(VENUE_NAMES[maker])
+    return names + [n for n in VENUE_NAMES.get(hedge or "", []) if n not in names]
 
 
 _CHECKS: dict[str, Callable[[str, str], None]] = {
@@ -168,11 +168,11 @@ def permission_warning(path: Path = SECRET_FILE) -> str | None:
     return None
 
 
-def load(market: str, hedge: str | None, env: dict[str, str] | None = None) -> Credentials:
+def load(market: str, hedge: str | None, env: dict[str, str] | None = None, maker: str = "hubble") -> Credentials:
     """Check and wrap the secrets a live run needs. Raises CredentialError naming the variable."""
     env = read_env() if env is None else env
     values: dict[str, str] = {}
-    for name in required_names(market, hedge):
+    for name in required_names(market, hedge, maker):
         value = (env.get(name) or "").strip()
         if not value:
             raise CredentialError(f"{name} is not set: add it to {SECRET_FILE} (see .env.secret.example). {SIM_HINT.format(market=market)}")
@@ -180,7 +180,7 @@ def load(market: str, hedge: str | None, env: dict[str, str] | None = None) -> C
         values[name] = value
     secret = lambda n: Secret(n, values[n]) if n in values else None  # noqa: E731
     return Credentials(
-        hubble_private_key=Secret(f"{market}_PRIVATE_KEY", values[f"{market}_PRIVATE_KEY"]),
+        hubble_private_key=secret(f"{market}_PRIVATE_KEY"),
         hyperliquid_trader=values.get("HYPERLIQUID_TRADER"),
         hyperliquid_private_key=secret("HYPERLIQUID_PRIVATE_KEY"),
         binance_api_key=secret("BINANCE_API_KEY"),

@@ -65,7 +65,7 @@ class Engine:
         self.stop = stop
         self.failures: list[str] = []
         self.exit_status = EXIT_OK
-        self.ledger = FillLedger(self.s.spec.hubble_id, hubble_maker_fee_pct())
+        self.ledger = FillLedger(self.s.spec.hubble_id if self.s.maker == "hubble" else 0, hubble_maker_fee_pct())
         self.tracker = OrderTracker(self.s.market, self.s.order_expiry)
         self.perf = Performance(self.s.market, self.ledger, self.tracker, rotation=self.s.log_rotation,
                                 backups=self.s.log_backups)
@@ -74,7 +74,7 @@ class Engine:
                                               sim=opts.sim)
         self.metrics = None
         self._tasks: list[asyncio.Task] = []
-        self.hubble = self.hedge = self.mid_feed = self.book_feed = self.orders = None
+        self.hubble = self.maker = self.hedge = self.mid_feed = self.book_feed = self.orders = None
 
     def fatal(self, message: str, status: int = EXIT_FAILURE) -> None:
         if not self.failures:
@@ -91,10 +91,8 @@ class Engine:
 
     async def start(self) -> None:
         from bot.trading.order_manager import OrderManager
-        from bot.venues import hedge_venues
+        from bot.venues import hedge_venues, maker_venues
         from bot.venues.binance.mid_price_feed import MidPriceFeed
-        from bot.venues.hubble.book_feed import HubbleBookFeed
-        from bot.venues.hubble.gateway import HubbleGateway
 
         opts, s = self.opts, self.s
         self.mid_feed = MidPriceFeed(s, opts.endpoints, self.fatal)
@@ -103,11 +101,11 @@ class Engine:
             self.hedge = hedge_venues.create(s, opts.credentials, opts.endpoints, self.fatal)
             self.hedge.order_listener = self.tracker
             await self.hedge.start()
-        self.hubble = await HubbleGateway.connect(opts.credentials.hubble_private_key, opts.endpoints)
-        await self.hubble.check_trader()
-        log.info("Hubble trader %s, market %s (%s), hedging on %s", self.hubble.trader, s.spec.hubble_id, s.name,
+        self.hubble = self.maker = await maker_venues.connect(s, opts.credentials, opts.endpoints, self.fatal)
+        await self.maker.start()
+        log.info("%s trader %s, market %s (%s), hedging on %s", s.maker, self.maker.trader, s.market, s.name,
                  s.hedge if s.hedge_mode else "nothing (hedgeMode off)")
-        self.book_feed = HubbleBookFeed(s, self.hubble.client, self.fatal)
+        self.book_feed = self.maker.book_feed()
         self._spawn(self.book_feed.run())
         self.orders = OrderManager(s, self.hubble, self.hedge, self.mid_feed, self.book_feed, self.ledger,
                                    self.tracker, self.perf, self.fatal, self.alerts)
@@ -199,7 +197,7 @@ class Engine:
     async def _final_positions(self) -> tuple[Decimal | None, Decimal | None]:
         """The venues' own answers (never the bot's books)."""
         hubble = self.orders.settled_hubble_position() if self.orders else (
-            self.hubble.position(self.s.spec.hubble_id) if self.hubble else _none())
+            self.maker.position(self.maker.market) if self.maker else _none())
         reads = [hubble, self.hedge.fetch_position() if self.hedge else _none()]
         results = await asyncio.gather(*reads, return_exceptions=True)
         for result in results:

@@ -37,6 +37,7 @@ SPECS: dict[str, MarketSpec] = {
 }
 
 HEDGE_VENUES = ("hyperliquid", "binance")
+MAKER_VENUES = ("hubble", "hyperliquid", "binance")
 PRICE_FEEDS = ("binance-futures", "binance-spot")
 
 # Taker fee of each hedge venue at the base tier, percent. Used only to warn

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
 import config
-from bot.market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, PRICE_FEEDS, SPECS, MarketSpec
+from bot.market_specs import HEDGE_TAKER_FEE_PCT, HEDGE_VENUES, MAKER_VENUES, PRICE_FEEDS, SPECS, MarketSpec
 from bot.risk.limits import RiskLimits
 
 MAX_SECONDS = 86_400
@@ -81,6 +81,8 @@ class MarketSettings:
     log_backups: int = 10
     risk: RiskLimits | None = None
     risk_poll_interval: float = 5.0
+    maker: str = "hubble"
+    dead_man_seconds: int = 30
 
 
 # ---- value checkers: (market, key, value) -> converted value ----------------
@@ -211,6 +213,8 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "volatilitySpread": (_ranged(0, 100), "x", "widen every level by this many times the mid's realised volatility over the quote's life (last 2 minutes of 1 s returns); 0 = off"),
     "inventorySkew": (_ranged(0, 10, unit=" %"), "%", "shift both sides this much per lot of residual carried unhedged, so fills work it off; 0 = off"),
     "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %: a live quote that close to the new price is kept}; spreads non-decreasing'),
+    "maker": (_choice(*MAKER_VENUES), "choice", "maker venue, where the quotes rest: hubble, hyperliquid (ALO orders) or binance (USDT-M futures, GTX orders); must differ from hedge; hubble when left out"),
+    "deadManSeconds": (_whole(5, 300), "seconds, whole number", "maker venues other than Hubble: the venue cancels every resting quote this long after the bot's last heartbeat (Hyperliquid scheduleCancel, at least 5; Binance countdownCancelAll), so a killed bot leaves nothing resting for longer"),
     "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
     "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
     "slippage": (_ranged(0, Decimal("0.1"), low_open=True), "fraction (0, 0.1]", "worst hedge price allowed vs the hedge book (IOC limit)"),
@@ -293,9 +297,13 @@ def _level(market: str, number: str, raw: Any, spec: MarketSpec) -> Level:
 def _cross_checks(market: str, v: dict[str, Any], spec: MarketSpec) -> None:
     if v["name"] != spec.hubble_name:
         raise ConfigError(market, "name", v["name"], f"must be {spec.hubble_name!r} for market {market}")
-    ceiling = spec.max_leverage[v["hedge"]]
-    if not 1 <= v["leverage"] <= ceiling:
-        raise ConfigError(market, "leverage", v["leverage"], f"must be 1..{ceiling} on {v['hedge']} for {market}")
+    if v["maker"] == v["hedge"]:
+        raise ConfigError(market, "maker", v["maker"], f"is also the hedge venue: a fill cannot be hedged on the venue "
+                                                       f"it filled on; set hedge to the other of {', '.join(HEDGE_VENUES)}")
+    for venue in {v["hedge"], v["maker"]} - {"hubble"}:
+        ceiling = spec.max_leverage[venue]
+        if not 1 <= v["leverage"] <= ceiling:
+            raise ConfigError(market, "leverage", v["leverage"], f"must be 1..{ceiling} on {venue} for {market}")
     pairs = [("mid_price_expiry", "futures_feed_frequency", "must be greater than"),
              ("position_data_expiry", "hubblePositionPollInterval", "must be greater than"),
              ("orderExpiry", "orderFrequency", "must be at least")]
@@ -353,6 +361,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
         raise ConfigError(market, unknown[0], raw[unknown[0]], "unknown setting (a typo?); known: " + ", ".join(FIELDS))
+    raw = {"maker": "hubble", "deadManSeconds": 30, **raw}   # defaults for configurations written before them
     missing = [k for k in FIELDS if k not in raw]
     if missing:
         raise ConfigError(market, missing[0], None, "missing; every market needs all settings listed in README")
@@ -378,7 +387,8 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         performance_tracking_interval=v["performance_tracking_interval"],
         alert_pause_after=v["alertPauseAfter"], metrics_port=v["metricsPort"],
         log_rotation=v["logRotation"], log_backups=v["logBackups"],
-        risk=_risk(v), risk_poll_interval=v["riskPollInterval"],
+        risk=_risk(v), risk_poll_interval=v["riskPollInterval"], maker=v["maker"],
+        dead_man_seconds=v["deadManSeconds"],
     )
 
 

@@ -14,10 +14,10 @@ def _positions(engine: Any) -> str:
     orders = engine.orders
     reconciler = orders.reconciler
     if reconciler is None or reconciler.last is None:
-        return f"pos hubble {_fmt(orders.hubble_position())} (no hedge venue)"
+        return f"pos {engine.s.maker} {_fmt(orders.hubble_position())} (no hedge venue)"
     c = reconciler.last_clean or reconciler.last
     age = time.monotonic() - c.at
-    text = f"pos hubble {_fmt(c.hubble)} {engine.s.hedge} {_fmt(c.hedge)} net {_fmt(c.net)} ({age:.0f}s ago)"
+    text = f"pos {engine.s.maker} {_fmt(c.hubble)} {engine.s.hedge} {_fmt(c.hedge)} net {_fmt(c.net)} ({age:.0f}s ago)"
     if c.outstanding:
         text += f" hedging {_fmt(c.outstanding)}"
     return text
@@ -40,7 +40,7 @@ def status_line(engine: Any) -> str:
     state = "quoting" if pause is None else "paused: " + pause
     if pause is None and skipped:
         state += " (left out: " + "; ".join(skipped) + ")"
-    return (f"mid {mid} | hubble {book.best_bid}/{book.best_ask} | "
+    return (f"mid {mid} | {engine.s.maker} {book.best_bid}/{book.best_ask} | "
             f"quotes {max(bids) if bids else '-'}/{min(asks) if asks else '-'} | {_positions(engine)} | "
             f"pnl {engine.perf.net_pnl(mid):.4f} | risk {orders.risk.nearest_limit()} | {health} | {state}")
 

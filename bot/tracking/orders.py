@@ -45,7 +45,7 @@ DONE = frozenset({OrderState.FILLED, OrderState.EXPIRED, OrderState.CANCELLED, O
 
 @dataclass(eq=False)
 class TrackedOrder:
-    order_id: str                     # Hubble order hash, or the hedge order's client id
+    order_id: str                     # Hubble order hash, a maker quote's or a hedge order's client id
     venue: str                        # "hubble", "hyperliquid", "binance"
     market: str                       # the bot's market symbol ("AVAX")
     side: int                         # +1 buys, -1 sells (on that venue)
@@ -77,16 +77,17 @@ class OrderTracker:
         self._orders: TTLCache = TTLCache(maxsize=200_000, ttl=ttl)
         self._quotes: deque[TrackedOrder] = deque()   # quotes that may still match, in placement order
         self.quote_counts = {"attempted": 0, "placed": 0, "failed": 0}
+        self.quote_venue = "hubble"         # the maker venue: its orders are the quotes (set by OrderManager)
 
     # ---- recording ---------------------------------------------------------------------------
     def add(self, order: TrackedOrder) -> TrackedOrder:
         self._orders[order.order_id] = order
-        if order.venue == "hubble":
+        if order.venue == self.quote_venue:
             self._quotes.append(order)
         return order
 
     def add_quote(self, signed: Any, level: int) -> TrackedOrder:
-        return self.add(TrackedOrder(signed.order_id, "hubble", self.market, signed.side, abs(signed.size),
+        return self.add(TrackedOrder(signed.order_id, self.quote_venue, self.market, signed.side, abs(signed.size),
                                      signed.price, float(signed.expire_at), level, signed))
 
     def get(self, order_id: str) -> TrackedOrder | None:

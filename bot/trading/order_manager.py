@@ -42,8 +42,9 @@ from bot.tracking.reconciler import HubbleReading, Reconciler
 from bot.trading.fill_intake import FillIntake
 from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
-from bot.venues.hubble.gateway import HubbleGateway
+from bot.trading.stream_fill_intake import StreamFillIntake
 from bot.venues.hubble.quote_journal import QuoteJournal
+from bot.venues.maker_venue import MakerVenue, QuoteRules, display_name, still_open
 
 log = logging.getLogger("orders")
 ZERO = Decimal(0)
@@ -55,18 +56,32 @@ STATE_DIR = Path("state")
 CARRY_PAUSE = "hedging a carried residual of one lot"
 
 
+class NoJournal:
+    """The quote journal of a venue whose open orders can be listed (nothing to keep on disk)."""
+
+    def record(self, orders) -> None:
+        pass
+
+    def load_unexpired(self) -> list:
+        return []
+
+
 class OrderManager:
-    def __init__(self, settings: MarketSettings, hubble: HubbleGateway, hedge, mid_feed, book_feed,
+    def __init__(self, settings: MarketSettings, maker: MakerVenue, hedge, mid_feed, book_feed,
                  ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None],
                  alerts: Alerts = NO_ALERTS):
         self.s = settings
-        self.market = settings.spec.hubble_id
-        self.hubble = hubble
+        self.maker = self.hubble = maker          # `hubble`: the maker venue's older name (Hubble was the only one)
+        self.venue = getattr(maker, "venue", "hubble")
+        self.name = display_name(self.venue)
+        self._answerer = "node" if self.venue == "hubble" else "venue"    # who confirms, in the stop's log lines
+        self.market = getattr(maker, "market", settings.spec.hubble_id)
         self.hedge = hedge if settings.hedge_mode else None
         self.mid_feed = mid_feed
         self.book_feed = book_feed
         self.ledger = ledger
         self.tracker = tracker
+        tracker.quote_venue = self.venue
         self.perf = perf
         self.fatal = fatal
         self.fill_feed_event = asyncio.Event()
@@ -75,26 +90,31 @@ class OrderManager:
         self.account: quoting.Account | None = None
         self.account_at = -math.inf
         self.margin_fraction: Decimal | None = None
-        self.journal = QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", hubble.trader, self.market)
+        self.journal = (QuoteJournal(STATE_DIR / f"{settings.market.lower()}-quotes.json", maker.trader, self.market)
+                        if getattr(maker, "quotes_expire", True) else NoJournal())
         self._tasks: set[asyncio.Task] = set()
         self._carry_said = False                   # the carry-of-a-lot warning was given
         self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
                               alerts) if self.hedge else None)
-        self.fills = FillIntake(self.market, hubble, tracker, ledger, perf, self._spawn, self.hedger)
+        intake = FillIntake if getattr(maker, "quotes_expire", True) else StreamFillIntake
+        self.fills = (FillIntake(self.market, maker, tracker, ledger, perf, self._spawn, self.hedger)
+                      if intake is FillIntake else StreamFillIntake(maker, tracker, ledger, perf, self._spawn,
+                                                                    self.hedger))
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
                                       self.fills.quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
         self.fills.reconciler = self.reconciler
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
-        self.quoter = Quoter(settings, hubble, tracker, self.journal, mid_feed, book_feed, self.hedge,
+        self.quoter = Quoter(settings, maker, tracker, self.journal, mid_feed, book_feed, self.hedge,
                              perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
                              lambda: self.maker_fee, self.hedger.finished if self.hedger else (lambda seq: True),
                              alerts)
         self.fills.on_side_filled = self.quoter.on_fill
         self.account_block = 0                     # the accepted block the last account read was taken at
-        unwinder = Unwinder(hubble, tracker, self.market, settings.market, settings.spec.min_size,
-                            settings.spec.price_tick)
-        self.risk = RiskEngine(settings, hubble, self.hedge, self, lambda: mid_feed.mid, unwinder,
-                               RiskStore(risk_state_path(settings.market), hubble.trader), alerts, self._on_halt)
+        rules = maker.quote_rules() if hasattr(maker, "quote_rules") else QuoteRules(
+            settings.spec.price_tick, settings.spec.min_size, ZERO)
+        unwinder = Unwinder(maker, tracker, self.market, settings.market, rules.min_size, rules.price_tick)
+        self.risk = RiskEngine(settings, maker, self.hedge, self, lambda: mid_feed.mid, unwinder,
+                               RiskStore(risk_state_path(settings.market), maker.trader), alerts, self._on_halt)
         self.quoter.risk = self.risk
         if self.hedger is not None:
             self.hedger.on_idle = lambda: self.quoter.wake("hedged")
@@ -108,29 +128,29 @@ class OrderManager:
 
     async def start(self) -> None:
         """Steps 1 to 4 of the docstring; the caller then runs ``run_quoting``."""
-        self._spawn(supervise("Hubble fill stream", self.fills.stream, self.fill_feed_event, self.fatal))
+        self._spawn(supervise(f"{self.name} fill stream", self.fills.stream, self.fill_feed_event, self.fatal))
         try:
             await asyncio.wait_for(self.fills.subscribed.wait(), SUBSCRIBE_TIMEOUT)
         except asyncio.TimeoutError:
-            raise TimeoutError(f"the Hubble trader stream did not confirm its subscription in "
+            raise TimeoutError(f"the {self.name} fill stream did not confirm its subscription in "
                                f"{SUBSCRIBE_TIMEOUT:.0f}s") from None
-        self.fills.covered_block = await self.hubble.head_block()
+        self.fills.covered_block = await self.maker.head_block()
         await self.clear_earlier_quotes()
-        self.margin_fraction = await self.hubble.margin_requirement()
+        self.margin_fraction = await self.maker.margin_requirement()
         await self._read_maker_fee()
         await self._read_hubble_position()
-        log.info("Hubble margin requirement (minAllowableMargin) %s: quotes sized at %sx", self.margin_fraction,
+        log.info("%s margin requirement %s: quotes sized at %sx", self.name, self.margin_fraction,
                  format((1 / self.margin_fraction).normalize(), "f"))
         if self.reconciler is not None:
             c = await self.reconciler.settle(STARTUP_RECONCILE_TIMEOUT)
-            log.info("reconciled: Hubble %s, %s %s, net %s (carried below the venue minimum: %s)", c.hubble,
+            log.info("reconciled: %s %s, %s %s, net %s (carried below the venue minimum: %s)", self.name, c.hubble,
                      self.hedge.venue, c.hedge, c.net, self.hedge.carried)
         try:                                       # the state is known before the first quote
             await asyncio.wait_for(self.risk.evaluate(), RISK_FIRST_READ_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("the risk engine's first reading took over %.0fs (a venue slow to answer): quoting starts "
                         "on the limits it can check; the risk watcher keeps reading", RISK_FIRST_READ_TIMEOUT)
-        self._spawn(supervise("Hubble positions watcher", self._watch_positions, self.positions_event, self.fatal))
+        self._spawn(supervise(f"{self.name} positions watcher", self._watch_positions, self.positions_event, self.fatal))
         self._spawn(supervise("risk engine", self.risk.watch, self.risk_event, self.fatal))
         self._spawn(supervision.keep_running("performance CSV", self._performance_rows, self.fatal))
 
@@ -139,42 +159,18 @@ class OrderManager:
 
     # ---- earlier runs -----------------------------------------------------------------------------
     async def clear_earlier_quotes(self, timeout: float = 30.0) -> None:
-        """Cancel the unexpired quotes an earlier run journalled; wait out those the node still holds."""
-        earlier = self.journal.load_unexpired()
-        if not earlier:
-            return
-        log.warning("%d quotes of an earlier run may still rest on Hubble: cancelling them", len(earlier))
-        deadline = time.monotonic() + timeout
-        try:
-            await asyncio.wait_for(self.hubble.cancel(earlier), timeout / 2)
-        except Exception as exc:
-            log.warning("cancelling the earlier quotes failed (%s: %s); waiting for them to expire",
-                        type(exc).__name__, exc)
-        left = await self._still_open(earlier, deadline)
-        if left:
-            raise TimeoutError(f"{len(left)} quotes of an earlier run still rest on Hubble after {timeout:.0f}s")
-        log.info("no quote of an earlier run is left on Hubble")
-
-    async def _still_open(self, orders, deadline: float) -> list:
-        """Wait until the node holds none of `orders` open (or each has expired); returns those left."""
-        left = list(orders)
-        while left:
-            now = time.time()
-            statuses = await asyncio.gather(*(self.hubble.order_status(o.order_id) for o in left),
-                                            return_exceptions=True)
-            left = [o for o, status in zip(left, statuses)
-                    if o.expire_at > now and (isinstance(status, Exception) or status is not None)]
-            if not left or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.5)
-        return left
+        """An earlier run's quotes: Hubble's from the quote journal (cancelled, or waited out until they
+        expire); the other venues' are listed and cancelled, and their dead-man switch armed."""
+        await self.maker.clear_earlier_quotes(self.journal, timeout)
 
     async def _read_maker_fee(self) -> None:
-        """Hubble's maker fee from chain, for pricing quotes (and for PnL unless HUBBLE_MAKER_FEE_PCT is set)."""
+        """The maker venue's maker fee (Hubble's from chain), for pricing quotes (and for PnL unless
+        HUBBLE_MAKER_FEE_PCT is set)."""
         try:
-            self.maker_fee = await self.hubble.maker_fee()
-        except Exception as exc:  # noqa: BLE001 - the quotes are then priced without Hubble's fee
-            log.warning("Hubble maker fee unreadable (%s: %s): quotes priced without it", type(exc).__name__, exc)
+            self.maker_fee = await self.maker.maker_fee()
+        except Exception as exc:  # noqa: BLE001 - the quotes are then priced without the maker fee
+            log.warning("%s maker fee unreadable (%s: %s): quotes priced without it", self.name, type(exc).__name__,
+                        exc)
             return
         if self.ledger.maker_fee_pct == 0 and self.maker_fee != 0:
             self.ledger.maker_fee_pct = self.maker_fee * 100
@@ -185,9 +181,8 @@ class OrderManager:
         every fill booked so far is accepted, the accepted block it was read at, and whether the read was
         consistent (taken at one accepted block: positions change at acceptance, fills are streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
-        before = await self.hubble.head_block()
-        account = await asyncio.wait_for(self.hubble.account(), timeout)
-        after = await self.hubble.head_block()
+        reading = await asyncio.wait_for(self.maker.account_reading(), timeout)
+        account, before, after = reading.account, reading.before, reading.after
         # Set together, with no await between: the read reflects an accepted block in [before, after], so
         # fills after `before` are added to it (a fill counted twice for a moment errs on the safe side of
         # the risk bounds; one counted in neither would not).
@@ -224,9 +219,9 @@ class OrderManager:
         """Hubble's own figure once every fill this run saw is accepted (positions move at acceptance,
         fills are streamed at head); the caller bounds the wait."""
         while True:
-            block = await self.hubble.head_block()
+            block = await self.maker.head_block()
             if self.ledger.delta_after(block) == 0:
-                return await self.hubble.position(self.market)
+                return await self.maker.position(self.market)
             await asyncio.sleep(poll)
 
     def hubble_position_now(self) -> Decimal | None:
@@ -270,15 +265,15 @@ class OrderManager:
         checks = [
             (self.risk_event.is_set(), "risk engine down"),
             (self.mid_feed.event.is_set(), "mid-price feed down"),
-            (self.book_feed.event.is_set(), "Hubble order-book feed down"),
+            (self.book_feed.event.is_set(), f"{self.name} order-book feed down"),
             (hedge is None or hedge.uptime.is_set(), "hedge venue down"),
             (hedge is None or not hedge.failing(), "a hedge is failing: retrying it"),
-            (self.fill_feed_event.is_set(), "Hubble fill stream down"),
-            (self.positions_event.is_set(), "Hubble positions watcher down"),
-            (self.account is not None and self.margin_fraction, "no Hubble account data yet"),
+            (self.fill_feed_event.is_set(), f"{self.name} fill stream down"),
+            (self.positions_event.is_set(), f"{self.name} positions watcher down"),
+            (self.account is not None and self.margin_fraction, f"no {self.name} account data yet"),
             (self.mid_feed.age() <= self.s.mid_price_expiry, "mid price stale"),
             (now - self.account_at <= self.s.position_data_expiry, "position data stale"),
-            (self.book_feed.age() <= self.book_feed.max_age(), "Hubble order book stale"),
+            (self.book_feed.age() <= self.book_feed.max_age(), f"{self.name} order book stale"),
             (hedge is None or hedge.book_age() <= hedge.max_book_age(), "hedge order book stale"),
         ]
         reason = next((reason for ok, reason in checks if not ok), None)
@@ -314,21 +309,21 @@ class OrderManager:
         orders in getOpenOrders, so each signed quote is asked about by its id)."""
         candidates = [q for q in self.tracker.live_quotes()]
         if not candidates:
-            log.info("no quotes left resting on Hubble (%s)", f"{cancelled} cancels confirmed by the node"
+            log.info("no quotes left resting on %s (%s)", self.name, f"{cancelled} cancels confirmed by the {self._answerer}"
                      if cancelled else "the rest expired")
             return
-        left = await self._still_open([q.signed for q in candidates], deadline)
+        left = await still_open(self.maker, [q.signed for q in candidates], deadline)
         if left:
-            log.error("%d quotes still resting on Hubble at exit (they expire by %s)", len(left),
+            log.error("%d quotes still resting on %s at exit (they expire by %s)", len(left), self.name,
                       time.strftime("%H:%M:%S", time.localtime(max(o.expire_at for o in left))))
         else:
             for q in candidates:
                 self.tracker.mark(q.order_id, OrderState.CANCELLED, "the node no longer holds it")
-            log.info("no quotes left resting on Hubble (the node confirms)")
+            log.info("no quotes left resting on %s (the %s confirms)", self.name, self._answerer)
 
     async def stop_tasks(self, timeout: float = 4.0) -> None:
         """End every task of the order manager, the quoter's and the hedger's, within `timeout` in all."""
-        tasks = (list(self._tasks) + self.quoter.tasks() + self.risk.tasks()
+        tasks = (list(self._tasks) + self.quoter.tasks() + self.risk.tasks() + _tasks_of(self.maker)
                  + (self.hedger.tasks() if self.hedger else []))
         self.quoter.quoting = False
         await cancel_and_wait(tasks, timeout=timeout)
@@ -348,3 +343,8 @@ def risk_state_path(market: str) -> Path:
 
 def _left(deadline: float) -> float:
     return max(0.0, deadline - time.monotonic())
+
+
+def _tasks_of(maker) -> list:
+    tasks = getattr(maker, "tasks", None)
+    return tasks() if callable(tasks) else []

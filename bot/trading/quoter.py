@@ -23,23 +23,17 @@ from bot.settings import MarketSettings
 from bot.supervision import cancel_and_wait
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 from bot.venues.hubble.chain_logs import hex_id
-from bot.venues.hubble.quote_journal import QuoteJournal
+from bot.venues.maker_venue import QuoteRules
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
 CANCEL_ATTEMPTS = 3                # cancel transactions per quote before it is reported as left resting
 RETRY_SOON = 0.02                  # seconds: a tick that met a momentary pause (a hedge in flight) is retried
-# Refusals only the operator can fix (hubblenet trading_apis.go PlaceOrder and its validations): what to do
-OPERATOR_REFUSALS = {
-    "no referrer": "this Hubble account needs a referrer before it may trade: register one on Hubble",
-    "all markets are settled now": "Hubble's markets are settled: there is nothing to quote",
-    "trader not found": "this Hubble key has no margin account: deposit margin on Hubble first",
-}
 HARMLESS_PAUSES = ("hedge in flight", "starting")   # pauses that do not make resting quotes dangerous
 
 
 class Quoter:
-    def __init__(self, settings: MarketSettings, hubble, tracker: OrderTracker, journal: QuoteJournal,
+    def __init__(self, settings: MarketSettings, maker, tracker: OrderTracker, journal,
                  mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
                  account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
                  fatal: Callable[..., None] = lambda message, status=1: None,
@@ -47,8 +41,9 @@ class Quoter:
                  hedge_finished: Callable[[int], bool] = lambda seq: True,
                  alerts: Alerts = NO_ALERTS):
         self.s = settings
-        self.market = settings.spec.hubble_id
-        self.hubble = hubble
+        self.maker = maker                  # the maker venue (bot/venues/maker_venue.py)
+        self.market = getattr(maker, "market", settings.spec.hubble_id)
+        self.venue = getattr(maker, "venue", "hubble")
         self.tracker = tracker
         self.journal = journal
         self.mid_feed = mid_feed
@@ -71,6 +66,7 @@ class Quoter:
         self.first_quote_at: float | None = None
         self._cancel_task: asyncio.Task | None = None     # the background canceller
         self._cancel_queue: list[TrackedOrder] = []
+        self._settlers: set[asyncio.Task] = set()          # unanswered placements being settled
         self._cancelling: dict[str, TrackedOrder] = {}    # queued or being cancelled, by order id
         self._wake = asyncio.Event()
         self._wake_reason = ""
@@ -199,8 +195,9 @@ class Quoter:
         extra, shift = self._extra_spread(), self._inventory_shift()
         budget = quoting.Budget(budget.bid, budget.ask, budget.skew_bid + extra - shift, budget.skew_ask + extra + shift)
         skipped: list[str] = []
-        quotes = quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, s.spec.price_tick,
-                                      s.spec.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
+        rules = self.rules()
+        quotes = quoting.build_quotes(self.mid_feed.mid, s.levels, budget, fraction, rules.price_tick,
+                                      rules.min_size, self.book_feed.best_bid, self.book_feed.best_ask,
                                       s.avoid_crossing, self._hedgeable_check(live) if self.hedge else None,
                                       self._profit_bound() if self.hedge else None, skipped)
         for side, name in ((quoting.BID, "bids"), (quoting.ASK, "asks")):
@@ -228,31 +225,54 @@ class Quoter:
         self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
         if not quotes:
             return
-        orders = [self.hubble.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
+        orders = [self.maker.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
         if self.risk is not None:
             self.risk.placed(len(orders))
         for quote, order in zip(quotes, orders):   # recorded before sending: a fill may beat the reply
             self.tracker.add_quote(order, quote.level)
         self.journal.record([q.signed for q in live] + orders)
         try:
-            results = await self.hubble.place(orders, on_sent=lambda: self._on_sent(orders, tick))
+            results = await self.maker.place(orders, on_sent=lambda: self._on_sent(orders, tick))
         except Exception as exc:
-            for order in orders:     # they may have reached the node: counted as resting until they expire
+            for order in orders:     # they may have reached the venue: counted as resting until settled
                 self.tracker.mark(order.order_id, OrderState.UNKNOWN, f"no answer to the placement ({exc})")
             log.warning("placing %d quotes failed: %s: %s", len(orders), type(exc).__name__, exc)
             self.tracker.count_quotes(len(orders), 0)
+            self._settle_unknown(orders)
             return
         self.tracker.on_quotes_answer(orders, results)
         self._stop_on_operator_refusal(results)
 
+    def rules(self) -> QuoteRules:
+        """The maker venue's tick, step and minimum (Hubble's from the market spec)."""
+        rules = getattr(self.maker, "quote_rules", None)
+        return rules() if callable(rules) else QuoteRules(self.s.spec.price_tick, self.s.spec.min_size, Decimal(0))
+
     def _stop_on_operator_refusal(self, results: list[dict]) -> None:
         for result in results:
             error = str(result.get("error") or "")
-            remedy = next((fix for text, fix in OPERATOR_REFUSALS.items() if text in error), None)
+            remedy = self.maker.operator_remedy(error) if hasattr(self.maker, "operator_remedy") else None
             if remedy is not None:
                 self.quoting = False
-                self.fatal(f"Hubble refuses this bot's quotes ({error}): {remedy}", 78)
+                self.fatal(f"{self.venue} refuses this bot's quotes ({error}): {remedy}", 78)
                 return
+
+    def _settle_unknown(self, orders: list) -> None:
+        """Quotes whose placement went unanswered on a venue where quotes rest until cancelled: once the
+        placement provably can no longer land (its action's deadline), cancel them and ask the venue about
+        each, so none is counted as resting for ever (Hubble's expire by themselves)."""
+        if getattr(self.maker, "quotes_expire", True):
+            return
+        tracked = [q for q in (self.tracker.get(o.order_id) for o in orders) if q is not None]
+        wait = max(0.0, max(self.maker.dead_after(o) for o in orders) - time.time())
+
+        async def settle() -> None:
+            await asyncio.sleep(wait)
+            await self.cancel(tracked, timeout=10.0)
+
+        task = asyncio.create_task(settle())
+        self._settlers.add(task)
+        task.add_done_callback(self._settlers.discard)
 
     def _still_resting(self, quote: quoting.Quote, live: list[TrackedOrder], now: float) -> bool:
         """Keep, rather than re-place, a level whose live quote has the same size, a price within the
@@ -360,7 +380,7 @@ class Quoter:
             if not left or budget <= 0.1:
                 break
             try:
-                results = await asyncio.wait_for(self.hubble.cancel([q.signed for q in left], timeout=budget * 0.8),
+                results = await asyncio.wait_for(self.maker.cancel([q.signed for q in left], timeout=budget * 0.8),
                                                  budget)
             except Exception as exc:  # noqa: BLE001 - the node is asked about each quote below
                 results = [{"order_id": q.order_id, "success": False, "error": f"{type(exc).__name__}: {exc}",
@@ -382,7 +402,7 @@ class Quoter:
         by_id = {hex_id(r.get("order_id", "")): r for r in results}
         confirmed, unconfirmed, refused, unanswered = 0, [], 0, []
         for q in quotes:
-            result = by_id.get(q.order_id.lower(), {"success": False, "error": "no result for it", "unknown": True})
+            result = by_id.get(hex_id(q.order_id), {"success": False, "error": "no result for it", "unknown": True})
             if result.get("success"):
                 confirmed += 1
                 self.tracker.mark(q.order_id, OrderState.CANCELLED, "cancel confirmed by the node")
@@ -410,7 +430,7 @@ class Quoter:
         if not quotes:
             return []
         try:
-            statuses = await asyncio.wait_for(asyncio.gather(*(self.hubble.order_status(q.order_id) for q in quotes),
+            statuses = await asyncio.wait_for(asyncio.gather(*(self.maker.order_status(q.order_id) for q in quotes),
                                                              return_exceptions=True),
                                               max(0.1, deadline - time.monotonic()))
         except asyncio.TimeoutError:
@@ -424,7 +444,7 @@ class Quoter:
         return held
 
     def tasks(self) -> list[asyncio.Task]:
-        return [self._cancel_task] if self._cancel_task is not None else []
+        return ([self._cancel_task] if self._cancel_task is not None else []) + list(self._settlers)
 
     async def stop(self) -> None:
         self.quoting = False

@@ -85,7 +85,11 @@ WEIGHTS = {"futures_time": 1, "futures_exchange_info": 1, "futures_leverage_brac
            "futures_get_position_mode": 30, "futures_account": 5, "futures_change_leverage": 1, "futures_get_order": 1,
            "futures_stream_get_listen_key": 1, "futures_stream_keepalive": 1, "futures_create_order": 0,
            "futures_v1_get_fee_burn": 30, "futures_mark_price": 1,       # feeBurn GET; premiumIndex with a symbol
-           "futures_position_information": 5, "futures_v1_get_funding_info": 1}   # positionRisk v3; fundingInfo
+           "futures_position_information": 5, "futures_v1_get_funding_info": 1,   # positionRisk v3; fundingInfo
+           # the maker side (bot/venues/binance/maker.py): batchOrders POST 5, DELETE 1; openOrders with a symbol 1;
+           # allOpenOrders DELETE 1; countdownCancelAll 10; userTrades 5 (each endpoint's docs page, SDK docstrings)
+           "futures_place_batch_order": 5, "futures_cancel_orders": 1, "futures_get_open_orders": 1,
+           "futures_cancel_all_open_orders": 1, "futures_countdown_cancel_all": 10, "futures_account_trades": 5}
 DEPTH_WEIGHT = ((50, 2), (100, 5), (500, 10), (1000, 20))   # GET /fapi/v1/depth: weight by limit
 
 
@@ -98,6 +102,8 @@ def request_cost(name: str, params: dict[str, Any]) -> dict[str, int]:
     cost = {IP_WEIGHT: weight}
     if name == "futures_create_order":
         cost.update({ORDERS_10S: 1, ORDERS_1M: 1})
+    elif name == "futures_place_batch_order":        # "5 on 10s order rate limit; 1 on 1min order rate limit"
+        cost.update({ORDERS_10S: 5, ORDERS_1M: 1})
     return cost
 
 
@@ -117,6 +123,7 @@ class BinanceHedgeClient(HedgeClient):
         self.spot_rest = endpoints.get("BINANCE_SPOT_REST", "https://api.binance.com").rstrip("/")
         self._symbol = settings.spec.binance_symbol
         self.client: AsyncClient | None = None
+        self.tick: Decimal | None = None            # PRICE_FILTER tickSize, read with the rules
         self._ids = itertools.count(1)
         self._id_prefix = "hg" + os.urandom(6).hex()
         self.taker_rate = HEDGE_TAKER_FEE_PCT["binance"] / 100   # replaced by the account's rate at start
@@ -215,7 +222,7 @@ class BinanceHedgeClient(HedgeClient):
         if spec.get("status", "TRADING") != "TRADING":
             raise HedgeSetupError(f"binance: {self.symbol} is not trading (status {spec.get('status')})")
         filters = {f["filterType"]: f for f in spec.get("filters", [])}
-        tick = Decimal(filters["PRICE_FILTER"]["tickSize"])
+        tick = self.tick = Decimal(filters["PRICE_FILTER"]["tickSize"])   # the maker side prices quotes on it
         lot = filters["LOT_SIZE"]
         step, min_qty = Decimal(lot["stepSize"]), Decimal(lot["minQty"])
         min_notional = _min_notional(filters)

@@ -1,0 +1,123 @@
+"""The maker venue: what the engine asks of the venue it quotes on, whichever venue that is.
+
+The engine (OrderManager, Quoter, the fill intakes, the reconciler, the risk
+engine) talks to a maker venue only through the methods below. Hubble is the
+first implementation (``bot.venues.hubble.maker.HubbleMaker``: signed orders
+that expire, fills on the trader stream, a chain to replay gaps from);
+Hyperliquid (ALO orders) and Binance USDⓈ-M (GTX orders) are the others
+(``bot.venues.hyperliquid.maker``, ``bot.venues.binance.maker``): their quotes
+rest until cancelled, so a dead-man switch on the venue bounds them if the bot
+dies, and their fills come on the account's user stream, with a read-back of
+the venue's own fill list for a stream gap.
+
+The fill mark. Every fill carries a mark and every account read is taken at
+one: Hubble's marks are accepted block numbers (positions move at acceptance),
+the others' are the venue's own milliseconds (a fill's trade time; the account
+read's venue time). A read at mark M includes every fill with a mark up to M:
+the reconciler's ``balanced_through`` and the ledger's ``delta_after`` use it
+without knowing which venue it came from.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Awaitable, Callable, Protocol
+
+from bot.maths.quoting import Account
+
+NO_EXPIRY_SECONDS = 365 * 24 * 3600.0   # a quote that rests until cancelled: "expires" a year out (finite, so
+                                       # the tracker's and the logs' time arithmetic keeps working)
+
+
+@dataclass(frozen=True)
+class QuoteOrder:
+    """One quote of a venue whose orders rest until cancelled (Hyperliquid, Binance)."""
+    order_id: str          # our client order id: the key of the tracker and the ledger
+    market: int
+    size: Decimal          # signed base units: + bid, - ask
+    price: Decimal
+    expire_at: float       # unix seconds; now + NO_EXPIRY_SECONDS for quotes without a venue expiry
+
+    @property
+    def side(self) -> int:
+        return 1 if self.size > 0 else -1
+
+
+@dataclass(frozen=True)
+class AccountReading:
+    """One read of the maker account and the fill marks it was taken between."""
+    account: Account
+    before: int            # the venue's mark just before the read
+    after: int             # and just after (equal: the read is consistent with one mark)
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """What every quote must respect on this venue."""
+    price_tick: Decimal    # quotes are priced on this grid (bids down, asks up)
+    min_size: Decimal      # and sized in multiples of this, at least this
+    min_notional: Decimal  # USD, 0 when the venue has none
+
+
+class MakerVenue(Protocol):
+    venue: str             # "hubble" | "hyperliquid" | "binance"
+    trader: str            # the account's address or name (never a secret)
+    market: int            # the market id of this venue's account and fills (Hubble's AMM index; 0 elsewhere)
+    quotes_expire: bool    # True when the venue drops a quote at its expiry by itself (Hubble)
+
+    # ---- life cycle ----
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    def quote_rules(self) -> QuoteRules: ...
+    def book_feed(self) -> Any: ...                      # best_bid, best_ask, event, age(), max_age(), run()
+    def fill_intake(self, tracker: Any, ledger: Any, perf: Any, spawn: Callable, hedger: Any) -> Any: ...
+    async def clear_earlier_quotes(self, journal: Any, timeout: float) -> None: ...
+
+    # ---- quotes ----
+    def sign(self, market: int, size: Decimal, price: Decimal, expiry_seconds: float) -> Any: ...
+    async def place(self, orders: list, on_sent: Callable[[], None] | None = None) -> list[dict]: ...
+    async def cancel(self, orders: list, timeout: float) -> list[dict]: ...
+    async def order_status(self, order_id: str) -> dict | None: ...
+    def operator_remedy(self, error: str) -> str | None: ...
+    def dead_after(self, order: Any) -> float: ...      # unix seconds after which an unanswered place cannot land
+
+    # ---- account ----
+    async def head_block(self) -> int: ...              # the venue's fill mark now
+    async def account(self) -> Account: ...
+    async def account_reading(self) -> AccountReading: ...
+    async def position(self, market: int) -> Decimal: ...
+    async def margin_requirement(self) -> Decimal: ...
+    async def maintenance_margin(self) -> Decimal: ...
+    async def maker_fee(self) -> Decimal: ...
+
+    # ---- the risk engine's unwind ----
+    async def unwind(self, size: Decimal, limit: Decimal) -> Awaitable[Any]: ...
+
+
+def operator_remedy(refusals: dict[str, str], error: str) -> str | None:
+    """The operator's fix for a refusal only the operator can fix, or None (a routine refusal)."""
+    return next((fix for text, fix in refusals.items() if text in error), None)
+
+
+VENUE_NAMES = {"hubble": "Hubble", "hyperliquid": "Hyperliquid", "binance": "Binance"}
+
+
+def display_name(venue: str) -> str:
+    return VENUE_NAMES.get(venue, venue)
+
+
+async def still_open(maker: Any, orders: list, deadline: float, poll: float = 0.5) -> list:
+    """Wait until the venue holds none of `orders` open (or each has expired); returns those left. A question
+    the venue did not answer counts as open."""
+    left = list(orders)
+    while left:
+        now = time.time()
+        statuses = await asyncio.gather(*(maker.order_status(o.order_id) for o in left), return_exceptions=True)
+        left = [o for o, status in zip(left, statuses)
+                if o.expire_at > now and (isinstance(status, Exception) or status is not None)]
+        if not left or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(poll)
+    return left

@@ -1,0 +1,127 @@
+"""Hyperliquid and Binance as the maker venue, each hedged on the other, judged at the venues.
+
+Simulated takers on the maker venue's book (simnet's flow, ``taker_rate``) fill the bot's resting
+post-only quotes; every fill must be hedged on the other venue, whatever happens to the fill stream,
+and a killed bot's quotes must not outlive it. Positions, fills and what rests are asked of simnet's
+venues the way any client would (tests/venue_positions.py); the bot's state only says when to look.
+"""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from tests.engine_harness import quoting, running_engine, start_net
+from tests.helpers import eventually
+from tests.maker_venue_helpers import (
+    PAIRS, flow_options, lose_fill_pushes, maker_position, maker_volume, restore_and_drop_fill_stream,
+    resting_quotes, venue_lot,
+)
+from tests.venue_positions import hedge_position, hedge_volume
+
+MAKER = pytest.mark.parametrize("maker,hedge,market", PAIRS, ids=[f"{m}-{h}" for m, h, _ in PAIRS])
+
+
+async def _venues(ready: dict, run, market: str) -> tuple[Decimal, Decimal]:
+    maker = await asyncio.to_thread(maker_position, ready, run.orders.maker.venue, run.credentials, market)
+    hedge = await asyncio.to_thread(hedge_position, ready, run.hedge, run.credentials, market)
+    return maker, hedge
+
+
+async def _flat_within_a_lot(ready: dict, run, market: str, timeout: float = 15) -> tuple:
+    """Wait until the two venues' positions offset each other to less than one lot of the hedge venue."""
+    lot = venue_lot(ready, run.hedge, market)
+    seen: tuple = ()
+
+    async def offset() -> bool:
+        nonlocal seen
+        seen = await _venues(ready, run, market)
+        return abs(seen[0] + seen[1]) < lot
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await offset():
+        if loop.time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    return seen, lot
+
+
+@MAKER
+async def test_takers_fill_the_quotes_and_every_fill_is_hedged_on_the_other_venue(maker, hedge, market):
+    net, ready = start_net(scenario="default", **flow_options(maker, taker_rate=3.0))
+    try:
+        async with running_engine(ready, market, hedge=hedge, overrides=[f"maker={maker}"]) as run:
+            await quoting(run)
+            await eventually(lambda: run.engine.ledger.hubble.count >= 4, 60, "four fills of the quotes")
+            assert await run.finish() == 0
+        await _hedged_once(ready, run, maker, hedge, market)
+        assert await asyncio.to_thread(resting_quotes, ready, maker, run.credentials, market) == []
+    finally:
+        net.stop()
+
+
+async def _hedged_once(ready: dict, run, maker: str, hedge: str, market: str) -> None:
+    """The venues offset within a lot (no fill left unhedged), and the hedge account traded no more than the maker
+    account did, plus a lot (none hedged twice: a double, even one corrected later, adds its size to the hedge
+    volume; the hedge volume may be smaller, since fills that net out below a lot are never sent)."""
+    (maker_pos, hedge_pos), lot = await _flat_within_a_lot(ready, run, market)
+    assert abs(maker_pos + hedge_pos) < lot, (maker_pos, hedge_pos)
+    traded = await asyncio.to_thread(maker_volume, ready, maker, run.credentials, market)
+    hedged = await asyncio.to_thread(hedge_volume, ready, hedge, run.credentials, market)
+    assert traded > 0
+    assert hedged < traded + lot, (traded, hedged)
+
+
+@MAKER
+async def test_fills_made_while_the_fill_stream_is_silent_are_read_back_and_hedged_once(maker, hedge, market):
+    """The venue stops pushing fills while the takers go on; then the connection drops. Every fill of the gap is
+    hedged exactly once, whichever of its two possible owners gets there first: the reconciler (the venues'
+    positions differ for longer than its confirmation) or the read-back after the reconnect."""
+    net, ready = start_net(scenario="default", **flow_options(maker, taker_rate=3.0))
+    try:
+        async with running_engine(ready, market, hedge=hedge, overrides=[f"maker={maker}"]) as run:
+            await quoting(run)
+            await eventually(lambda: run.engine.ledger.hubble.count >= 1, 60, "a first fill")
+            booked = run.engine.ledger.hubble.count
+            await asyncio.to_thread(lose_fill_pushes, net, maker)
+            before = await asyncio.to_thread(maker_volume, ready, maker, run.credentials, market)
+            await _until(lambda: asyncio.to_thread(maker_volume, ready, maker, run.credentials, market),
+                         lambda volume: volume > before, 60, "fills nobody was told of")
+            assert run.engine.ledger.hubble.count == booked          # the bot heard none of them
+            await asyncio.to_thread(restore_and_drop_fill_stream, net, maker)
+            await eventually(lambda: run.orders.fills.replays >= 1, 30, "the read-back of the gap")
+            assert await run.finish() == 0
+        await _hedged_once(ready, run, maker, hedge, market)
+    finally:
+        net.stop()
+
+
+async def _until(read, done, timeout: float, what: str):
+    """Poll an async reading of the venues until `done(value)`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await read()
+        if done(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last {value})")
+        await asyncio.sleep(0.1)
+
+
+@MAKER
+async def test_a_clean_stop_leaves_nothing_resting_and_the_dead_man_switch_cleared(maker, hedge, market):
+    net, ready = start_net(scenario="quiet")
+    try:
+        async with running_engine(ready, market, hedge=hedge, overrides=[f"maker={maker}"]) as run:
+            await quoting(run)
+            await _until(lambda: asyncio.to_thread(resting_quotes, ready, maker, run.credentials, market), bool, 20,
+                         "quotes resting on the venue")
+            assert run.orders.maker.dead_man.armed
+            assert await run.finish() == 0
+        assert await asyncio.to_thread(resting_quotes, ready, maker, run.credentials, market) == []
+        assert not run.orders.maker.dead_man.armed
+    finally:
+        net.stop()
