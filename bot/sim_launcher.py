@@ -16,6 +16,10 @@ from bot.settings import MarketSettings
 log = logging.getLogger("sim")
 ROOT = Path(__file__).resolve().parents[1]   # the repository root (python -m tools.simnet runs from there)
 READY_TIMEOUT = 60.0
+# A maker venue other than Hubble gets simulated takers and a book wide enough that the bot's quotes are its
+# touch (a model of a less liquid market: simnet's Hyperliquid and Binance books are 1 bp wide by default, and
+# quotes priced to earn after the hedge's taker fee would rest behind them and never fill).
+MAKER_FLOW = {"hyperliquid": ["taker_rate=2", "spread_bps=30"], "binance": ["taker_rate=2", "maker_spread_bps=30"]}
 
 
 def endpoints_from_ready(ready: dict) -> dict[str, str]:
@@ -46,7 +50,7 @@ class Simulator:
     def __init__(self, settings: MarketSettings, seed: int = 1, extra_args: list[str] | None = None,
                  log_path: Path | None = None):
         self.settings = settings
-        self.args = ["--seed", str(seed), *(extra_args or [])]
+        self.args = ["--seed", str(seed), *maker_flow_args(settings.maker, extra_args or []), *(extra_args or [])]
         self.log_path = log_path or Path("logs") / "simnet.log"
         self.process: asyncio.subprocess.Process | None = None
         self.ready: dict = {}
@@ -86,6 +90,14 @@ class Simulator:
                 self.process.kill()
                 await self.process.wait()
         self._log_file.close()
+
+
+def maker_flow_args(maker: str, extra_args: list[str]) -> list[str]:
+    """simnet --set options for the maker venue's flow (MAKER_FLOW), before the user's own --sim-arg ones (which
+    win); none with the quiet scenario, whose point is that tests make every fill."""
+    if "quiet" in " ".join(extra_args):
+        return []
+    return [arg for option in MAKER_FLOW.get(maker, []) for arg in ("--set", f"{maker}.{option}")]
 
 
 def _die_with_parent() -> None:

@@ -108,7 +108,7 @@ async def _until(read, done, timeout: float, what: str):
             return value
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what} (last {value})")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)            # a venue client's pace: userFills and openOrders weigh 20 on Hyperliquid
 
 
 @MAKER
@@ -125,3 +125,29 @@ async def test_a_clean_stop_leaves_nothing_resting_and_the_dead_man_switch_clear
         assert not run.orders.maker.dead_man.armed
     finally:
         net.stop()
+
+
+@MAKER
+async def test_a_hedge_whose_answer_is_lost_and_that_executes_later_is_not_doubled(maker, hedge, market):
+    """The unknown-outcome cell for each maker venue: the first hedge's answer never comes and the order executes
+    a second later on the hedge venue; it must be found there, not sent again."""
+    net, ready = start_net(scenario="default", **flow_options(maker, taker_rate=3.0))
+    try:
+        async with running_engine(ready, market, hedge=hedge, overrides=[f"maker={maker}"]) as run:
+            await quoting(run)
+            await asyncio.to_thread(_lose_the_next_hedge_answer, net, hedge)
+            await eventually(lambda: run.engine.ledger.hedge.count >= 2, 60, "hedges after the lost answer")
+            await eventually(lambda: not run.engine.tracker.unknown_orders(), 30, "the outcome known")
+            assert await run.finish() == 0
+        await _hedged_once(ready, run, maker, hedge, market)
+    finally:
+        net.stop()
+
+
+def _lose_the_next_hedge_answer(net, hedge: str) -> None:
+    if hedge == "hyperliquid":
+        net.control("hyperliquid", "late_execution", seconds=1, count=1, mode="drop")
+    else:
+        net.control("binance", "set_flag", name="late_execution_answer", value="reset")
+        net.control("binance", "set_flag", name="late_execution_seconds", value=1)
+        net.control("binance", "set_flag", name="late_execution", value=1)

@@ -166,8 +166,8 @@ def families(market: str, f: dict[str, Any], histograms: dict[str, Histogram]) -
 def _position_families(m: str, f: dict[str, Any]) -> Iterator[Metric]:
     venue = f["hedge_venue"] or "none"
     yield _labelled(GaugeMetricFamily, "position_base", "position as the venue last reported it (base units)",
-                    ["venue"], [([m, "hubble"], f["hubble_position"]), ([m, venue], f["hedge_position"])])
-    yield _gauge("net_delta_base", "Hubble + hedge position as the venues report them", f["net"], m)
+                    ["venue"], [([m, f.get("maker_venue", "hubble")], f["hubble_position"]), ([m, venue], f["hedge_position"])])
+    yield _gauge("net_delta_base", "maker + hedge position as the venues report them", f["net"], m)
     yield _gauge("hedge_work_base", "hedge decided but not on the venue (pending and carried)", f["outstanding"], m)
     yield _gauge("positions_age_seconds", "age of the venues' position figures", f["positions_age"], m)
 

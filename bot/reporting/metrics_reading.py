@@ -19,12 +19,14 @@ from bot.reporting.performance import LATENCY_NAMES
 # Every reason the quote gate gives (OrderManager.gate, Reconciler.gate, Quoter's "starting"); a reason
 # not listed (the reconciler's own message about an unhedgeable residual) shows as "unhedged residual"
 # or "other", so the label never carries figures and its values stay few.
+MAKER_REASONS = ("{} order-book feed down", "{} fill stream down", "{} positions watcher down", "no {} account data yet",
+                 "{} order book stale")      # the maker venue's gates, one set per venue (maker_venue.VENUE_NAMES)
 PAUSE_REASONS = (
-    "starting", "mid-price feed down", "Hubble order-book feed down", "hedge venue down", "Hubble fill stream down",
-    "Hubble positions watcher down", "no Hubble account data yet", "fill cooldown", "hedge in flight",
-    "mid price stale", "position data stale", "Hubble order book stale", "hedge order book stale",
+    "starting", "mid-price feed down", "hedge venue down", "fill cooldown", "hedge in flight",
+    "mid price stale", "position data stale", "hedge order book stale",
     "reconciling positions", "hedging a carried residual of one lot", "a hedge is failing: retrying it",
     "risk engine down",
+    *(reason.format(name) for name in ("Hubble", "Hyperliquid", "Binance") for reason in MAKER_REASONS),
 )
 PAUSE_STATES = ("quoting", *PAUSE_REASONS, "risk halted", "unhedged residual", "other")
 
@@ -36,6 +38,7 @@ def read_engine(engine: Any, latencies_seen: dict[str, int]) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "ready": orders is not None, "mid": _f(mid), "run_seconds": time.monotonic() - engine.started,
         "hedge_venue": engine.hedge.venue if engine.hedge is not None else None,
+        "maker_venue": engine.s.maker,
         "pnl": {k: float(v) for k, v in engine.perf.pnl_parts(mid).items()},
         "counts": _counts(engine), "latencies": _new_latencies(engine.perf.latencies, latencies_seen),
         "feeds": _feeds(engine), "budget": engine.hedge.budget.report() if engine.hedge is not None else None,

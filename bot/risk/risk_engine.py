@@ -119,7 +119,8 @@ class RiskEngine:
         self.clock = StateClock()
         self.reason = ""
         self.maintenance: Decimal | None = None
-        self.venues: dict[str, VenueRisk] = {"hubble": VenueRisk()}
+        self.maker_venue = getattr(hubble, "venue", "hubble")     # the venue quoted on (bot/venues/maker_venue.py)
+        self.venues: dict[str, VenueRisk] = {self.maker_venue: VenueRisk()}
         if hedge is not None:
             self.venues[settings.hedge] = VenueRisk()
         self.pnl_day: Decimal | None = None
@@ -170,7 +171,7 @@ class RiskEngine:
     def _read_hubble(self) -> None:
         """The liquidation price from the last account read (its own mark and equity, the size including
         fills booked since), the distance against the live mid."""
-        account, v = self.positions.account, self.venues["hubble"]
+        account, v = self.positions.account, self.venues[self.maker_venue]
         if account is None:
             return
         position = account.position(self.market)
@@ -270,7 +271,7 @@ class RiskEngine:
     def _decide(self) -> tuple[rl.TradingState, str]:
         if self.store.record.halted:
             return rl.TradingState.HALTED, self.reason or f"kill switch: {self.store.record.halted_reason}"
-        hub = self.venues["hubble"]
+        hub = self.venues[self.maker_venue]
         position = self.positions.hubble_position_now()
         hedge_position = self.venues[self.s.hedge].position if self.hedge is not None else ZERO
         smallest = min(level.qty for level in self.s.levels)

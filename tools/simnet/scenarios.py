@@ -29,15 +29,19 @@ SCENARIOS: dict[str, str] = {
     "default": "calm market: 60% annual vol, no jumps, steady taker flow",
     "volatile": "150% annual vol with jumps (0.5% size, one every 20 s on average)",
     "jump": "a 2% jump on the reference path after 5 s, seen by Binance first (Hyperliquid and Hubble lag 1 s)",
-    "informed": "takers are informed: they hit the side the price is about to move through",
-    "quiet": "no background taker flow (tests drive every fill themselves)",
-    "trend": "steady drift up, +30% per 120 s of path time (compounding, for the whole run); 70% of Hubble's "
-             "uninformed takers buy",
+    "informed": "takers are informed (on every venue with taker flow): they hit the side the price is about to "
+                "move through",
+    "quiet": "no background taker flow on any venue (tests drive every fill themselves)",
+    "trend": "steady drift up, +30% per 120 s of path time (compounding, for the whole run); 70% of the "
+             "uninformed takers buy (on every venue with taker flow)",
     "crash": "-25% from 20 s to 60 s; the hedge venue answers 1 s late from 25 s to 35 s and refuses every "
              "order from 35 s to 45 s",
 }
 
 HEDGE_VENUES = ("hyperliquid", "binance")
+# venues with simulated taker flow (hubble/activity.py, hyperliquid/flow.py, binance/flow.py): the scenarios'
+# flow knobs apply to each (Hyperliquid's and Binance's flow is off unless their taker_rate is set)
+FLOW_VENUES = ("hubble", "hyperliquid", "binance")
 NEVER_ENDING = 10 ** 9      # a reject_orders count that outlasts any window
 KNOBS: dict[str, float] = {
     "trend_pct": 30.0,              # move per trend_seconds, compounded per second
@@ -69,12 +73,15 @@ def apply(name: str, net: "SimNet") -> None:
         for venue in ("hubble", "hyperliquid"):
             cfg.options(venue).setdefault("lag_seconds", 1.0)
     elif name == "informed":
-        cfg.options("hubble").setdefault("informed_takers", 0.8)
+        for venue in FLOW_VENUES:
+            cfg.options(venue).setdefault("informed_takers", 0.8)
     elif name == "quiet":
-        cfg.options("hubble").setdefault("taker_rate", 0.0)
+        for venue in FLOW_VENUES:
+            cfg.options(venue).setdefault("taker_rate", 0.0)
     elif name == "trend":
         cfg.path.drift_per_s = per_second(knob(cfg, "trend_pct") / 100, knob(cfg, "trend_seconds"))
-        cfg.options("hubble").setdefault("taker_buy_share", knob(cfg, "trend_buy_share"))
+        for venue in FLOW_VENUES:
+            cfg.options(venue).setdefault("taker_buy_share", knob(cfg, "trend_buy_share"))
     elif name == "crash":
         start, seconds = knob(cfg, "crash_from_s"), knob(cfg, "crash_seconds")
         cfg.path.drift_per_s = per_second(-knob(cfg, "crash_pct") / 100, seconds)

@@ -187,9 +187,11 @@ class HyperliquidMaker:
         return await self.client._post("/exchange", self.client._signed(action, ORDER_TTL_MS))
 
     async def _schedule_cancel(self, seconds: int | None) -> None:
+        """``scheduleCancel`` {time}: at least 5 s ahead of the venue's clock (its refusal text, simnet
+        exchange.py), so a second is added for the request's travel; no time clears it (SDK schedule_cancel)."""
         action: dict[str, Any] = {"type": "scheduleCancel"}
         if seconds is not None:
-            action["time"] = local_ms() + seconds * 1000
+            action["time"] = local_ms() + (seconds + 1) * 1000
         answer = await self._action(action)
         if answer.get("status") != "ok":
             raise VenueRequestError(str(answer.get("response")))
