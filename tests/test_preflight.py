@@ -104,3 +104,23 @@ def test_main_check_prints_the_table_and_exits_0_on_the_simulator(tmp_path):
     result = run_main(["AVAX", "--sim", "--check"], tmp_path, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "0 FAIL" in result.stdout and "positions" in result.stdout
+
+
+@pytest.mark.parametrize("maker, hedge", [("hyperliquid", "binance"), ("binance", "hyperliquid")])
+async def test_a_maker_venue_other_than_hubble_gets_its_own_rows_and_no_hubble_row(sim, maker, hedge):
+    net, ready = sim
+    s = settings.load("AVAX", [*FAST, f"maker={maker}", f"hedge={hedge}"])
+    rows = await preflight.run_checks(s, throwaway_credentials("AVAX", ready), endpoints_from_ready(ready))
+    assert preflight.report(rows)[1] == 0, preflight.report(rows)[0]
+    assert not [r for r in rows if r.area == "hubble"]
+    assert row(rows, maker, "reachable").status == OK and "post-only" in row(rows, maker, "maker quotes").found
+    assert row(rows, hedge, "reachable").status == OK
+    assert row(rows, "positions", "both venues").found == f"{maker} 0, {hedge} 0: net 0"
+
+
+def test_main_refuses_a_maker_that_is_also_the_hedge_venue_in_one_line(tmp_path):
+    result = run_main(["AVAX", "--sim", "--check", "--set", "maker=binance", "--set", "hedge=binance"], tmp_path,
+                      timeout=60)
+    assert result.returncode == 78
+    lines = [line for line in result.stderr.splitlines() if "maker" in line]
+    assert len(lines) == 1 and "also the hedge venue" in lines[0], result.stderr

@@ -19,15 +19,39 @@ FEED_WAIT = 5.0
 
 
 async def run_checks(s: MarketSettings, credentials: Any, endpoints: dict[str, str]) -> list[Row]:
-    hubble = await hubble_rows(s, credentials.hubble_private_key.reveal(), endpoints)
-    rows = list(hubble)
+    maker_position = None
+    if s.maker == "hubble":
+        rows = list(await hubble_rows(s, credentials.hubble_private_key.reveal(), endpoints))
+    else:
+        rows, maker_position = await hedge_rows(s, credentials, endpoints, venue=s.maker)
+        rows.append(ok(s.maker, "maker quotes", f"{POST_ONLY[s.maker]}; the venue's dead-man switch cancels "
+                       f"them {s.dead_man_seconds} s after the bot's last heartbeat", None))
     hedge_position = None
     if s.hedge_mode:
         hedge, hedge_position = await hedge_rows(s, credentials, endpoints)
         rows += hedge
     rows.append(await feed_row(s, endpoints))
-    rows.append(await positions_row(s, credentials, endpoints, hedge_position))
+    if s.maker == "hubble":
+        rows.append(await positions_row(s, credentials, endpoints, hedge_position))
+    else:
+        rows.append(net_row(s, s.maker, maker_position, hedge_position))
     return rows
+
+
+POST_ONLY = {"hyperliquid": "ALO (post-only) limit orders with cloids", "binance": "GTX (post-only) limit orders"}
+
+
+def net_row(s: MarketSettings, maker: str, maker_position: Decimal | None, hedge_position: Decimal | None) -> Row:
+    if maker_position is None or (s.hedge_mode and hedge_position is None):
+        return warn("positions", "both venues", f"{maker} {maker_position}, {s.hedge} {hedge_position}",
+                    "see the rows above")
+    if not s.hedge_mode:
+        return ok("positions", "both venues", f"{maker} {maker_position} (no hedge venue)")
+    net = maker_position + hedge_position
+    if net != 0:
+        return warn("positions", "both venues", f"{maker} {maker_position}, {s.hedge} {hedge_position}: net {net}",
+                    f"start-up will hedge {-net} on {s.hedge} before quoting")
+    return ok("positions", "both venues", f"{maker} {maker_position}, {s.hedge} {hedge_position}: net 0")
 
 
 async def feed_row(s: MarketSettings, endpoints: dict[str, str]) -> Row:

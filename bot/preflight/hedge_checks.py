@@ -19,15 +19,18 @@ SKEW_WARN_MS = 500
 MAINNET_URL, TESTNET_URL = "https://api.hyperliquid.xyz", "https://api.hyperliquid-testnet.xyz"
 
 
-async def hedge_rows(s: MarketSettings, credentials: Any, endpoints: dict[str, str]) -> tuple[list[Row], Decimal | None]:
-    """The rows, and the hedge position (None when it could not be read)."""
-    area = s.hedge
+async def hedge_rows(s: MarketSettings, credentials: Any, endpoints: dict[str, str],
+                     venue: str | None = None) -> tuple[list[Row], Decimal | None]:
+    """The rows, and the venue's position (None when it could not be read). `venue`: the hedge venue by default;
+    a maker venue other than Hubble is read with the same client class, so it gets the same rows."""
+    venue = venue or s.hedge
+    area = venue
     try:
-        client = hedge_venues.create(s, credentials, endpoints, lambda message, status=1: None)
+        client = hedge_venues.CLIENTS[venue](s, credentials, endpoints, lambda message, status=1: None)
     except Exception as exc:  # noqa: BLE001 - a refused setup is this row's finding
-        return [fail(area, "credentials", str(exc), "set the hedge venue's credentials in .env.secret")], None
+        return [fail(area, "credentials", str(exc), f"set {venue}'s credentials in .env.secret")], None
     rows: list[Row] = []
-    if s.hedge == "hyperliquid":
+    if venue == "hyperliquid":
         rows.append(_signing_domain_row(client))
     try:
         await client._open()
