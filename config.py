@@ -33,6 +33,7 @@ AVAX = {
     },
     "maker": "hubble",                     # maker venue, where quotes rest: "hubble" | "hyperliquid" | "binance" (not the hedge venue)
     "deadManSeconds": 30,                  # s: a maker venue other than Hubble cancels our quotes this long after the last heartbeat
+    "requoteByModify": True,               # Hyperliquid maker: replace a level's quote by batchModify (False: place + cancel)
     "hedge": "hyperliquid",                # hedge venue: "hyperliquid" | "binance"
     "hedgeMode": True,                     # hedge every fill at once (False = quote only, you carry the risk)
     "slippage": 0.01,                      # fraction: worst hedge price vs the hedge venue's book (IOC limit)
@@ -94,6 +95,7 @@ ETH = {
     },
     "maker": "hubble",
     "deadManSeconds": 30,
+    "requoteByModify": True,
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,
@@ -155,6 +157,7 @@ SOL = {
     },
     "maker": "hubble",
     "deadManSeconds": 30,
+    "requoteByModify": True,
     "hedge": "hyperliquid",
     "hedgeMode": True,
     "slippage": 0.01,

@@ -83,6 +83,7 @@ class MarketSettings:
     risk_poll_interval: float = 5.0
     maker: str = "hubble"
     dead_man_seconds: int = 30
+    requote_by_modify: bool = True
 
 
 # ---- value checkers: (market, key, value) -> converted value ----------------
@@ -214,6 +215,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "inventorySkew": (_ranged(0, 10, unit=" %"), "%", "shift both sides this much per lot of residual carried unhedged, so fills work it off; 0 = off"),
     "orderLevels": (lambda m, k, v: v, "table", 'levels "1".."n", each {spread %, qty base units, refreshTolerance %: a live quote that close to the new price is kept}; spreads non-decreasing'),
     "maker": (_choice(*MAKER_VENUES), "choice", "maker venue, where the quotes rest: hubble, hyperliquid (ALO orders) or binance (USDT-M futures, GTX orders); must differ from hedge; hubble when left out"),
+    "requoteByModify": (_boolean, "bool", "Hyperliquid as the maker venue: a level's new quote replaces its resting one in one batchModify action (never both resting; one action instead of an order and a cancel); False places and cancels"),
     "deadManSeconds": (_whole(5, 300), "seconds, whole number", "maker venues other than Hubble: the venue cancels every resting quote this long after the bot's last heartbeat (Hyperliquid scheduleCancel, at least 5; Binance countdownCancelAll), so a killed bot leaves nothing resting for longer"),
     "hedge": (_choice(*HEDGE_VENUES), "choice", "hedge venue: hyperliquid or binance (USDT-M futures)"),
     "hedgeMode": (_boolean, "bool", "hedge every fill at once; False quotes without hedging (you carry the risk)"),
@@ -361,7 +363,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
         raise ConfigError(market, unknown[0], raw[unknown[0]], "unknown setting (a typo?); known: " + ", ".join(FIELDS))
-    raw = {"maker": "hubble", "deadManSeconds": 30, **raw}   # defaults for configurations written before them
+    raw = {"maker": "hubble", "deadManSeconds": 30, "requoteByModify": True, **raw}   # defaults for configurations written before them
     missing = [k for k in FIELDS if k not in raw]
     if missing:
         raise ConfigError(market, missing[0], None, "missing; every market needs all settings listed in README")
@@ -388,7 +390,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
         alert_pause_after=v["alertPauseAfter"], metrics_port=v["metricsPort"],
         log_rotation=v["logRotation"], log_backups=v["logBackups"],
         risk=_risk(v), risk_poll_interval=v["riskPollInterval"], maker=v["maker"],
-        dead_man_seconds=v["deadManSeconds"],
+        dead_man_seconds=v["deadManSeconds"], requote_by_modify=v["requoteByModify"],
     )
 
 

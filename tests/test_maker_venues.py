@@ -151,3 +151,27 @@ def _lose_the_next_hedge_answer(net, hedge: str) -> None:
         net.control("binance", "set_flag", name="late_execution_answer", value="reset")
         net.control("binance", "set_flag", name="late_execution_seconds", value=1)
         net.control("binance", "set_flag", name="late_execution", value=1)
+
+
+async def test_hyperliquid_requotes_by_modify_and_never_rests_two_quotes_for_one_level():
+    """requoteByModify: a level's new quote takes over its resting one in one batchModify (the old one is marked
+    replaced on the venue's answer), and what the venue lists never holds more quotes per side than there are
+    levels while the quotes move. (Sampling every 0.5 s does not catch place-and-cancel's overlap of a few ms
+    either: the evidence of the modify is the tracker's, the bound is the venue's.)"""
+    net, ready = start_net(scenario="quiet")
+    try:
+        async with running_engine(ready, "AVAX", hedge="binance", overrides=["maker=hyperliquid"]) as run:
+            await quoting(run)
+            levels, seen_ids, most = len(run.engine.s.levels), set(), 0
+            for _ in range(12):
+                resting = await asyncio.to_thread(resting_quotes, ready, "hyperliquid", run.credentials, "AVAX")
+                seen_ids |= {o["oid"] for o in resting}
+                most = max([most] + [sum(1 for o in resting if o["side"] == side) for side in ("B", "A")])
+                await asyncio.sleep(0.5)
+            modified = [o for o in list(run.engine.tracker._orders.values()) if "modify" in o.evidence]
+            assert await run.finish() == 0
+        assert most <= levels, most
+        assert len(seen_ids) > 2 * levels            # the quotes were replaced while we looked
+        assert modified                              # and by modifies
+    finally:
+        net.stop()

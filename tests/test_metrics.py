@@ -125,5 +125,7 @@ async def test_a_taken_port_leaves_the_bot_running_without_metrics(caplog):
 
 def test_every_reason_the_gate_gives_has_its_own_pause_state():
     source = inspect.getsource(OrderManager.gate) + inspect.getsource(Reconciler.gate)
-    reasons = set(re.findall(r'"([A-Za-z][^"]+)"\)', source)) | set(re.findall(r'return "([^"]+)"', source))
-    assert reasons and reasons <= set(PAUSE_REASONS), reasons - set(PAUSE_REASONS)
+    found = set(re.findall(r'f?"([A-Za-z{][^"]+)"\)', source)) | set(re.findall(r'return "([^"]+)"', source))
+    # the maker venue's gates name it (f"{self.name} ..."): one reason per venue
+    reasons = {r.replace("{self.name}", name) for r in found for name in ("Hubble", "Hyperliquid", "Binance")}
+    assert len(reasons) > 20 and reasons <= set(PAUSE_REASONS), reasons - set(PAUSE_REASONS)

@@ -222,6 +222,7 @@ class Quoter:
         if self.risk is not None:          # the pre-trade check, on what would be sent, against all that rests
             quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
             self.skipped += refused
+        modifies, replaced = self._pair_for_modify(quotes, replaced)
         self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
         if not quotes:
             return
@@ -231,16 +232,67 @@ class Quoter:
         for quote, order in zip(quotes, orders):   # recorded before sending: a fill may beat the reply
             self.tracker.add_quote(order, quote.level)
         self.journal.record([q.signed for q in live] + orders)
+        pairs = [(modifies[id(q)], o) for q, o in zip(quotes, orders) if id(q) in modifies]
+        fresh = [o for q, o in zip(quotes, orders) if id(q) not in modifies]
+        said: list[bool] = []
+
+        def sent() -> None:                  # once per tick, by whichever request goes out first
+            if not said:
+                said.append(True)
+                self._on_sent(orders, tick)
+
+        await asyncio.gather(*([self._send(fresh, sent)] if fresh else []),
+                             *([self._send_modifies(pairs, sent)] if pairs else []))
+
+    async def _send(self, orders: list, on_sent: Callable[[], None]) -> None:
         try:
-            results = await self.maker.place(orders, on_sent=lambda: self._on_sent(orders, tick))
+            results = await self.maker.place(orders, on_sent=on_sent)
         except Exception as exc:
-            for order in orders:     # they may have reached the venue: counted as resting until settled
-                self.tracker.mark(order.order_id, OrderState.UNKNOWN, f"no answer to the placement ({exc})")
-            log.warning("placing %d quotes failed: %s: %s", len(orders), type(exc).__name__, exc)
-            self.tracker.count_quotes(len(orders), 0)
-            self._settle_unknown(orders)
+            self._unanswered(orders, exc, "the placement")
             return
         self.tracker.on_quotes_answer(orders, results)
+        self._stop_on_operator_refusal(results)
+
+    def _unanswered(self, orders: list, exc: Exception, what: str) -> None:
+        for order in orders:     # they may have reached the venue: counted as resting until settled
+            self.tracker.mark(order.order_id, OrderState.UNKNOWN, f"no answer to {what} ({exc})")
+        log.warning("%s of %d quotes failed: %s: %s", what, len(orders), type(exc).__name__, exc)
+        self.tracker.count_quotes(len(orders), 0)
+        self._settle_unknown(orders)
+
+    # ---- requotes by modify (a venue that has it: Hyperliquid's batchModify) ----------------------------
+    def _pair_for_modify(self, quotes: list[quoting.Quote], replaced: list[TrackedOrder]
+                         ) -> tuple[dict[int, TrackedOrder], list[TrackedOrder]]:
+        """With requoteByModify on a maker venue that can modify: each new quote takes over one replaced quote
+        of its side and level (one action, never both resting); the replaced quotes left over are cancelled."""
+        if not (self.s.requote_by_modify and hasattr(self.maker, "replace")):
+            return {}, replaced
+        spare = list(replaced)
+        modifies: dict[int, TrackedOrder] = {}
+        for quote in quotes:
+            old = next((q for q in spare if q.side == quote.side and q.level == quote.level
+                        and q.state is not OrderState.UNKNOWN and q.order_id not in self._cancelling), None)
+            if old is not None:
+                spare.remove(old)
+                modifies[id(quote)] = old
+        return modifies, spare
+
+    async def _send_modifies(self, pairs: list[tuple[TrackedOrder, object]], on_sent: Callable[[], None]) -> None:
+        new = [order for _, order in pairs]
+        try:
+            results = await self.maker.replace([(old.signed, order) for old, order in pairs], on_sent=on_sent)
+        except Exception as exc:
+            self._unanswered(new, exc, "the modify")
+            self._settle_unknown([old.signed for old, _ in pairs])     # the old ones may or may not be replaced
+            return
+        self.tracker.on_quotes_answer(new, results)
+        refused = []
+        for (old, _), result in zip(pairs, results):
+            if result.get("success"):
+                self.tracker.mark(old.order_id, OrderState.CANCELLED, "replaced by a modify (the venue accepted it)")
+            else:
+                refused.append(old)          # the venue left it as it was: it is cancelled the usual way
+        self._request_cancel(refused, "cancelling {} quotes whose modify the venue refused")
         self._stop_on_operator_refusal(results)
 
     def rules(self) -> QuoteRules:

@@ -158,6 +158,24 @@ class HyperliquidMaker:
         statuses = answer["response"]["data"]["statuses"]
         return [_place_result(o, status) for o, status in zip(orders, statuses)]
 
+    async def replace(self, pairs: list[tuple[QuoteOrder, QuoteOrder]],
+                      on_sent: Callable[[], None] | None = None) -> list[dict]:
+        """Requote in one ``batchModify`` action (the SDK's bulk_modify_orders_new: {oid: the old cloid, order:
+        the new wire}): each old quote becomes the new one, with no moment where both rest. One result per pair,
+        for the new quote; a refused modify leaves the old order as it was (simnet exchange.py _do_batchModify;
+        unconfirmed on the live venue), so the caller cancels it then."""
+        modifies = [{"oid": old.order_id, "order": self._wire(new)} for old, new in pairs]
+        payload = self.client._signed({"type": "batchModify", "modifies": modifies}, ORDER_TTL_MS)
+        task = asyncio.ensure_future(self.client._post("/exchange", payload, order=True))
+        if on_sent is not None:
+            on_sent()
+        answer = await task
+        if answer.get("status") != "ok":
+            error = str(answer.get("response"))
+            return [{"order_id": new.order_id, "success": False, "error": error} for _, new in pairs]
+        statuses = answer["response"]["data"]["statuses"]
+        return [_place_result(new, status) for (_, new), status in zip(pairs, statuses)]
+
     async def cancel(self, orders: list[QuoteOrder], timeout: float = 10.0) -> list[dict]:
         """``cancelByCloid`` for all of them in one action; a refusal is the venue's (not open any more)."""
         cancels = [{"asset": self.client._asset, "cloid": o.order_id} for o in orders]
