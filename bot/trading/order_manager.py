@@ -110,6 +110,10 @@ class OrderManager:
                              alerts)
         self.fills.on_side_filled = self.quoter.on_fill
         self.account_block = 0                     # the accepted block the last account read was taken at
+        self._booked_at_read = ZERO                # the ledger's maker delta when that read began
+        # Hubble moves positions when a block is accepted, after the fill is streamed at head; the other maker
+        # venues move them with the fill (bot/venues/maker_venue.py)
+        self._positions_lag = getattr(maker, "positions_lag_fills", True)
         rules = maker.quote_rules() if hasattr(maker, "quote_rules") else QuoteRules(
             settings.spec.price_tick, settings.spec.min_size, ZERO)
         unwinder = Unwinder(maker, tracker, self.market, settings.market, rules.min_size, rules.price_tick)
@@ -181,14 +185,20 @@ class OrderManager:
         every fill booked so far is accepted, the accepted block it was read at, and whether the read was
         consistent (taken at one accepted block: positions change at acceptance, fills are streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
+        booked_before = self.ledger.hubble.delta
         reading = await asyncio.wait_for(self.maker.account_reading(), timeout)
         account, before, after = reading.account, reading.before, reading.after
         # Set together, with no await between: the read reflects an accepted block in [before, after], so
         # fills after `before` are added to it (a fill counted twice for a moment errs on the safe side of
         # the risk bounds; one counted in neither would not).
         self.account, self.account_at, self.account_block = account, time.monotonic(), before
+        self._booked_at_read = booked_before
         position = self.account.position(self.market)
         size = position.size if position else ZERO
+        if not self._positions_lag:
+            # A venue whose position moves with the fill holds, in a read taken while no fill arrived, every
+            # fill booked so far (the reconciler counts a read only then): its own figure, marked at its time.
+            return HubbleReading(size, after, True)
         return HubbleReading(size + self.ledger.delta_after(after), after, before == after)
 
     async def _watch_positions(self, health: Health) -> None:
@@ -217,18 +227,25 @@ class OrderManager:
 
     async def settled_hubble_position(self, poll: float = 0.2) -> Decimal:
         """Hubble's own figure once every fill this run saw is accepted (positions move at acceptance,
-        fills are streamed at head); the caller bounds the wait."""
-        while True:
+        fills are streamed at head); the caller bounds the wait. Elsewhere the venue's figure at once."""
+        while self._positions_lag:
             block = await self.maker.head_block()
             if self.ledger.delta_after(block) == 0:
                 return await self.maker.position(self.market)
             await asyncio.sleep(poll)
+        return await self.maker.position(self.market)
 
     def hubble_position_now(self) -> Decimal | None:
-        """The Hubble position of the last account read plus every fill booked in a later block (the risk
-        engine's bound must count a fill the moment it is heard, not at the next poll)."""
+        """The maker position of the last account read plus every fill booked since (the risk engine's bound
+        must count a fill the moment it is heard, not at the next poll): on Hubble the fills of later blocks,
+        elsewhere those booked after the read began (one booked during the read counts twice for a moment:
+        the safe side of the bounds)."""
         position = self.hubble_position()
-        return None if position is None else position + self.ledger.delta_after(self.account_block)
+        if position is None:
+            return None
+        if not self._positions_lag:
+            return position + self.ledger.hubble.delta - self._booked_at_read
+        return position + self.ledger.delta_after(self.account_block)
 
     def hedging(self) -> bool:
         return self.hedger is not None and not self.hedger.idle.is_set()

@@ -66,6 +66,7 @@ class MakerVenue(Protocol):
     trader: str            # the account's address or name (never a secret)
     market: int            # the market id of this venue's account and fills (Hubble's AMM index; 0 elsewhere)
     quotes_expire: bool    # True when the venue drops a quote at its expiry by itself (Hubble)
+    positions_lag_fills: bool   # True when a fill is pushed before the position shows it (Hubble: at acceptance)
 
     # ---- life cycle ----
     async def start(self) -> None: ...

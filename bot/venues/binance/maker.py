@@ -66,6 +66,7 @@ class BinanceMaker:
     venue = "binance"
     market = 0
     quotes_expire = False
+    positions_lag_fills = False
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str], fatal: Callable[[str], None]):
         self.s = settings

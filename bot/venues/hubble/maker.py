@@ -29,6 +29,7 @@ OPERATOR_REFUSALS = {
 class HubbleMaker(HubbleGateway):
     venue = "hubble"
     quotes_expire = True
+    positions_lag_fills = True
 
     def configure(self, settings: Any, fatal: Callable[[str], None]) -> "HubbleMaker":
         self.s = settings

@@ -60,6 +60,7 @@ class HyperliquidMaker:
     venue = "hyperliquid"
     market = 0
     quotes_expire = False
+    positions_lag_fills = False
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str], fatal: Callable[[str], None]):
         self.s = settings
