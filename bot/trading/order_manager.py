@@ -1,17 +1,25 @@
 """OrderManager: the seed's coordinator of fills, positions, hedges and quotes, with an ordered life cycle.
 
+It talks to the maker venue only through bot/venues/maker_venue.py (Hubble by default; Hyperliquid or
+Binance with ``maker=``). The names that say "hubble" (``hubble_position``, ``ledger.hubble``) are the
+maker leg's, from when Hubble was the only maker venue.
+
 Start-up, in this order (each step waits for the one before):
-  1. subscribe to the Hubble trader stream and wait for the node's confirmation,
+  1. subscribe to the maker venue's fill stream and wait for its confirmation,
      so no fill can happen unseen from here on;
-  2. clear the quotes an earlier run may have left resting (from the quote
-     journal: cancelled on chain, or waited out until they expire);
-  3. read the Hubble account and the chain's margin requirement;
+  2. clear the quotes an earlier run may have left resting (Hubble: from the
+     quote journal, cancelled on chain or waited out until they expire; the
+     others: the coin's open orders listed and cancelled, then the venue's
+     dead-man switch armed);
+  3. read the maker account and the venue's margin requirement;
   4. reconcile: hedge any difference between the two venues' positions;
   5. quote, while the positions watcher re-reads and re-compares both venues.
 
-Fills are the business of ``fill_intake.FillIntake``: heard from the trader
-stream, a gap's replay or a receipt, booked once, and handed to their one
-owner (the hedger, or the reconciler when it already hedged them). A carried
+Fills are the business of the fill intake (``fill_intake.FillIntake`` for
+Hubble: the trader stream, a gap's replay or a receipt;
+``stream_fill_intake.StreamFillIntake`` for the others: the user stream and a
+gap's read-back), booked once, and handed to their one owner (the hedger, or
+the reconciler when it already hedged them). A carried
 hedge residual that reaches one lot of the hedge venue is sent by the hedger
 at once (it owns the carry), not left to wait for the next fill.
 

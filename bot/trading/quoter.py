@@ -1,6 +1,7 @@
-"""The quote loop: every ``orderFrequency``, when every gate is open, one bid and one ask per level on Hubble.
+"""The quote loop: every ``orderFrequency``, when every gate is open, one bid and one ask per level on the
+maker venue (Hubble by default; bot/venues/maker_venue.py).
 
-Quotes are built by ``maths.quoting`` from the mid price, the Hubble book and
+Quotes are built by ``maths.quoting`` from the mid price, the maker venue's book and
 the account, recorded in the order tracker and the quote journal *before*
 they are sent (a fill may beat the placement reply; a crash may follow the
 send), and sent in one batch. When a gate closes for a reason that makes

@@ -27,7 +27,6 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -35,23 +34,12 @@ from bot.reporting.performance import Performance
 from bot.supervision import Health
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderTracker
+from bot.venues.maker_venue import StreamedFill  # noqa: F401  (re-exported for the tests)
 
 log = logging.getLogger("orders")
 FILL_SETTLE_SECONDS = 0.3          # a comparison needs this long without a fill arriving
 READBACK_MARGIN_MS = 5_000         # the read-back of a gap starts this long before the last covered moment
 READBACK_SETTLE = 2.0              # seconds; the gap is read back twice (at once, and this much later)
-
-
-@dataclass(frozen=True)
-class StreamedFill:
-    """One fill of the maker account, as a user stream pushes it or the venue's fill list returns it."""
-    order_id: str          # our client order id when the order had one, else "oid:<venue order id>"
-    fill_id: str           # the venue's trade id (unique per fill of this account)
-    side: int              # +1 we bought, -1 we sold
-    qty: Decimal           # base units, unsigned
-    price: Decimal
-    mark: int              # the venue's trade time, ms
-    received: float = 0.0  # perf_counter() of its arrival
 
 
 class StreamFillIntake:

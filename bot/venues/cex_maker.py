@@ -23,6 +23,37 @@ HEARTBEATS_PER_WINDOW = 3     # heartbeats per deadManSeconds: two may be lost b
 UNWIND_TIMEOUT = 10.0          # seconds for an unwind order's answer
 
 
+class VenueMaker:
+    """The life cycle both order-book maker venues share: the venue client started, its book mirrored, the
+    dead-man switch stopped (cleared) before the client closes. Subclasses set ``client`` and ``dead_man``
+    and read their account rates in ``_after_start``."""
+    client: Any
+    dead_man: "DeadManSwitch"
+    _book: "VenueBookFeed"
+    _book_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self.client.start()
+        self._book_task = asyncio.create_task(self._book.run())
+        await self._after_start()
+
+    async def _after_start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        await self.dead_man.stop()
+        if self._book_task is not None:
+            self._book_task.cancel()
+            await asyncio.gather(self._book_task, return_exceptions=True)
+        await self.client.stop()
+
+    def tasks(self) -> list[asyncio.Task]:
+        return self.dead_man.tasks()
+
+    def book_feed(self) -> "VenueBookFeed":
+        return self._book
+
+
 class VenueBookFeed:
     """The maker venue's best bid and ask, read from its venue client's book (pushed or polled)."""
 

@@ -46,6 +46,18 @@ class QuoteOrder:
 
 
 @dataclass(frozen=True)
+class StreamedFill:
+    """One fill of the maker account, as a user stream pushes it or the venue's fill list returns it."""
+    order_id: str          # our client order id when the order had one, else "oid:<venue order id>"
+    fill_id: str           # the venue's trade id (unique per fill of this account)
+    side: int              # +1 we bought, -1 we sold
+    qty: Decimal           # base units, unsigned
+    price: Decimal
+    mark: int              # the venue's trade time, ms
+    received: float = 0.0  # perf_counter() of its arrival
+
+
+@dataclass(frozen=True)
 class AccountReading:
     """One read of the maker account and the fill marks it was taken between."""
     account: Account

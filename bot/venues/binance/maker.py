@@ -43,11 +43,12 @@ import aiohttp
 
 from bot.maths import hedging as hm
 from bot.maths.quoting import Account, Position
-from bot.trading.stream_fill_intake import StreamedFill
 from bot.venues.binance.hedge import CLOCK_MARGIN, ORDER_NOT_FOUND, RECV_WINDOW_MS, BinanceHedgeClient
-from bot.venues.cex_maker import DeadManSwitch, VenueBookFeed, local_ms
+from bot.venues.cex_maker import DeadManSwitch, VenueBookFeed, VenueMaker, local_ms
 from bot.venues.hedge_types import OrderRejected, TransientError, VenueRequestError
-from bot.venues.maker_venue import NO_EXPIRY_SECONDS, AccountReading, QuoteOrder, QuoteRules, operator_remedy
+from bot.venues.maker_venue import (
+    NO_EXPIRY_SECONDS, AccountReading, QuoteOrder, QuoteRules, StreamedFill, operator_remedy,
+)
 
 log = logging.getLogger("maker.binance")
 BATCH = 5                      # orders per batchOrders call
@@ -62,7 +63,7 @@ OPERATOR_REFUSALS = {
 ID_MEMORY = 10_000             # venue order ids kept for mapping read-back trades to our client ids
 
 
-class BinanceMaker:
+class BinanceMaker(VenueMaker):
     venue = "binance"
     market = 0
     quotes_expire = False
@@ -77,28 +78,15 @@ class BinanceMaker:
         self._ids = itertools.count(1)
         self._id_prefix = "mm" + os.urandom(5).hex()
         self._book = VenueBookFeed(self.client, "Binance")
-        self._book_task: asyncio.Task | None = None
         self.dead_man = DeadManSwitch(self.venue, self._countdown, fatal, settings.dead_man_seconds)
         self._fee = BASE_MAKER_FEE
         self._maintenance: Decimal | None = None
         self._client_ids: OrderedDict[int, str] = OrderedDict()   # venue orderId -> our client id
         self._unwinds: dict[str, asyncio.Task] = {}
 
-    # ---- life cycle -----------------------------------------------------------------------------
-    async def start(self) -> None:
-        await self.client.start()
-        self._book_task = asyncio.create_task(self._book.run())
+    # ---- life cycle (cex_maker.VenueMaker: start, close, tasks, book_feed) ------------------------------
+    async def _after_start(self) -> None:
         await self._load_account_rates()
-
-    async def close(self) -> None:
-        await self.dead_man.stop()
-        if self._book_task is not None:
-            self._book_task.cancel()
-            await asyncio.gather(self._book_task, return_exceptions=True)
-        await self.client.stop()
-
-    def tasks(self) -> list[asyncio.Task]:
-        return self.dead_man.tasks()
 
     def quote_rules(self) -> QuoteRules:
         rules = self.client.rules
@@ -107,9 +95,6 @@ class BinanceMaker:
     @property
     def _tick(self) -> Decimal:
         return self.client.tick
-
-    def book_feed(self) -> VenueBookFeed:
-        return self._book
 
     def dead_after(self, order: QuoteOrder) -> float:
         return time.time() + RECV_WINDOW_MS / 1000 + CLOCK_MARGIN

@@ -41,22 +41,31 @@ from hyperliquid.utils.types import Cloid
 
 from bot.maths import hedging as hm
 from bot.maths.quoting import Account, Position
-from bot.trading.stream_fill_intake import StreamedFill
-from bot.venues.cex_maker import UNWIND_TIMEOUT, DeadManSwitch, VenueBookFeed, local_ms
+from bot.venues.cex_maker import UNWIND_TIMEOUT, DeadManSwitch, VenueBookFeed, VenueMaker, local_ms
 from bot.venues.hedge_types import TransientError, VenueRequestError
-from bot.venues.hyperliquid.hedge import CLOCK_MARGIN, ORDER_TTL_MS, UNKNOWN_SIGNER, HyperliquidHedgeClient
+from bot.venues.hyperliquid.hedge import (
+    ADDRESS_BUDGET, CLOCK_MARGIN, ORDER_TTL_MS, UNKNOWN_SIGNER, HyperliquidHedgeClient,
+)
 from bot.venues.hyperliquid.stream import PING_SECONDS, ws_url
-from bot.venues.maker_venue import NO_EXPIRY_SECONDS, AccountReading, QuoteOrder, QuoteRules, operator_remedy
+from bot.venues.maker_venue import (
+    NO_EXPIRY_SECONDS, AccountReading, QuoteOrder, QuoteRules, StreamedFill, operator_remedy,
+)
 
 log = logging.getLogger("maker.hyperliquid")
 BASE_MAKER_FEE = Decimal("0.00015")     # docs "Fees": 0.015% maker at the base tier (replaced by userAddRate)
 OPERATOR_REFUSALS = {
     UNKNOWN_SIGNER: "the venue does not know HYPERLIQUID_PRIVATE_KEY: approve it as an API wallet of "
                     "HYPERLIQUID_TRADER or use the trader's own key",
+    # docs "Rate limits and user limits": 10,000 requests to start, one more per USDC traded, then one request
+    # per 10 s: quotes could no longer follow the market, so the bot stops (its quotes cancelled) rather than
+    # leave stale ones resting
+    ADDRESS_BUDGET: "the account has used up Hyperliquid's per-address request budget (it grows with traded "
+                    "volume): raise orderFrequency, quote fewer levels, or trade volume to earn requests, then start "
+                    "again",
 }
 
 
-class HyperliquidMaker:
+class HyperliquidMaker(VenueMaker):
     venue = "hyperliquid"
     market = 0
     quotes_expire = False
@@ -70,26 +79,13 @@ class HyperliquidMaker:
         self.fatal = fatal
         self._cloids = itertools.count(int.from_bytes(os.urandom(8), "big") << 40)
         self._book = VenueBookFeed(self.client, "Hyperliquid")
-        self._book_task: asyncio.Task | None = None
         self.dead_man = DeadManSwitch(self.venue, self._schedule_cancel, fatal, settings.dead_man_seconds)
         self._fee: Decimal = BASE_MAKER_FEE
         self._unwinds: dict[str, dict] = {}
 
-    # ---- life cycle -----------------------------------------------------------------------------
-    async def start(self) -> None:
-        await self.client.start()
-        self._book_task = asyncio.create_task(self._book.run())
+    # ---- life cycle (cex_maker.VenueMaker: start, close, tasks, book_feed) ------------------------------
+    async def _after_start(self) -> None:
         await self._load_maker_fee()
-
-    async def close(self) -> None:
-        await self.dead_man.stop()
-        if self._book_task is not None:
-            self._book_task.cancel()
-            await asyncio.gather(self._book_task, return_exceptions=True)
-        await self.client.stop()
-
-    def tasks(self) -> list[asyncio.Task]:
-        return self.dead_man.tasks()
 
     def quote_rules(self) -> QuoteRules:
         """ALO prices: five significant figures and at most 6 - szDecimals decimals (hm.hyperliquid_price);
@@ -100,9 +96,6 @@ class HyperliquidMaker:
         if touch:
             tick = max(tick, Decimal(1).scaleb(touch.adjusted() - 4))
         return QuoteRules(tick, rules.size_step, rules.min_notional)
-
-    def book_feed(self) -> VenueBookFeed:
-        return self._book
 
     def dead_after(self, order: QuoteOrder) -> float:
         return time.time() + (ORDER_TTL_MS / 1000) + CLOCK_MARGIN + self.client.clock.behind()
@@ -148,8 +141,13 @@ class HyperliquidMaker:
     async def place(self, orders: list[QuoteOrder], on_sent: Callable[[], None] | None = None) -> list[dict]:
         """All quotes in one ``order`` action; one result per quote (success = it rests)."""
         action = order_wires_to_order_action([self._wire(o) for o in orders])
-        payload = self.client._signed(action, ORDER_TTL_MS)
-        task = asyncio.ensure_future(self.client._post("/exchange", payload, order=True))
+        return await self._send_orders(action, orders, on_sent)
+
+    async def _send_orders(self, action: dict[str, Any], orders: list[QuoteOrder],
+                           on_sent: Callable[[], None] | None) -> list[dict]:
+        """One signed action whose answer holds one order status per quote (order, batchModify)."""
+        task = asyncio.ensure_future(self.client._post("/exchange", self.client._signed(action, ORDER_TTL_MS),
+                                                       order=True))
         if on_sent is not None:
             on_sent()
         answer = await task
@@ -166,16 +164,8 @@ class HyperliquidMaker:
         for the new quote; a refused modify leaves the old order as it was (simnet exchange.py _do_batchModify;
         unconfirmed on the live venue), so the caller cancels it then."""
         modifies = [{"oid": old.order_id, "order": self._wire(new)} for old, new in pairs]
-        payload = self.client._signed({"type": "batchModify", "modifies": modifies}, ORDER_TTL_MS)
-        task = asyncio.ensure_future(self.client._post("/exchange", payload, order=True))
-        if on_sent is not None:
-            on_sent()
-        answer = await task
-        if answer.get("status") != "ok":
-            error = str(answer.get("response"))
-            return [{"order_id": new.order_id, "success": False, "error": error} for _, new in pairs]
-        statuses = answer["response"]["data"]["statuses"]
-        return [_place_result(new, status) for (_, new), status in zip(pairs, statuses)]
+        return await self._send_orders({"type": "batchModify", "modifies": modifies}, [new for _, new in pairs],
+                                       on_sent)
 
     async def cancel(self, orders: list[QuoteOrder], timeout: float = 10.0) -> list[dict]:
         """``cancelByCloid`` for all of them in one action; a refusal is the venue's (not open any more)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import random
 from collections import deque
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any, Callable
 from tools.simnet.binance.book import BookParams
 from tools.simnet.binance.specs import FUTURES, SymbolSpec
 from tools.simnet.binance.trading import ZERO, FuturesEngine, TradeSink
+from tools.simnet.poisson import poisson
 
 NextMove = Callable[[str], float]          # symbol -> relative move of its book at the next tick
 
@@ -115,13 +115,7 @@ class TakerFlow:
         return takers
 
     def _poisson(self, lam: float) -> int:
-        if lam <= 0:
-            return 0
-        limit, k, prod = math.exp(-lam), 0, self.rng.random()
-        while prod > limit:
-            k += 1
-            prod *= self.rng.random()
-        return k
+        return poisson(self.rng, lam)
 
     # ---- execution ---------------------------------------------------------------------------
     def run(self, dt: float, now: int) -> int:

@@ -10,6 +10,7 @@ carries ``cumQty`` and neither ``avgPrice`` nor ``cumQuote``; the same order rea
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,9 @@ class Order:
     amendments: int = 0          # PUT /fapi/v1/order (amend.py)
     autoclose: bool = False      # a liquidation order (liquidation.py): "LIQUIDATION" on the user stream
     queue: int = 0               # time priority among resting orders (trading.py requeue)
+    # wall-clock second the order was created: an inspection figure for tools/observer (control action
+    # placements), not a venue field (the venue's own ``time`` is on the server clock); an amendment keeps it
+    placed_at: float = field(default_factory=time.time, compare=False, repr=False)
 
     @property
     def symbol(self) -> str:

@@ -27,7 +27,9 @@ stream name or listenKey>] silences the connections open now (new ones are not a
 [symbol=None, rate=None] pays one funding now; ``set_bnb_price`` [price] moves the BNBUSDT mark;
 ``set_bnb_balance`` [amount, api_key=None] sets the futures wallet's BNB; ``set_position_mode`` [mode, api_key=None];
 ``set_multi_assets`` [on, api_key=None]; ``liquidations`` lists every liquidation (liquidation.py; options
-``leverage_brackets``, ``liquidation_fee``, ``margin_call_ratio``).
+``leverage_brackets``, ``liquidation_fee``, ``margin_call_ratio``); ``placements`` [api_key=None, symbol=None]
+lists every futures order of the account with its wall-clock creation second (a test device for tools/observer,
+not a venue behaviour).
 Background takers (flow.py, a model of other traders): ``taker_rate`` (0: off), ``taker_size_usd``,
 ``taker_buy_share``, ``informed_takers``, ``maker_spread_bps``.
 Stream options: ``listen_key_ttl``, ``user_stream_delay``, ``user_event_order``, ``private_without_events``,
@@ -469,6 +471,8 @@ class BinanceVenue(Venue):
         if action == "liquidations":
             # every liquidation so far (the common control action; liquidation.py)
             return {"liquidations": self.liquidator.rows()}
+        if action == "placements":
+            return {"placements": self._placements(params.get("api_key") or self.api_key, params.get("symbol"))}
         if action == "clear":
             self.futures_limiter.reset()
             self.spot_limiter.reset()
@@ -476,6 +480,16 @@ class BinanceVenue(Venue):
             self.depth.skips.clear()
             self.stale_snapshots.clear()
         return await self.faults.apply(action, params)
+
+    def _placements(self, api_key: str, symbol: str | None) -> list[dict[str, Any]]:
+        """Every futures order of the account (any status) with ``placed_at``, the wall-clock second it was created.
+        A test device for tools/observer, not a venue behaviour (allOrders answers the venue's ms and 7 days)."""
+        engine = self.engine
+        return [{"orderId": oid, "clientOrderId": o.client_id, "symbol": o.symbol, "side": o.side,
+                 "qty": o.spec.fmt_qty(o.qty), "price": o.spec.fmt_price(o.price), "timeInForce": o.tif,
+                 "placed_at": o.placed_at}
+                for oid, o in engine.orders.items()
+                if engine.owner[oid].api_key == api_key and symbol in (None, o.symbol)]
 
     def _depth_gap(self, params: dict[str, Any]) -> dict[str, Any]:
         """Fault: the next `count` events of each matching depth stream (by `stream` name, else by `symbol`,

@@ -27,6 +27,7 @@ from eth_utils import keccak
 from tools.simnet.hubble import constants as C
 from tools.simnet.hubble.engine import Engine
 from tools.simnet.hubble.orders import Order
+from tools.simnet.poisson import poisson
 
 
 @dataclass
@@ -134,13 +135,7 @@ class Activity:
         return count
 
     def _poisson(self, lam: float) -> int:
-        if lam <= 0:
-            return 0
-        limit, k, prod = math.exp(-lam), 0, self.rng.random()
-        while prod > limit:
-            k += 1
-            prod *= self.rng.random()
-        return k
+        return poisson(self.rng, lam)
 
 
 def peek_next(path: Any, symbol: str) -> float:

@@ -6,6 +6,7 @@ rule is maintenance.py's; liquidations act on it in liquidation.py.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,9 @@ class Order:
     status: str = "open"
     status_timestamp: int = 0
     builder: BuilderRef | None = None     # the builder code charged on this order's fills
+    # wall-clock second the order was accepted: an inspection figure for tools/observer (control action
+    # placements), not a venue field (the venue's own time is ``timestamp``, on the venue clock)
+    placed_at: float = field(default_factory=time.time, compare=False, repr=False)
 
     @property
     def side(self) -> str:

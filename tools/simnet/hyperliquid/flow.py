@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +34,7 @@ from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, MIN_ORDER_VALUE, PerpAsset, round_size
 from tools.simnet.hyperliquid.engine import HOUSE, Engine, Match
 from tools.simnet.pricepath import PricePath
+from tools.simnet.poisson import poisson
 
 TAKER = "0x" + "0" * 39 + "2"   # the background takers' address in public trades
 # how far a taker walks the book: the SDK's DEFAULT_SLIPPAGE for market orders (exchange.py), a modelling choice
@@ -130,13 +130,7 @@ class TakerFlow:
         return Taker(asset.coin, buy, usd, informed)
 
     def _poisson(self, lam: float) -> int:
-        if lam <= 0:
-            return 0
-        limit, k, prod = math.exp(-lam), 0, self.rng.random()
-        while prod > limit:
-            k += 1
-            prod *= self.rng.random()
-        return k
+        return poisson(self.rng, lam)
 
     # ---- executing ---------------------------------------------------------------------------
     def execute(self, taker: Taker) -> Decimal:

@@ -23,7 +23,8 @@ min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
 Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, liquidations (every
-liquidation so far), late_execution [seconds, count=1, mode=drop|hang], late_execution_status,
+liquidation so far), placements [user, coin] (every order of the user with its wall-clock placement second: a test
+device for tools/observer, not a venue behaviour), late_execution [seconds, count=1, mode=drop|hang], late_execution_status,
 drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
 lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
 ones of tools.simnet.faults.
@@ -42,7 +43,7 @@ from typing import Any
 from aiohttp import web
 
 from tools.simnet.core import Venue
-from tools.simnet.hyperliquid import delivery, funding, knobs
+from tools.simnet.hyperliquid import delivery, fmt, funding, knobs
 from tools.simnet.hyperliquid.feeds import Feeds
 from tools.simnet.hyperliquid.assets import ASSETS
 from tools.simnet.hyperliquid.auth import NonceBook, Registry
@@ -178,6 +179,8 @@ class HyperliquidVenue(Venue):
             return {"payments": records}
         if action == "liquidations":
             return {"liquidations": list(self.liquidator.records)}
+        if action == "placements":
+            return {"placements": self._placements(str(params["user"]), params.get("coin"))}
         if action == "builder_fees":
             return {"approved": self.builders.snapshot(),
                     "collected": {b: str(v) for b, v in self.engine.builder_fees.items()}}
@@ -197,6 +200,15 @@ class HyperliquidVenue(Venue):
             self.late = None
             self.hub.stream_faults.clear()
         return await super().control(action, params)
+
+    def _placements(self, user: str, coin: str | None) -> list[dict[str, Any]]:
+        """Every order ``user`` placed (filled, cancelled and refused-at-runtime ones too) with ``placed_at``, the
+        wall-clock second it was accepted. A test device for tools/observer, not a venue behaviour: no info
+        request answers it (historicalOrders keeps 2000 and carries the venue's ms, not this machine's)."""
+        user = user.lower()
+        return [{"oid": o.oid, "cloid": o.cloid, "coin": o.asset.coin, "side": o.side, "sz": fmt.plain(o.orig_sz),
+                 "px": fmt.px(o.limit_px), "tif": o.tif, "placed_at": o.placed_at}
+                for o in self.engine.orders_by_oid.values() if o.user == user and coin in (None, o.asset.coin)]
 
     # ---- accounts ---------------------------------------------------------------
     def account_exists(self, address: str) -> bool:
