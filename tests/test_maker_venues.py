@@ -175,3 +175,39 @@ async def test_hyperliquid_requotes_by_modify_and_never_rests_two_quotes_for_one
         assert modified                              # and by modifies
     finally:
         net.stop()
+
+
+@MAKER
+async def test_one_way_flow_stops_at_max_position_on_the_maker_venue(maker, hedge, market, tmp_path, monkeypatch):
+    """Every taker sells into our bids: the maker position (at the venue) never passes maxPosition, the state
+    turns REDUCING and only the reducing side is quoted; every fill is hedged."""
+    from bot.risk.limits import TradingState
+
+    monkeypatch.chdir(tmp_path)                                  # this test's state/ (risk record)
+    limit = {"AVAX": "9", "ETH": "0.24"}[market]                 # three bids of the first level
+    net, ready = start_net(scenario="default", **flow_options(maker, taker_rate=4.0, taker_buy_share=0.0))
+    try:
+        async with running_engine(ready, market, hedge=hedge,
+                                  overrides=[f"maker={maker}", f"maxPosition={limit}", "positionSkew=0"]) as run:
+            await quoting(run)
+            most = D0 = Decimal(0)
+            state_seen, sides = set(), {"not looked at"}
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 20
+            while loop.time() < deadline:
+                most = max(most, (await _venues(ready, run, market))[0])
+                state_seen.add(run.orders.risk.state)
+                if TradingState.REDUCING in state_seen and most > D0:
+                    sides = {o.get("side") for o in await asyncio.to_thread(resting_quotes, ready, maker,
+                                                                              run.credentials, market)}
+                    if sides <= {"A", "SELL"}:
+                        break
+                await asyncio.sleep(0.5)
+            assert await run.finish() == 0
+        assert 0 < most <= Decimal(limit), most
+        assert TradingState.REDUCING in state_seen
+        assert sides <= {"A", "SELL"}, sides                    # only asks rest at the bound
+        (maker_pos, hedge_pos), lot = await _flat_within_a_lot(ready, run, market)
+        assert abs(maker_pos + hedge_pos) < lot
+    finally:
+        net.stop()
