@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from tools.observer import metrics, report
 from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
 
@@ -61,7 +63,7 @@ def test_pnl_parts_of_a_fill_hedged_at_once_add_up_to_the_total():
     p = metrics.pnl(hubble, hedge, metrics.mid_series(samples), D("101"))
     assert p.total == D("1.77")                                                     # 1.8 cash + 0.02 - 0.05
     assert (p.spread, p.hedge_slippage, p.fees, p.inventory, p.funding) == (D(2), D("-0.2"), D("-0.03"), D(0), D(0))
-    assert (p.hubble_fees, p.hedge_fees) == (D("-0.02"), D("0.05"))
+    assert (p.maker_fees, p.hedge_fees) == (D("-0.02"), D("0.05"))
     assert p.per_million == D("1.77") / D(198) * 1_000_000
 
 
@@ -114,14 +116,16 @@ def test_a_fill_loses_at_placement_only_if_it_loses_on_every_book_of_the_pricing
 
 
 def test_the_table_has_one_row_per_report_and_says_n_a_for_missing_figures():
-    r = {"scenario": "quiet", "quotes": {"two_sided_uptime": None, "any_side_uptime": 0.5},
-         "fills": {"hubble": {"count": 0, "base": 0.0, "usd": 0.0}}, "hedge_coverage": None,
+    r = {"scenario": "quiet", "pair": "hyperliquid->binance", "maker": "hyperliquid", "hedge": "binance",
+         "quotes": {"two_sided_uptime": None, "any_side_uptime": 0.5},
+         "fills": {"maker": {"count": 0, "base": 0.0, "usd": 0.0}}, "hedge_coverage": None,
          "net_delta": {"time_weighted_abs_base": 0.0, "time_weighted_abs_usd": 0.0, "final_base": -0.5},
          "pnl": {"total_usd": 0.0, "spread_usd": 0.0, "hedge_slippage_usd": 0.0, "fees_usd": 0.0, "rest_usd": 0.0,
                  "per_million_traded_usd": None},
          "hedge_at_placement": {"losing": 0, "checked": 0}}
     lines = report.table([r, {**r, "scenario": "jump"}]).splitlines()
-    assert len(lines) == 4 and lines[2].startswith("| quiet | n/a | 50.0 % | 0 |") and "| 0.500 |" in lines[2]
+    assert len(lines) == 4 and lines[2].startswith("| quiet | hyperliquid -> binance | n/a | 50.0 % | 0 |")
+    assert "| 0.500 |" in lines[2] and "| maker fills |" in lines[0]
     assert lines[0].count("|") == lines[2].count("|")
 
 
@@ -169,9 +173,9 @@ def test_the_pnl_series_marks_the_fills_up_to_each_sample_at_its_mid_fees_includ
 
 def test_max_positions_are_the_largest_absolute_ones_sampled():
     samples = [sample(0, hubble="2", hedge="-1"), sample(1, hubble="-5", hedge="4"), sample(2, hubble="1")]
-    assert metrics.max_abs(samples, lambda s: s.hubble_position) == D(5)
+    assert metrics.max_abs(samples, lambda s: s.maker_position) == D(5)
     assert metrics.max_abs(samples, lambda s: s.hedge_position) == D(4)
-    assert metrics.max_abs([], lambda s: s.hubble_position) is None
+    assert metrics.max_abs([], lambda s: s.maker_position) is None
 
 
 SCRAPE = """\
@@ -293,10 +297,42 @@ def test_the_report_and_table_carry_the_risk_figures():
                           {"hubble": [], "hyperliquid": None}, tracker)
     r = report.build(RunOptions(seconds=3), collected)
     assert r["liquidations"] == {"hubble": {"count": 0, "list": []}, "hyperliquid": None}
-    assert r["max_drawdown_usd"] == 10.0 and (r["max_hubble_position"], r["max_hedge_position"]) == (2.0, 2.0)
+    assert r["max_drawdown_usd"] == 10.0 and (r["max_maker_position"], r["max_hedge_position"]) == (2.0, 2.0)
     assert r["min_liquidation_distance_pct"] == {"hubble": 12.5, "hyperliquid": None}
     assert r["trading_state_seconds"] == {"ACTIVE": 1.5, "HALTED": 0.0, "REDUCING": 0.5}
     row = report.table([r]).splitlines()[2]
     assert row.endswith("| 10.00 | 2.000 / 2.000 | 0 / n/a | 12.5 / n/a | 2 / 0 / 0 |")
     bare = report.build(RunOptions(seconds=3), Collected(samples, [], [], {}, [], VenueFunding(), D(0), 0.0, 3.0, 0, []))
     assert bare["liquidations"] == {"hubble": None, "hyperliquid": None} and bare["trading_state_seconds"] is None
+
+
+# ---- the pair ---------------------------------------------------------------------------------------------------
+def test_a_run_on_another_maker_venue_names_the_pair_and_keys_each_venue_by_its_name():
+    from tools.observer.run import Collected, RunOptions
+    samples = [sample(1, 1, 1, hubble="-2", hedge="2"), sample(2, 1, 1, hubble="-2", hedge="2")]
+    maker = [fill("hyperliquid", 0.5, "-2", "100.1", fee="0.03", order="7")]
+    hedge = [fill("binance", 0.6, "2", "100.02", fee="0.1")]
+    collected = Collected(samples, maker, hedge, {"7": 0.4}, [(0.3, book("100"))], VenueFunding(), D("0.0005"),
+                          0.0, 3.0, 0, [], {"hyperliquid": [], "binance": []})
+    r = report.build(RunOptions(seconds=3, maker="hyperliquid", hedge="binance"), collected)
+    assert (r["pair"], r["maker"], r["hedge"]) == ("hyperliquid->binance", "hyperliquid", "binance")
+    assert r["fills"]["maker"]["count"] == 1 and r["hedge_coverage"] == 1.0
+    assert r["net_delta"]["final_positions"] == {"maker": -2.0, "hedge": 2.0}
+    assert r["pnl"]["fees_detail"]["maker_paid_usd"] == 0.03 and r["pnl"]["fees_detail"]["maker_fee_rate"] > 0
+    assert set(r["liquidations"]) == set(r["min_liquidation_distance_pct"]) == {"hyperliquid", "binance"}
+    assert r["hedge_at_placement"]["checked"] == 1 and "Hyperliquid" in r["method"]["fills"]
+    assert r["sim_venue_options"] == {"hyperliquid": {"taker_rate": 2, "spread_bps": 30}}
+    assert "| hyperliquid -> binance |" in report.table([r])
+
+
+def test_the_maker_venue_gets_the_sim_flow_unless_given_or_quiet_and_maker_equal_to_hedge_is_refused():
+    from tools.observer.run import RunOptions
+    assert RunOptions(maker="binance").sim_config().venue_options == {
+        "binance": {"taker_rate": 2, "maker_spread_bps": 30}}
+    given = RunOptions(maker="binance", sim_settings=["binance.taker_rate=5", "hubble.taker_rate=1"])
+    assert given.sim_config().venue_options == {"binance": {"taker_rate": 5, "maker_spread_bps": 30},
+                                                "hubble": {"taker_rate": 1}}
+    assert RunOptions(scenario="quiet", maker="hyperliquid", hedge="binance").sim_config().venue_options == {}
+    assert RunOptions().sim_config().venue_options == {}                       # Hubble: its own flow, as always
+    with pytest.raises(ValueError, match="both binance"):
+        RunOptions(maker="binance", hedge="binance")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tools.observer.report import table, write
-from tools.observer.run import RunOptions, observe
+from tools.observer.run import HEDGES, MAKERS, RunOptions, check_pair, observe
 from tools.simnet.markets import MARKETS
 from tools.simnet.scenarios import SCENARIOS
 
@@ -17,14 +17,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python3 -m tools.observer",
         description="Run the real bot (main.py, live mode) against an in-process simnet and measure it from the "
                     "venues' side: quote uptime, fills, hedge coverage, net delta, PnL and its parts, drawdown, "
-                    "positions and liquidations (and the bot's own liquidation distance and risk states). Writes "
-                    "DIR/<scenario>.json and DIR/table.md.")
+                    "positions and liquidations (and the bot's own liquidation distance and risk states), each from "
+                    "the maker venue (--maker) and the hedge venue (--hedge). A maker venue other than Hubble gets "
+                    "the background takers and 30 bps book main.py --sim gives it (not under quiet; --sim-set "
+                    "overrides). Writes DIR/<scenario>.json and DIR/table.md.")
     p.add_argument("--scenario", default=None, choices=sorted(SCENARIOS), help="one simnet scenario (default: default)")
     p.add_argument("--scenarios", default=None, metavar="A,B,...",
                    help="several scenarios, run one after another (e.g. default,informed,jump)")
     p.add_argument("--seed", type=int, default=1, help="simnet seed (default 1)")
     p.add_argument("--seconds", type=float, default=300.0, help="seconds the bot runs, from its start (default 300)")
-    p.add_argument("--hedge", default="hyperliquid", choices=("hyperliquid", "binance"), help="hedge venue")
+    p.add_argument("--maker", default="hubble", choices=MAKERS,
+                   help="maker venue, where the bot quotes (default hubble); not the hedge venue")
+    p.add_argument("--hedge", default="hyperliquid", choices=HEDGES, help="hedge venue (default hyperliquid)")
     p.add_argument("--market", default="AVAX", choices=sorted(MARKETS), help="market (default AVAX)")
     p.add_argument("--set", dest="bot_settings", action="append", default=[], metavar="KEY=VALUE",
                    help="a bot setting for the run, passed to main.py --set (repeatable)")
@@ -51,12 +55,17 @@ def _stop_on_sigterm(signum: int, _frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        check_pair(args.maker, args.hedge)
+    except ValueError as exc:
+        raise SystemExit(f"observer: {exc}") from None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     reports = []
     for name in scenarios_of(args):
         options = RunOptions(name, args.seed, args.seconds, args.hedge, args.market.upper(), args.bot_settings,
-                             args.sim_settings, args.interval)
-        print(f"observer: {name}, seed {args.seed}, {args.seconds:g} s, hedge on {args.hedge}", file=sys.stderr)
+                             args.sim_settings, args.interval, args.maker)
+        print(f"observer: {name}, seed {args.seed}, {args.seconds:g} s, {args.market.upper()}, quoting on "
+              f"{args.maker}, hedging on {args.hedge}", file=sys.stderr)
         reports.append(observe(options))
         write(reports, args.out)          # after each run, so a long sequence keeps what it measured
     sys.stdout.write(table(reports))

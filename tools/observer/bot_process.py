@@ -56,10 +56,12 @@ def bot_environment(ready: dict, market: str, keys: Keys) -> dict[str, str]:
 
 
 class BotProcess:
-    """``python main.py MARKET --set hedge=H --set ...`` in ``workdir``, output to ``workdir/bot.out``."""
+    """``python main.py MARKET --set maker=M --set hedge=H --set ...`` in ``workdir``, output to
+    ``workdir/bot.out``."""
 
-    def __init__(self, market: str, hedge: str, settings: list[str], env: dict[str, str], workdir: Path):
-        self.args = [sys.executable, str(MAIN), market, "--set", f"hedge={hedge}"]
+    def __init__(self, market: str, hedge: str, settings: list[str], env: dict[str, str], workdir: Path,
+                 maker: str = "hubble"):
+        self.args = [sys.executable, str(MAIN), market, "--set", f"maker={maker}", "--set", f"hedge={hedge}"]
         for item in settings:
             self.args += ["--set", item]
         self.env, self.workdir = env, workdir

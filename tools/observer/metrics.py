@@ -1,8 +1,9 @@
 """Pure computations of the observer's figures from samples and fills (no I/O).
 
-Every price reference is the hedge venue's mid: a Hubble fill's spread, a
+Every price reference is the hedge venue's mid: a maker fill's spread, a
 hedge fill's slippage and the residual at the end are all measured against it,
-so the PnL parts add up exactly to the total.
+so the PnL parts add up exactly to the total. "Maker" is the venue the bot
+quotes on (Hubble, Hyperliquid or Binance).
 """
 from __future__ import annotations
 
@@ -49,11 +50,12 @@ def volume(fills: Iterable[Fill]) -> Volume:
     return Volume(len(fills), sum((abs(f.qty) for f in fills), ZERO), sum((f.notional for f in fills), ZERO))
 
 
-def exposure_to_hedge(hubble: Iterable[Fill]) -> Decimal:
+def exposure_to_hedge(maker: Iterable[Fill]) -> Decimal:
     """Sum over Hubble blocks of |net size of the block's fills|: a block's fills reach the bot together and
-    it hedges their net, so a buy and a sell in one block need no hedge."""
+    it hedges their net, so a buy and a sell in one block need no hedge. A fill without a block (Hyperliquid,
+    Binance) is grouped with those of the same venue time (one taker's pieces), i.e. nearly always alone."""
     by_block: dict[object, Decimal] = {}
-    for f in hubble:
+    for f in maker:
         key = f.block if f.block is not None else f.t
         by_block[key] = by_block.get(key, ZERO) + f.qty
     return sum((abs(v) for v in by_block.values()), ZERO)
@@ -106,15 +108,15 @@ def mid_series(samples: Iterable[Sample]) -> Series:
 @dataclass(frozen=True)
 class PnL:
     total: Decimal
-    spread: Decimal                   # Hubble fills against the hedge mid at their time
+    spread: Decimal                   # maker fills against the hedge mid at their time
     hedge_slippage: Decimal           # hedge fills against the hedge mid at their time
-    fees: Decimal                     # - (Hubble fees + hedge fees)
-    hubble_fees: Decimal              # paid (negative: rebates)
+    fees: Decimal                     # - (maker fees + hedge fees)
+    maker_fees: Decimal               # paid (negative: rebates)
     hedge_fees: Decimal
     inventory: Decimal                # price moves between each fill and the end mid
     funding: Decimal                  # both venues
-    funding_hubble: Decimal
-    per_million: Decimal | None       # total per $1M of Hubble notional
+    funding_maker: Decimal
+    per_million: Decimal | None       # total per $1M of maker notional
 
     @property
     def rest(self) -> Decimal:
@@ -132,31 +134,31 @@ def edge(fills: Iterable[Fill], mids: Series) -> Decimal:
     return total
 
 
-def pnl(hubble: Sequence[Fill], hedge: Sequence[Fill], mids: Series, end_mid: Decimal,
+def pnl(maker: Sequence[Fill], hedge: Sequence[Fill], mids: Series, end_mid: Decimal,
         funding: VenueFunding = VenueFunding()) -> PnL:
     """Cash of every fill on both venues, fees and funding, plus the residual position at ``end_mid``."""
-    fills = [*hubble, *hedge]
+    fills = [*maker, *hedge]
     cash = sum((-f.qty * f.price for f in fills), ZERO)
-    hubble_fees = sum((f.fee for f in hubble), ZERO)
+    maker_fees = sum((f.fee for f in maker), ZERO)
     hedge_fees = sum((f.fee for f in hedge), ZERO)
     residual = sum((f.qty for f in fills), ZERO)
-    total = cash + residual * end_mid - hubble_fees - hedge_fees + funding.total
-    spread, slippage = edge(hubble, mids), edge(hedge, mids)
-    fees = -(hubble_fees + hedge_fees)
+    total = cash + residual * end_mid - maker_fees - hedge_fees + funding.total
+    spread, slippage = edge(maker, mids), edge(hedge, mids)
+    fees = -(maker_fees + hedge_fees)
     inventory = total - spread - slippage - fees - funding.total
-    traded = volume(hubble).usd
+    traded = volume(maker).usd
     per_million = total / traded * 1_000_000 if traded else None
-    return PnL(total, spread, slippage, fees, hubble_fees, hedge_fees, inventory, funding.total, funding.hubble,
+    return PnL(total, spread, slippage, fees, maker_fees, hedge_fees, inventory, funding.total, funding.maker,
                per_million)
 
 
 # ---- risk over the run ------------------------------------------------------------------------------------------
-def pnl_series(samples: Sequence[Sample], hubble: Sequence[Fill], hedge: Sequence[Fill]) -> list[tuple[float, Decimal]]:
+def pnl_series(samples: Sequence[Sample], maker: Sequence[Fill], hedge: Sequence[Fill]) -> list[tuple[float, Decimal]]:
     """Mark-to-market PnL at each sample that shows a hedge mid: the cash and fees of every fill on both venues
     at or before the sample's time, plus the net position of those fills at that mid (as ``pnl`` values the
     residual at the end; funding is left out, the venues report it per payment). Hubble fills carry their
     block's whole second, so one counts up to a second early."""
-    fills = sorted([*hubble, *hedge], key=lambda f: f.t)
+    fills = sorted([*maker, *hedge], key=lambda f: f.t)
     series: list[tuple[float, Decimal]] = []
     cash, held, i = ZERO, ZERO, 0
     for s in sorted(samples, key=lambda x: x.t):
@@ -203,7 +205,7 @@ class PlacementCheck:
     placed_at: float
     book_t: float | None
     hedge_price: Decimal | None       # average price hedging the fill at that book (None: book too thin)
-    pnl: Decimal | None               # after the Hubble fee and the hedge taker fee
+    pnl: Decimal | None               # after the maker fee and the hedge taker fee
 
     @property
     def loses(self) -> bool:
@@ -218,7 +220,7 @@ def check_at_placement(fill: Fill, placed_at: float, books: Sequence[tuple[float
     """Would hedging ``fill`` at the hedge book the bot could have seen when it priced the quote have lost
     money after fees?
 
-    The bot signs a quote a few milliseconds before it enters Hubble's book (quote tick -> orders written,
+    The bot signs a quote a few milliseconds before it enters the maker venue's book (quote tick -> orders written,
     p99 about 5 ms in the benchmark) and a book push takes about a millisecond on loopback, so the book it
     priced on is one the venue showed at some point in ``window`` before the placement: the last one before
     that window or any change within it. The fill counts as losing only if it loses on every one of them
@@ -235,7 +237,7 @@ def check_at_book(fill: Fill, placed_at: float, book_t: float, book: HedgeBook,
                   taker_rate: Decimal) -> PlacementCheck:
     if not fill.qty:
         return PlacementCheck(fill, placed_at, book_t, None, None)
-    levels = book.bids if fill.qty > 0 else book.asks     # a Hubble buy is hedged by selling
+    levels = book.bids if fill.qty > 0 else book.asks     # a maker buy is hedged by selling
     price = walk(levels, abs(fill.qty))
     if price is None:
         return PlacementCheck(fill, placed_at, book_t, None, None)
@@ -243,9 +245,9 @@ def check_at_book(fill: Fill, placed_at: float, book_t: float, book: HedgeBook,
     return PlacementCheck(fill, placed_at, book_t, price, result)
 
 
-def placement_checks(hubble: Sequence[Fill], placed_at: dict[str, float], books: Sequence[tuple[float, HedgeBook]],
+def placement_checks(maker: Sequence[Fill], placed_at: dict[str, float], books: Sequence[tuple[float, HedgeBook]],
                      taker_rate: Decimal) -> list[PlacementCheck]:
-    """One check per Hubble fill whose order's placement time the venue knows; ``books`` in time order."""
+    """One check per maker fill whose order's placement time the venue knows; ``books`` in time order."""
     times = [t for t, _ in books]
     return [check_at_placement(f, placed_at[f.order_id], books, times, taker_rate)
-            for f in hubble if f.order_id in placed_at]
+            for f in maker if f.order_id in placed_at]

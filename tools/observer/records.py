@@ -1,4 +1,6 @@
-"""What the observer collects: venue samples, hedge-venue books, fills, order placements."""
+"""What the observer collects: venue samples, hedge-venue books, fills, order placements.
+
+"Maker" is the venue the bot quotes on (Hubble, Hyperliquid or Binance), "hedge" the one it hedges on."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,13 +26,13 @@ class HedgeBook:
 class Sample:
     """One look at both venues (taken at once on the simulator's loop)."""
     t: float                          # wall-clock seconds
-    bids: int                         # the trader's Hubble bids that can still match
+    bids: int                         # the bot's bids resting on the maker venue (that can still match)
     asks: int
     bid_size: Decimal                 # base resting on each side
     ask_size: Decimal
-    hubble_position: Decimal          # signed base
+    maker_position: Decimal           # signed base, at the maker venue
     hedge_position: Decimal
-    hubble_mid: Decimal | None
+    maker_mid: Decimal | None         # the maker venue's book, as its clients see it
     book: HedgeBook = field(repr=False, compare=False)
 
     @property
@@ -39,18 +41,18 @@ class Sample:
 
     @property
     def net(self) -> Decimal:
-        return self.hubble_position + self.hedge_position
+        return self.maker_position + self.hedge_position
 
 
 @dataclass(frozen=True)
 class Fill:
     """One fill of the trader as a venue reports it."""
     venue: str                        # "hubble", "hyperliquid" or "binance"
-    t: float                          # wall-clock seconds (Hubble: the block's whole second)
+    t: float                          # wall-clock seconds (Hubble: the block's whole second; others: the ms)
     qty: Decimal                      # signed base: + bought
     price: Decimal
     fee: Decimal                      # USD paid (negative: a rebate)
-    order_id: str
+    order_id: str                     # the venue's order id (Hubble's order hash, Hyperliquid oid, Binance orderId)
     ref: str = ""                     # transaction hash or trade id
     block: int | None = None          # Hubble: the block that matched it
 
@@ -62,9 +64,9 @@ class Fill:
 @dataclass(frozen=True)
 class VenueFunding:
     """Funding over the run as the venues report it, USD received (negative: paid)."""
-    hubble: Decimal = Decimal(0)
+    maker: Decimal = Decimal(0)
     hedge: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
-        return self.hubble + self.hedge
+        return self.maker + self.hedge

@@ -1,4 +1,7 @@
-"""One observed run: simnet in this process, the bot in its own, samples every second, fills read after."""
+"""One observed run: simnet in this process, the bot in its own, samples every second, fills read after.
+
+The bot quotes on the maker venue (``RunOptions.maker``: hubble, hyperliquid or binance) and hedges on the
+hedge venue; every figure of the run comes from those two venues."""
 from __future__ import annotations
 
 import json
@@ -10,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.sim_launcher import MAKER_FLOW
 from tools.observer import bot_metrics, liquidations, report, venue_fills
 from tools.observer.bot_process import BotProcess, Keys, bot_environment
 from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
@@ -18,7 +22,33 @@ from tools.simnet.core import SimConfig, SimNet
 from tools.simnet.markets import MARKETS
 
 CATCH_UP_TIMEOUT = 15.0
+MAKERS = ("hubble", "hyperliquid", "binance")
+HEDGES = ("hyperliquid", "binance")
 During = Callable[[SimNet, Accounts], None]
+
+
+def check_pair(maker: str, hedge: str) -> None:
+    """ValueError (one line) unless the bot can quote on ``maker`` and hedge on ``hedge``."""
+    if maker not in MAKERS or hedge not in HEDGES:
+        raise ValueError(f"unknown pair {maker} -> {hedge}: maker is one of {MAKERS}, hedge one of {HEDGES}")
+    if maker == hedge:
+        raise ValueError(f"--maker and --hedge are both {maker}: the bot must hedge on another venue than it quotes on")
+
+
+def maker_flow(maker: str, scenario: str) -> dict[str, Any]:
+    """The simnet options ``main.py --sim`` gives a maker venue other than Hubble (bot.sim_launcher.MAKER_FLOW:
+    background takers, and a book wide enough that the bot's quotes are its touch); none under ``quiet``,
+    whose point is that the caller makes every fill, as --sim does."""
+    if scenario == "quiet":
+        return {}
+    return {key: _value(value) for key, _, value in (item.partition("=") for item in MAKER_FLOW.get(maker, []))}
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 @dataclass
@@ -31,6 +61,14 @@ class RunOptions:
     bot_settings: list[str] = field(default_factory=list)     # main.py --set KEY=VALUE
     sim_settings: list[str] = field(default_factory=list)     # simnet VENUE.KEY=VALUE
     interval: float = 1.0
+    maker: str = "hubble"
+
+    def __post_init__(self) -> None:
+        check_pair(self.maker, self.hedge)
+
+    @property
+    def pair(self) -> str:
+        return f"{self.maker}->{self.hedge}"
 
     def sim_config(self) -> SimConfig:
         options: dict[str, dict[str, Any]] = {}
@@ -39,11 +77,9 @@ class RunOptions:
             venue, _, knob = key.partition(".")
             if not value or not knob:
                 raise ValueError(f"simnet setting {item!r}: expected VENUE.KEY=VALUE")
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError:
-                parsed = value
-            options.setdefault(venue, {})[knob] = parsed
+            options.setdefault(venue, {})[knob] = _value(value)
+        for knob, value in maker_flow(self.maker, self.scenario).items():
+            options.setdefault(self.maker, {}).setdefault(knob, value)      # a --sim-set of the knob wins
         return SimConfig(seed=self.seed, scenario=self.scenario, venue_options=options)
 
 
@@ -51,7 +87,7 @@ class RunOptions:
 class Collected:
     """What a run gathered from the venues."""
     samples: list[Sample]
-    hubble_fills: list[Fill]
+    maker_fills: list[Fill]
     hedge_fills: list[Fill]
     placements: dict[str, float]
     books: list[tuple[float, HedgeBook]]    # the hedge venue's book at every change, with the samples' books
@@ -63,6 +99,7 @@ class Collected:
     bot_tail: list[str]
     liquidated: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)   # venue -> None: no action
     scraped: bot_metrics.Tracker = field(default_factory=bot_metrics.Tracker)          # the bot's own metrics
+    hedge_lot: Decimal | None = None       # the hedge venue's size step
 
 
 def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]:
@@ -75,11 +112,11 @@ def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]
         keys = Keys.fresh()
         accounts = Accounts(keys.hubble_trader, keys.hyperliquid_user, ready["binance_api_key"],
                             ready["binance_api_secret"])
-        view = VenueView(net, options.market, options.hedge, accounts)
+        view = VenueView(net, options.market, options.hedge, accounts, options.maker)
         settings, port = bot_metrics.with_metrics_port(options.bot_settings)
         with tempfile.TemporaryDirectory(prefix="observer-bot-") as workdir:
             bot = BotProcess(options.market, options.hedge, settings,
-                             bot_environment(ready, options.market, keys), Path(workdir))
+                             bot_environment(ready, options.market, keys), Path(workdir), options.maker)
             collected = _collect(options, net, ready, view, accounts, bot, during, port)
     finally:
         net.stop()
@@ -100,20 +137,18 @@ def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, acc
         exit_code = bot.stop()
     if failure is not None:
         raise failure
-    head, _ = view.chain_heights()
-    _wait_for(lambda: view.chain_heights()[1] >= head, CATCH_UP_TIMEOUT)
+    if options.maker == "hubble":
+        head, _ = view.chain_heights()
+        _wait_for(lambda: view.chain_heights()[1] >= head, CATCH_UP_TIMEOUT)
     samples.append(view.sample())          # after the clean stop: the final positions
     spec = MARKETS[options.market]
-    rpc = venue_fills.HubbleRpc(ready["hubble_rpc"])
-    hubble = venue_fills.hubble_fills(rpc, accounts.hubble_trader, spec.hubble_id)
-    account = net.control("hubble", "account", trader=accounts.hubble_trader)
-    hubble_funding = venue_fills.hubble_funding(rpc, accounts.hubble_trader, spec.hubble_id, account)
-    hedge, hedge_funding, taker_rate = _hedge_side(options.hedge, ready, accounts, spec, started)
+    maker, maker_funding, _ = _venue_side(options.maker, net, ready, accounts, spec, started)
+    hedge, hedge_funding, taker_rate = _venue_side(options.hedge, net, ready, accounts, spec, started)
     tail = bot.output_tail() if exit_code != 0 else []
     books = sorted([*tick_books, *((s.t, s.book) for s in samples)], key=lambda timed: timed[0])
-    liquidated = {venue: liquidations.read(net.control, venue, accounts) for venue in ("hubble", options.hedge)}
-    return Collected(samples, hubble, hedge, view.placements(), books, VenueFunding(hubble_funding, hedge_funding),
-                     taker_rate, started, stopped, exit_code, tail, liquidated, scraped)
+    liquidated = {venue: liquidations.read(net.control, venue, accounts) for venue in (options.maker, options.hedge)}
+    return Collected(samples, maker, hedge, view.placements(), books, VenueFunding(maker_funding, hedge_funding),
+                     taker_rate, started, stopped, exit_code, tail, liquidated, scraped, view.hedge_lot())
 
 
 def _sample_while_running(options: RunOptions, net: SimNet, view: VenueView, accounts: Accounts, bot: BotProcess,
@@ -151,12 +186,19 @@ class _Helper:
         return self.error
 
 
-def _hedge_side(hedge: str, ready: dict, accounts: Accounts, spec, since: float
-                ) -> tuple[list[Fill], Decimal, Decimal]:
-    if hedge == "hyperliquid":
+def _venue_side(venue: str, net: SimNet, ready: dict, accounts: Accounts, spec, since: float
+                ) -> tuple[list[Fill], Decimal, Decimal | None]:
+    """The bot's fills at ``venue``, the funding it received there and the account's taker rate (None for
+    Hubble, which the bot never takes on), each from the venue's own API."""
+    if venue == "hubble":
+        rpc = venue_fills.HubbleRpc(ready["hubble_rpc"])
+        fills = venue_fills.hubble_fills(rpc, accounts.hubble_trader, spec.hubble_id)
+        account = net.control("hubble", "account", trader=accounts.hubble_trader)
+        return fills, venue_fills.hubble_funding(rpc, accounts.hubble_trader, spec.hubble_id, account), None
+    if venue == "hyperliquid":
         url, user, coin = ready["hyperliquid_url"], accounts.hyperliquid_user, spec.hyperliquid_coin
-        return (venue_fills.hyperliquid_fills(url, user, coin), venue_fills.hyperliquid_funding(url, user, coin, since),
-                venue_fills.hyperliquid_taker_rate(url, user))
+        return (venue_fills.hyperliquid_fills(url, user, coin, since),
+                venue_fills.hyperliquid_funding(url, user, coin, since), venue_fills.hyperliquid_taker_rate(url, user))
     rest = venue_fills.BinanceRest(ready["binance_futures_rest"], accounts.binance_api_key,
                                    accounts.binance_api_secret)
     symbol = spec.binance_symbol

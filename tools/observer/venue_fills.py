@@ -5,9 +5,11 @@ size and price, the block's timestamp) joined by transaction with the
 ClearingHouse's ``PositionModified`` (signed size, fee) of the trader in the
 market; ``FundingPaid`` logs plus the position's ``unrealisedFunding`` for
 funding. Layouts are the SDK's ABIs (hubble_exchange/contract_abis), decoded
-here independently of the bot's parser. Hyperliquid: ``/info`` userFills,
-userFunding and userFees. Binance: signed ``/fapi/v1/userTrades``, ``income``
-(FUNDING_FEE) and ``commissionRate``.
+here independently of the bot's parser. Hyperliquid: ``/info``
+userFillsByTime (paged), userFunding and userFees. Binance: signed
+``/fapi/v1/userTrades``, ``income`` (FUNDING_FEE) and ``commissionRate``. Either
+of the two may be the maker venue (the bot's quotes) or the hedge venue: the
+reads are the same, the fees each fill carries are the venue's own.
 """
 from __future__ import annotations
 
@@ -104,12 +106,29 @@ def _hyperliquid(url: str, body: dict) -> Any:
     return _post_json(url.rstrip("/") + "/info", body)
 
 
-def hyperliquid_fills(url: str, user: str, coin: str) -> list[Fill]:
-    rows = _hyperliquid(url, {"type": "userFills", "user": user})
+HYPERLIQUID_PAGE = 2000      # docs info-endpoint userFillsByTime: at most 2000 fills an answer
+
+
+def hyperliquid_fills(url: str, user: str, coin: str, since: float = 0.0) -> list[Fill]:
+    """userFillsByTime from ``since``, oldest first, paged on the last fill's time (a fill at that time seen
+    twice is kept once, by its tid); userFills alone would stop at the 2000 most recent."""
+    seen: dict[str, dict] = {}
+    start = int(since * 1000)
+    while True:
+        rows = _hyperliquid(url, {"type": "userFillsByTime", "user": user, "startTime": start})
+        new = [row for row in rows if _tid(row) not in seen]
+        seen.update((_tid(row), row) for row in new)
+        if len(rows) < HYPERLIQUID_PAGE or not new:
+            break
+        start = max(int(row["time"]) for row in rows)
     fills = [Fill("hyperliquid", row["time"] / 1000, Decimal(row["sz"]) * (1 if row["side"] == "B" else -1),
                   Decimal(row["px"]), Decimal(row["fee"]), str(row["oid"]), str(row.get("tid", "")))
-             for row in rows if row["coin"] == coin]
+             for row in seen.values() if row["coin"] == coin]
     return sorted(fills, key=lambda f: f.t)
+
+
+def _tid(row: dict) -> str:
+    return f"{row.get('tid')}:{row.get('hash', '')}:{row.get('oid')}"
 
 
 def hyperliquid_funding(url: str, user: str, coin: str, since: float) -> Decimal:
@@ -119,7 +138,6 @@ def hyperliquid_funding(url: str, user: str, coin: str, since: float) -> Decimal
 
 def hyperliquid_taker_rate(url: str, user: str) -> Decimal:
     return Decimal(_hyperliquid(url, {"type": "userFees", "user": user})["userCrossRate"])
-
 
 # ---- Binance ---------------------------------------------------------------------------------------------------
 class BinanceRest:

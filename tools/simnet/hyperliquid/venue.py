@@ -23,9 +23,9 @@ min_notional=<n> (next n orders refused below-$10), partial_fill=<fraction> (IOC
 share of their size in the book), slow_ack=<seconds> (order/cancel actions execute at once but the HTTP
 answer waits).
 Control actions: rate_limit_usage, reset_rate_limits, fund_now [rate, coin], builder_fees, liquidations (every
-liquidation so far), placements [user, coin] (every order of the user with its wall-clock placement second: a test
-device for tools/observer, not a venue behaviour), late_execution [seconds, count=1, mode=drop|hang], late_execution_status,
-drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
+liquidation so far), placements [user, coin] (every order of the user with its wall-clock placement second: a
+test device for tools/observer, not a venue behaviour), late_execution [seconds, count=1, mode=drop|hang],
+late_execution_status, drop_ws [stream, subscription, abrupt], mute_ws (open sockets get nothing more),
 lose_pushes / hold_pushes / release_pushes / delay_pushes / stream_faults (ws_faults.py), plus the generic
 ones of tools.simnet.faults.
 """
