@@ -29,6 +29,7 @@ from bot.reporting.status import status_line, status_record
 from bot.settings import MarketSettings
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderTracker
+from bot.venues.maker_venue import display_name
 
 log = logging.getLogger("engine")
 STATUS_PERIOD = 5.0
@@ -71,7 +72,7 @@ class Engine:
                                 backups=self.s.log_backups)
         self.started = time.monotonic()
         self.alerts = Alerts.from_credentials(self.s.market, opts.credentials, pause_after=self.s.alert_pause_after,
-                                              sim=opts.sim)
+                                              sim=opts.sim, maker=display_name(self.s.maker))
         self.metrics = None
         self._tasks: list[asyncio.Task] = []
         self.hubble = self.maker = self.hedge = self.mid_feed = self.book_feed = self.orders = None

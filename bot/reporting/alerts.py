@@ -58,8 +58,10 @@ class Alerts:
     def __init__(self, market: str, url: str | None = None, *, style: str | None = None,
                  chat_id: str | None = None, pause_after: float = 0.0, sim: bool = False,
                  burst: int = BURST, per_minute: float = PER_MINUTE, repeat_window: float = REPEAT_WINDOW,
-                 queue_size: int = QUEUE_SIZE, timeout: float = SEND_TIMEOUT, clock: Clock = time.monotonic):
+                 queue_size: int = QUEUE_SIZE, timeout: float = SEND_TIMEOUT, clock: Clock = time.monotonic,
+                 maker: str = "Hubble"):
         self.market = market
+        self.maker = maker                  # the maker venue's name, as the messages show it
         self.enabled = bool(url)
         self.style = style or (webhook_formats.detect_style(url) if url else "json")
         self._url = webhook_formats.request_url(self.style, url) if url else ""
@@ -90,7 +92,7 @@ class Alerts:
 
     # ---- events ---------------------------------------------------------------------------------
     def started(self, hedge: str | None) -> None:
-        self._emit("started", "info", f"started: quoting {self.market} on Hubble, "
+        self._emit("started", "info", f"started: quoting {self.market} on {self.maker}, "
                    + (f"hedging on {hedge}" if hedge else "NOT hedging (hedgeMode off)"), {"hedge": hedge})
 
     def stopped(self, exit_status: int, hubble_position: Any = None, hedge_position: Any = None,
@@ -98,7 +100,7 @@ class Alerts:
         how = "stopped cleanly" if exit_status == 0 else f"stopped with exit status {exit_status}"
         net = _sum(hubble_position, hedge_position)
         self._emit("stopped", "info" if exit_status == 0 else "error",
-                   f"{how}: final positions Hubble {_n(hubble_position)}, hedge {_n(hedge_position)}, "
+                   f"{how}: final positions {self.maker} {_n(hubble_position)}, hedge {_n(hedge_position)}, "
                    f"net {_n(net)}; net PnL {_usd(net_pnl)}, {_n(fills)} fills",
                    {"exit_status": exit_status, "hubble_position": hubble_position, "hedge_position": hedge_position,
                     "net": net, "net_pnl_usd": net_pnl, "fills": fills})
@@ -114,7 +116,7 @@ class Alerts:
 
     def drift(self, hubble: Any, hedge: Any, outstanding: Any, difference: Any, venue: str) -> None:
         self._emit("drift", "warning",
-                   f"POSITION DRIFT: the venues hold Hubble {_n(hubble)} and {venue} {_n(hedge)} "
+                   f"POSITION DRIFT: the venues hold {self.maker} {_n(hubble)} and {venue} {_n(hedge)} "
                    f"(hedge work in hand {_n(outstanding)}): {_n(difference)} the bot did not see; hedging it",
                    {"hubble": hubble, "hedge": hedge, "outstanding": outstanding, "difference": difference,
                     "venue": venue})

@@ -81,12 +81,13 @@ class Reconciler:
     def __init__(self, read_hubble: Callable[[], Awaitable[HubbleReading]],
                  read_hedge: Callable[[], Awaitable[Decimal]],
                  hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float,
-                 alerts: Alerts = NO_ALERTS):
+                 alerts: Alerts = NO_ALERTS, maker: str = "Hubble"):
         self.read_hubble = read_hubble
         self.read_hedge = read_hedge
         self.hedger = hedger
         self.ledger = ledger
-        self.quiet = quiet                    # True when no Hubble fill arrived in the last moment
+        self.quiet = quiet                    # True when no maker fill arrived in the last moment
+        self.maker = maker                    # the maker venue's name, for the log lines
         self.confirm_seconds = confirm_seconds
         self.alerts = alerts
         self.last: Comparison | None = None         # the latest comparison, clean or not
@@ -163,9 +164,10 @@ class Reconciler:
 
     def _hedge_difference(self, c: Comparison) -> None:
         ledger = self.ledger
-        log.warning("RECONCILER: the venues hold Hubble %s and %s %s (outstanding hedge work %s): %s of exposure "
-                    "the bot did not see (this run's fills moved Hubble by %s); hedging %s. This balances the venues through "
-                    "Hubble block %d: a fill of those blocks that arrives later is booked, not hedged again", c.hubble,
+        log.warning("RECONCILER: the venues hold %s %s and %s %s (outstanding hedge work %s): %s of exposure "
+                    "the bot did not see (this run's fills moved it by %s); hedging %s. This balances the venues through "
+                    "mark %d (Hubble: the block; elsewhere the venue's ms): a fill up to it that arrives later is "
+                    "booked, not hedged again", self.maker, c.hubble,
                     self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift, c.block)
         self.alerts.drift(c.hubble, c.hedge, c.outstanding, c.drift, self.hedger.client.venue)
         self.hedged_total += -c.drift

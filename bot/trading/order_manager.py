@@ -104,12 +104,13 @@ class OrderManager:
         self._carry_said = False                   # the carry-of-a-lot warning was given
         self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
                               alerts) if self.hedge else None)
-        intake = FillIntake if getattr(maker, "quotes_expire", True) else StreamFillIntake
+        # the venue's fill model (maker_venue.MakerVenue.fill_model): a chain's (blocks, reorgs, logs to replay a
+        # gap from) or a user stream's (final fills, the venue's fill list to read a gap back from)
         self.fills = (FillIntake(self.market, maker, tracker, ledger, perf, self._spawn, self.hedger)
-                      if intake is FillIntake else StreamFillIntake(maker, tracker, ledger, perf, self._spawn,
-                                                                    self.hedger))
+                      if getattr(maker, "fill_model", "chain") == "chain"
+                      else StreamFillIntake(maker, tracker, ledger, perf, self._spawn, self.hedger))
         self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
-                                      self.fills.quiet, CONFIRM_SECONDS, alerts) if self.hedge else None)
+                                      self.fills.quiet, CONFIRM_SECONDS, alerts, self.name) if self.hedge else None)
         self.fills.reconciler = self.reconciler
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
         self.quoter = Quoter(settings, maker, tracker, self.journal, mid_feed, book_feed, self.hedge,

@@ -79,6 +79,8 @@ class MakerVenue(Protocol):
     market: int            # the market id of this venue's account and fills (Hubble's AMM index; 0 elsewhere)
     quotes_expire: bool    # True when the venue drops a quote at its expiry by itself (Hubble)
     positions_lag_fills: bool   # True when a fill is pushed before the position shows it (Hubble: at acceptance)
+    fill_model: str        # "chain": fills in blocks that may reorg, a gap replayed from logs (Hubble);
+                           # "stream": final fills on a user stream, a gap read back from the fill list
 
     # ---- life cycle ----
     async def start(self) -> None: ...

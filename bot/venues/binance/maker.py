@@ -67,6 +67,7 @@ class BinanceMaker(VenueMaker):
     venue = "binance"
     market = 0
     quotes_expire = False
+    fill_model = "stream"
     positions_lag_fills = False
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str], fatal: Callable[[str], None]):

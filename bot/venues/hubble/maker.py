@@ -29,6 +29,7 @@ OPERATOR_REFUSALS = {
 class HubbleMaker(HubbleGateway):
     venue = "hubble"
     quotes_expire = True
+    fill_model = "chain"
     positions_lag_fills = True
 
     def configure(self, settings: Any, fatal: Callable[[str], None]) -> "HubbleMaker":

@@ -69,6 +69,7 @@ class HyperliquidMaker(VenueMaker):
     venue = "hyperliquid"
     market = 0
     quotes_expire = False
+    fill_model = "stream"
     positions_lag_fills = False
 
     def __init__(self, settings: Any, credentials: Any, endpoints: dict[str, str], fatal: Callable[[str], None]):
