@@ -39,4 +39,15 @@ def test_bench_smoke_writes_every_figure(tmp_path):
         assert run["cpu_percent"] is not None and run["peak_rss_mb"] is not None
         assert run["startup"]["process_to_first_quote_s"] is not None
     assert result["scaling"]["fill_scaling"] and result["scaling"]["level_scaling"]
+
+    pairs = {row["pair"]: row for row in result["pairs"]}             # smoke: Hubble's two and Binance quoting
+    assert set(pairs) == {"hubble->hyperliquid", "hubble->binance", "binance->hyperliquid"}
+    assert pairs["binance->hyperliquid"]["run"] == "load_binance_hyperliquid"
+    assert runs["load_binance_hyperliquid"]["maker"] == "binance"
+    for row in pairs.values():
+        assert set(row["met"]) == set(row["latency"]) == {"fill_to_hedge_sent", "fill_to_hedge_confirmed",
+                                                          "quote_tick_to_orders_sent"}
+        assert all(LATENCY_FIELDS <= stats.keys() for stats in row["latency"].values())
+        assert row["fills"] > 0 and row["final_net_delta"] == 0 and row["offered_fills_per_s"] > 0
     assert "fill_to_hedge_sent" in proc.stdout and "loopback floor" in proc.stdout
+    assert "binance->hyperliquid" in proc.stdout

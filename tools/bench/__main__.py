@@ -2,9 +2,13 @@
 
 Each bot run is ``main.py AVAX --sim`` in its own process (the simulator is
 that process's child), measured through its ``--summary-json`` latencies and
-/proc. Writes DIR/bench.json (every figure and the machine) and
-DIR/bench.png (the scaling plot), and prints a table. Exit status 0 when
-every target is met, 3 when one is missed, 1 on a failed run.
+/proc. The load runs measure every (maker, hedge) pair: Hubble quoting and
+hedging on Hyperliquid or Binance at 20 fills/s, Hyperliquid or Binance quoting
+(simnet's background takers on their 30 bps book) at 4 takers/s; --quick runs
+one of the latter (hyperliquid->binance), --smoke the other. Writes
+DIR/bench.json (every figure and the machine) and DIR/bench.png (the scaling
+plot), and prints a table. Exit status 0 when every target is met, 3 when one
+is missed, 1 on a failed run.
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ def measure(plan: Plan, out: Path) -> dict:
         _run(plan.load(hedge), out, runs)
         if plan.comparisons:
             _run(plan.load(hedge, streams=False), out, runs)
+    for maker, hedge in plan.maker_pairs:
+        _run(plan.pair_load(maker, hedge), out, runs)
     for window in NETTING_WINDOWS if plan.comparisons else ():
         _run(plan.load("hyperliquid", netting=window), out, runs)
     if plan.comparisons:
@@ -50,7 +56,8 @@ def measure(plan: Plan, out: Path) -> dict:
     level_rows = [{"levels": n, **_run(spec, out, runs)} for n, spec in zip(plan.level_counts, plan.level_scaling())]
     return {"mode": plan.mode, "machine": report.machine(),
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "headline": report.headline(runs, floor, signing_us, pre_trade_us), "budget": report.budget(runs), "runs": runs,
+            "headline": report.headline(runs, floor, signing_us, pre_trade_us), "budget": report.budget(runs),
+            "pairs": report.pairs(runs, floor), "runs": runs,
             "scaling": {"fill_scaling": fill_rows, "level_scaling": level_rows},
             "bench_seconds": round(time.monotonic() - started, 1)}
 

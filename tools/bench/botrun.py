@@ -1,5 +1,7 @@
 """One measured run of the bot: ``main.py MARKET --sim`` as its own process, sampled through /proc.
 
+The run quotes on ``RunSpec.maker`` and hedges on ``RunSpec.hedge`` (``--set maker=... --set hedge=...``).
+
 The bot's CPU time and peak RSS are read from /proc/<pid>/stat and status of
 the bot's process only (the simulator is its child process, and a child's
 time is not in its parent's utime/stime). The CPU window opens one second
@@ -33,6 +35,7 @@ class RunSpec:
     settings: list[str] = field(default_factory=list)
     sim_args: list[str] = field(default_factory=list)
     seed: int = 1
+    maker: str = "hubble"                          # where the bot quotes
 
 
 @dataclass
@@ -118,7 +121,7 @@ def run_bot(spec: RunSpec, out_dir: Path, start_timeout: float = 60.0) -> RunRes
     duration = spec.window + SETTLE + 2.0       # --duration starts when start-up ends, just before the first quote
     cmd = [sys.executable, str(ROOT / "main.py"), spec.market, "--sim", "--sim-seed", str(spec.seed),
            "--duration", f"{duration:.1f}", "--summary-json", str(summary_path), "--log-level", "INFO",
-           "--set", f"hedge={spec.hedge}"]
+           "--set", f"maker={spec.maker}", "--set", f"hedge={spec.hedge}"]
     for item in spec.settings:
         cmd += ["--set", item]
     for arg in spec.sim_args:
