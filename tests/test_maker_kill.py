@@ -96,3 +96,39 @@ def test_the_next_start_cancels_what_a_killed_run_left_resting(tmp_path, maker, 
         assert not _ids(ready, maker, market)                           # and the second run left nothing
     finally:
         net.stop()
+
+
+@MAKER
+def test_a_run_killed_with_a_fill_unhedged_is_reconciled_at_the_next_start(tmp_path, maker, hedge, market):
+    """The hedge venue refuses every order, a taker fills a quote, the bot is killed while its hedge retries:
+    the next start finds the difference between the venues and hedges it before quoting."""
+    from tests.maker_venue_helpers import flow_options, maker_position, venue_lot
+    from tests.venue_positions import hedge_position
+
+    # every taker sells into our bids, so fills add up rather than net out
+    net, ready = start_net(scenario="default", **flow_options(maker, taker_rate=3.0, taker_buy_share=0.0))
+    try:
+        first = subprocess.Popen(_args(market, maker, hedge, 300), cwd=tmp_path, env=_env(ready),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _poll(lambda: _ids(ready, maker, market), 60, "first quotes on the venue")
+            net.control(hedge, "reject_orders", count=10 ** 6)            # no hedge gets through
+            armed = maker_position(ready, maker, _Creds, market)
+            _poll(lambda: maker_position(ready, maker, _Creds, market) != armed, 60, "a fill after that")
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        net.control(hedge, "reject_orders", count=0)
+        unhedged = maker_position(ready, maker, _Creds, market) + hedge_position(ready, hedge, _Creds, market)
+        assert unhedged != 0
+        second = subprocess.run([*_args(market, maker, hedge, 300), "--duration", "5"], cwd=tmp_path,
+                                env=_env(ready), capture_output=True, text=True, timeout=120)
+        out = second.stdout + second.stderr
+        assert second.returncode == 0, out[-3000:]
+        assert "RECONCILER" in out
+        net_after = maker_position(ready, maker, _Creds, market) + hedge_position(ready, hedge, _Creds, market)
+        assert abs(net_after) < venue_lot(ready, hedge, market), net_after
+    finally:
+        net.stop()
