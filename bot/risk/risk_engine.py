@@ -146,9 +146,9 @@ class RiskEngine:
     async def start(self) -> None:
         try:
             self.maintenance = await self.hubble.maintenance_margin()
-        except Exception as exc:  # noqa: BLE001 - the Hubble distance is then unknown, said so
-            log.warning("Hubble maintenance margin unreadable (%s: %s): its liquidation distance is not watched "
-                        "until it is read", type(exc).__name__, exc)
+        except Exception as exc:  # noqa: BLE001 - the maker venue's distance is then unknown, said so
+            log.warning("%s maintenance margin unreadable (%s: %s): its liquidation distance is not watched "
+                        "until it is read", self.maker_venue, type(exc).__name__, exc)
 
     async def watch(self, health: Health) -> None:
         while True:
@@ -169,8 +169,11 @@ class RiskEngine:
 
     # ---- readings ----------------------------------------------------------------------------------------
     def _read_hubble(self) -> None:
-        """The liquidation price from the last account read (its own mark and equity, the size including
-        fills booked since), the distance against the live mid."""
+        """The maker venue's liquidation price from the last account read (its own mark and equity, the size
+        including fills booked since), the distance against the live mid. Hubble's rule (liquidation.py) is a
+        cross-margin one: equity at the price = maintenance x notional. For Hyperliquid and Binance as maker
+        venues the same equation with their maintenance fraction is an estimate, not the venue's own figure
+        (each computes its own per position and tier)."""
         account, v = self.positions.account, self.venues[self.maker_venue]
         if account is None:
             return
