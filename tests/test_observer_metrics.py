@@ -323,6 +323,20 @@ def test_a_run_on_another_maker_venue_names_the_pair_and_keys_each_venue_by_its_
     assert r["hedge_at_placement"]["checked"] == 1 and "Hyperliquid" in r["method"]["fills"]
     assert r["sim_venue_options"] == {"hyperliquid": {"taker_rate": 2, "spread_bps": 30}}
     assert "| hyperliquid -> binance |" in report.table([r])
+    assert r["net_delta"]["source"] == "fills" and r["net_delta"]["max_abs_base"] == 0      # hedged before t=1
+
+
+def test_the_net_path_steps_at_each_fill_ms_and_times_what_was_left_unhedged():
+    fills = [fill("hyperliquid", 1, "3", "100"), fill("binance", 1.005, "-3", "100"),      # hedged in 5 ms
+             fill("hyperliquid", 2, "-5.4", "100"), fill("binance", 2.004, "5", "100"),    # 0.4 under a lot of 1
+             fill("hyperliquid", 2.004, "0.2", "100")]                                     # same ms: one step
+    path = metrics.net_path(fills, 0, 4)
+    assert [(p.t, p.net) for p in path] == [(0, D(0)), (1, D(3)), (1.005, D(0)), (2, D("-5.4")),
+                                             (2.004, D("-0.2")), (4, D("-0.2"))]
+    total, longest = metrics.seconds_at_least(path, D(1))
+    assert round(total, 6) == 0.009 and round(longest, 6) == 0.005
+    exact = (D(3) * D("0.005") + D("5.4") * D("0.004") + D("0.2") * D("1.996")) / 4     # times are floats
+    assert abs(metrics.time_weighted_abs(path, lambda p: p.net) - exact) < D("1e-9")
 
 
 def test_the_maker_venue_gets_the_sim_flow_unless_given_or_quiet_and_maker_equal_to_hedge_is_refused():

@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "positions and liquidations (and the bot's own liquidation distance and risk states), each from "
                     "the maker venue (--maker) and the hedge venue (--hedge). A maker venue other than Hubble gets "
                     "the background takers and 30 bps book main.py --sim gives it (not under quiet; --sim-set "
-                    "overrides). Writes DIR/<scenario>.json and DIR/table.md.")
+                    "overrides). Writes DIR/<scenario>.json and DIR/table.md, and keeps the bot's own output as "
+                    "DIR/<scenario>.bot.log (for reading, never for a figure).")
     p.add_argument("--scenario", default=None, choices=sorted(SCENARIOS), help="one simnet scenario (default: default)")
     p.add_argument("--scenarios", default=None, metavar="A,B,...",
                    help="several scenarios, run one after another (e.g. default,informed,jump)")
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     for name in scenarios_of(args):
         options = RunOptions(name, args.seed, args.seconds, args.hedge, args.market.upper(), args.bot_settings,
-                             args.sim_settings, args.interval, args.maker)
+                             args.sim_settings, args.interval, args.maker, args.out / f"{name}.bot.log")
         print(f"observer: {name}, seed {args.seed}, {args.seconds:g} s, {args.market.upper()}, quoting on "
               f"{args.maker}, hedging on {args.hedge}", file=sys.stderr)
         reports.append(observe(options))

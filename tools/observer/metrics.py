@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
 from tools.observer.records import Fill, HedgeBook, Level, Sample, VenueFunding
 
@@ -68,15 +68,52 @@ def hedge_coverage(to_hedge: Decimal, hedge: Volume) -> float | None:
 
 
 # ---- exposure ---------------------------------------------------------------------------------------------------
-def time_weighted_abs(samples: Sequence[Sample], value: Callable[[Sample], Decimal | None]) -> Decimal | None:
-    """Mean of |value| over time, each sample's value held until the next sample."""
+class Timed(Protocol):
+    t: float
+
+
+T = TypeVar("T", bound=Timed)
+
+
+def time_weighted_abs(points: Sequence[T], value: Callable[[T], Decimal | None]) -> Decimal | None:
+    """Mean of |value| over time, each point's value held until the next point (samples or a NetStep path)."""
     held = ZERO
-    for current, following in zip(samples, samples[1:]):
+    for current, following in zip(points, points[1:]):
         v = value(current)
         if v is not None:
             held += abs(v) * Decimal(repr(following.t - current.t))
-    span = samples[-1].t - samples[0].t if len(samples) > 1 else 0.0
+    span = points[-1].t - points[0].t if len(points) > 1 else 0.0
     return held / Decimal(repr(span)) if span > 0 else None
+
+
+@dataclass(frozen=True)
+class NetStep:
+    t: float                          # from this venue time on...
+    net: Decimal                      # ...maker + hedge position, base
+
+
+def net_path(fills: Iterable[Fill], start: float, end: float) -> list[NetStep]:
+    """The net position from flat at ``start`` to ``end``, one step at each venue time a fill moved it (fills of
+    one ms together): exact where both venues stamp fills in ms (Hyperliquid, Binance), unlike 1 s samples."""
+    steps = [NetStep(start, ZERO)]
+    for f in sorted(fills, key=lambda f: f.t):
+        t, net = max(f.t, start), steps[-1].net + f.qty
+        if t == steps[-1].t:
+            steps[-1] = NetStep(t, net)
+        else:
+            steps.append(NetStep(t, net))
+    return [*steps, NetStep(max(end, steps[-1].t), steps[-1].net)]
+
+
+def seconds_at_least(steps: Sequence[NetStep], size: Decimal) -> tuple[float, float]:
+    """(total, longest stretch) of seconds the path's |net| was ``size`` or more."""
+    total = longest = run = 0.0
+    for current, following in zip(steps, steps[1:]):
+        span = following.t - current.t
+        run = run + span if abs(current.net) >= size else 0.0
+        total += span if abs(current.net) >= size else 0.0
+        longest = max(longest, run)
+    return total, longest
 
 
 def net_usd(sample: Sample) -> Decimal | None:

@@ -29,9 +29,14 @@ def method(maker: str, hedge: str) -> dict[str, str]:
               if maker == "hubble" else f"the {m} fills' volume (fills of one taker at one ms netted)")
     return {
         "pair": f"the bot quotes on {m} (the maker venue) and hedges on {h} (the hedge venue)",
-        "samples": f"once a second, from simnet's state in its own loop (never the bot): {QUOTES_READ[maker]}, both "
+        "samples": f"once a second at a random moment of the second (seeded: never in step with simnet's price "
+                   f"ticks), from simnet's state in its own loop (never the bot): {QUOTES_READ[maker]}, both "
                    f"venues' positions{' (Hubble at head)' if maker == 'hubble' else ''}, {h}'s book, {m}'s mid",
         "uptime": "share of samples from the first one showing a quote to the stop signal",
+        "net_delta": ("from the fills on both venues at their ms: the net position after each (time-weighted, max, "
+                      "seconds at or above one hedge lot)" if maker != "hubble" else
+                      "from the samples (Hubble fills carry their block's whole second)")
+                     + "; final: the venues' positions after the clean stop",
         "hedge_coverage": f"{h} volume / {blocks}; hedge_volume_ratio: / {m}'s whole filled volume",
         "fills": f"after the run from the venues: {FILLS_READ[maker]} (maker), {FILLS_READ[hedge]} (hedge)",
         "mid_at_a_fill": f"{h}'s mid in the last sample at or before the fill ({TIME_OF_A_FILL[maker]})",
@@ -77,7 +82,7 @@ def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
         "fills": {"maker": _volume(maker), "hedge": _volume(hedge)},
         "hedge_coverage": num(metrics.hedge_coverage(metrics.exposure_to_hedge(c.maker_fills), hedge), 4),
         "hedge_volume_ratio": num(metrics.hedge_coverage(maker.base, hedge), 4),
-        "net_delta": _net_delta(c.samples, final, c.hedge_lot),
+        "net_delta": _net_delta(c, final, options.maker != "hubble"),
         "pnl": _pnl(pnl, maker),
         "hedge_at_placement": {"checked": len(checks), "losing": len(losing), "taker_fee_rate": num(c.taker_rate, 8),
                                "losing_fills": [_check(x) for x in losing]},
@@ -113,13 +118,32 @@ def _volume(v: metrics.Volume) -> dict[str, Any]:
     return {"count": v.count, "base": num(v.base), "usd": num(v.usd, 2)}
 
 
-def _net_delta(samples: list[Sample], final: Sample, lot: Decimal | None) -> dict[str, Any]:
-    """Net delta over the run; ``final_within_a_lot``: every fill hedged or netted, what is left being less
-    than the hedge venue's size step (a fill on a finer maker grid leaves such a residual)."""
-    return {"time_weighted_abs_base": num(metrics.time_weighted_abs(samples, lambda s: s.net)),
-            "time_weighted_abs_usd": num(metrics.time_weighted_abs(samples, metrics.net_usd), 2),
-            "max_abs_base": num(max((abs(s.net) for s in samples), default=None)),
-            "final_base": num(final.net), "final_abs_usd": num(abs(metrics.net_usd(final) or 0), 2),
+def _net_delta(c: "Collected", final: Sample, from_fills: bool) -> dict[str, Any]:
+    """Net delta over the run. From the fills' ms (``source`` fills) when both venues stamp them so (a maker
+    venue other than Hubble): exact, where a 1 s sample would stand for a hedge's few ms in flight as a whole
+    second; from the samples for Hubble, whose fills carry their block's whole second. ``final_within_a_lot``:
+    every fill hedged or netted, what is left being less than the hedge venue's size step (a fill on a finer
+    maker grid leaves such a residual)."""
+    samples, lot = c.samples, c.hedge_lot
+    out: dict[str, Any] = {"source": "fills" if from_fills else "samples"}
+    if from_fills:
+        path = metrics.net_path([*c.maker_fills, *c.hedge_fills], samples[0].t, samples[-1].t)
+        mids = metrics.mid_series(samples)
+
+        def usd(step: metrics.NetStep) -> Decimal | None:
+            mid = mids.at(step.t)
+            return None if mid is None else step.net * mid
+
+        above, longest = metrics.seconds_at_least(path, lot) if lot is not None else (None, None)
+        out.update({"time_weighted_abs_base": num(metrics.time_weighted_abs(path, lambda step: step.net)),
+                    "time_weighted_abs_usd": num(metrics.time_weighted_abs(path, usd), 2),
+                    "max_abs_base": num(max(abs(step.net) for step in path)),
+                    "seconds_at_least_a_lot": num(above, 3), "longest_at_least_a_lot_s": num(longest, 3)})
+    else:
+        out.update({"time_weighted_abs_base": num(metrics.time_weighted_abs(samples, lambda s: s.net)),
+                    "time_weighted_abs_usd": num(metrics.time_weighted_abs(samples, metrics.net_usd), 2),
+                    "max_abs_base": num(max((abs(s.net) for s in samples), default=None))})
+    return {**out, "final_base": num(final.net), "final_abs_usd": num(abs(metrics.net_usd(final) or 0), 2),
             "final_positions": {"maker": num(final.maker_position), "hedge": num(final.hedge_position)},
             "hedge_lot": num(lot), "final_within_a_lot": None if lot is None else abs(final.net) < lot,
             "samples_at_least_a_lot": None if lot is None else sum(1 for s in samples if abs(s.net) >= lot)}

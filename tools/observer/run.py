@@ -5,6 +5,8 @@ hedge venue; every figure of the run comes from those two venues."""
 from __future__ import annotations
 
 import json
+import random
+import shutil
 import tempfile
 import threading
 import time
@@ -62,6 +64,7 @@ class RunOptions:
     sim_settings: list[str] = field(default_factory=list)     # simnet VENUE.KEY=VALUE
     interval: float = 1.0
     maker: str = "hubble"
+    bot_log: Path | None = None       # where to keep the bot's own output after the run (never read for a figure)
 
     def __post_init__(self) -> None:
         check_pair(self.maker, self.hedge)
@@ -117,10 +120,19 @@ def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]
         with tempfile.TemporaryDirectory(prefix="observer-bot-") as workdir:
             bot = BotProcess(options.market, options.hedge, settings,
                              bot_environment(ready, options.market, keys), Path(workdir), options.maker)
-            collected = _collect(options, net, ready, view, accounts, bot, during, port)
+            try:
+                collected = _collect(options, net, ready, view, accounts, bot, during, port)
+            finally:
+                _keep(bot.output, options.bot_log)
     finally:
         net.stop()
     return report.build(options, collected)
+
+
+def _keep(output: Path, destination: Path | None) -> None:
+    if destination is not None and output.exists():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(output, destination)
 
 
 def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, accounts: Accounts,
@@ -154,16 +166,23 @@ def _collect(options: RunOptions, net: SimNet, ready: dict, view: VenueView, acc
 def _sample_while_running(options: RunOptions, net: SimNet, view: VenueView, accounts: Accounts, bot: BotProcess,
                           started: float, during: During | None, scraper: bot_metrics.Scraper
                           ) -> tuple[list[Sample], BaseException | None]:
+    """One sample per ``interval`` at a random moment of it (seeded): simnet's price ticks (and with them its
+    takers) come on a fixed period, and samples in step with them would each land at the same phase, e.g.
+    always just after a taker and before the bot's answer. Returns at ``seconds`` after ``started``."""
     samples: list[Sample] = []
     helper: _Helper | None = None
-    next_at = started
-    while time.time() - started < options.seconds and bot.running():
+    phase = random.Random(options.seed)
+    end, slot = started + options.seconds, started
+    while bot.running():
+        at = slot + phase.random() * options.interval
+        time.sleep(max(0.0, min(at, end) - time.time()))
+        if at >= end or not bot.running():
+            break
         samples.append(view.sample())
         scraper.request()
         if during is not None and helper is None and (samples[-1].bids or samples[-1].asks):
             helper = _Helper(during, net, accounts)
-        next_at += options.interval
-        time.sleep(max(0.0, next_at - time.time()))
+        slot += options.interval
     return samples, helper.finish() if helper else None
 
 
