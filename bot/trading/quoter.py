@@ -31,6 +31,7 @@ CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is 
 CANCEL_ATTEMPTS = 3                # cancel transactions per quote before it is reported as left resting
 RETRY_SOON = 0.02                  # seconds: a tick that met a momentary pause (a hedge in flight) is retried
 HARMLESS_PAUSES = ("hedge in flight", "starting")   # pauses that do not make resting quotes dangerous
+GAP_WAKES = ("hedged", "gate reopening")          # wakes that change no price: only levels resting nothing are placed
 
 
 class Quoter:
@@ -77,7 +78,8 @@ class Quoter:
     # ---- waking ----------------------------------------------------------------------------------
     def wake(self, reason: str) -> None:
         """Quote now rather than at the next tick (the mid moved, a side's hedge finished, a gate reopened)."""
-        self._wake_reason = self._wake_reason or reason
+        if not self._wake_reason or self._wake_reason in GAP_WAKES:    # a price reason outranks a gap-filling one
+            self._wake_reason = reason
         self._wake.set()
 
     def on_fill(self, side: int, hedge_intake: int = 0) -> None:
@@ -118,7 +120,7 @@ class Quoter:
         self.pause_reason = self.gate()
         self.alerts.gate(self.pause_reason)
         if self.pause_reason is None:
-            await self.quote_once(moved=reason == "mid moved")
+            await self.quote_once(moved=reason == "mid moved", gaps_only=reason in GAP_WAKES)
         elif self.pause_reason.startswith(HARMLESS_PAUSES):
             self.tracker.live_quotes()          # keeps the tracker's window of recent quotes trimmed
             asyncio.get_running_loop().call_later(RETRY_SOON, self.wake, "gate reopening")
@@ -209,7 +211,11 @@ class Quoter:
         self.skipped = skipped
         return quotes
 
-    async def quote_once(self, moved: bool = False) -> None:
+    async def quote_once(self, moved: bool = False, gaps_only: bool = False) -> None:
+        """One quote set. `gaps_only` (a wake after a hedge, or a gate reopening: nothing about the prices
+        changed) places only the levels that rest nothing, and replaces no resting quote: prices are refreshed
+        at the period's tick or when the mid moves, not at every fill (each fill would otherwise requote every
+        level, which at a few fills a second reaches the venues' order limits and maxOrderRate)."""
         tick = time.perf_counter()
         now = time.time()
         live = self.tracker.live_quotes(now)
@@ -219,6 +225,9 @@ class Quoter:
         if moved:
             self._cancel_overtaken(live, quotes)
         quotes = [q for q in quotes if not self._still_resting(q, live, now)]
+        if gaps_only:
+            quotes = [q for q in quotes if not any(o.side == q.side and o.level == q.level
+                                                   and o.order_id not in self._cancelling for o in live)]
         quotes, replaced = self._replacing(quotes, live, now)
         if self.risk is not None:          # the pre-trade check, on what would be sent, against all that rests
             quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
