@@ -211,3 +211,28 @@ async def test_one_way_flow_stops_at_max_position_on_the_maker_venue(maker, hedg
         assert abs(maker_pos + hedge_pos) < lot
     finally:
         net.stop()
+
+
+async def test_a_wake_after_a_hedge_places_only_missing_levels_and_replaces_nothing():
+    """Wakes that change no price ("hedged", "gate reopening") fill gaps only: with every level resting they
+    send nothing, whatever the mid did since (the tick and a mid move refresh prices)."""
+    net, ready = start_net(scenario="quiet")
+    try:
+        overrides = ["maker=binance", "orderFrequency=30", "orderExpiry=30", "requoteOnMove=0"]
+        async with running_engine(ready, "ETH", hedge="hyperliquid", overrides=overrides) as run:
+            await quoting(run)
+            quoter = run.orders.quoter
+            await eventually(lambda: len(run.engine.tracker.live_quotes()) == 2 * len(run.engine.s.levels), 10,
+                             "every level resting")
+            attempted, ticks = run.attempted, quoter.ticks
+            for reason in ("hedged", "gate reopening", "hedged"):
+                mid = run.engine.mid_feed.mid
+                await eventually(lambda: run.engine.mid_feed.mid != mid, 10, "the mid to move")
+                quoter.wake(reason)
+                await eventually(lambda: quoter.ticks > ticks, 5, f"the {reason!r} wake")
+                ticks = quoter.ticks
+            assert run.attempted == attempted
+            assert len(await asyncio.to_thread(resting_quotes, ready, "binance", run.credentials, "ETH")) == 6
+            assert await run.finish() == 0
+    finally:
+        net.stop()
