@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.reporting.metrics_reading import read_engine
+
 from tests.engine_harness import quoting, running_engine, start_net
 from tests.helpers import eventually
 from tests.maker_venue_helpers import (
@@ -120,6 +122,8 @@ async def test_a_clean_stop_leaves_nothing_resting_and_the_dead_man_switch_clear
             await _until(lambda: asyncio.to_thread(resting_quotes, ready, maker, run.credentials, market), bool, 20,
                          "quotes resting on the venue")
             assert run.orders.maker.dead_man.armed
+            reading = read_engine(run.engine, {})               # what a metrics scrape reads of the engine
+            assert reading["maker_venue"] == maker and reading["feeds"]["hubble_book"][1]
             assert await run.finish() == 0
         assert await asyncio.to_thread(resting_quotes, ready, maker, run.credentials, market) == []
         assert not run.orders.maker.dead_man.armed

@@ -136,7 +136,7 @@ def position_state(limits: RiskLimits, position: Decimal, hedge_position: Decima
     the hedge position is past its limit."""
     grown = abs(position) + smallest_qty
     if position and (grown > limits.max_position or grown * mark > limits.max_position_usd):
-        return f"Hubble position {_n(position)} at maxPosition {_n(limits.max_position)}"
+        return f"maker position {_n(position)} at maxPosition {_n(limits.max_position)}"
     if abs(hedge_position) > limits.max_hedge_position:
         return f"hedge position {_n(hedge_position)} past maxHedgePosition {_n(limits.max_hedge_position)}"
     return None

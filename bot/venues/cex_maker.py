@@ -71,8 +71,16 @@ class VenueBookFeed:
         return self.client.book.best_ask()
 
     @property
+    def updated_at(self) -> float:
+        """time.monotonic() of the venue client's last book (pushed or polled), as the metrics read it."""
+        return self.client.book_at
+
+    @property
     def updates(self) -> int:
-        return getattr(self.client.stream, "messages", 0) if hasattr(self.client, "stream") else 0
+        """Messages of the venue client's stream (Hyperliquid's one socket); 0 where the client does not count
+        them (Binance's depth stream)."""
+        stream = getattr(self.client, "stream", None)
+        return getattr(stream, "messages", 0)
 
     def age(self) -> float:
         return self.client.book_age()
