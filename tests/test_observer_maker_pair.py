@@ -15,18 +15,6 @@ FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0"]
 COIN = "AVAX"
 
 
-def inside_touch(net, user: str, is_buy: bool) -> Decimal:
-    """What the bot rests on one side of the Hyperliquid book ahead of the synthetic touch (one loop turn)."""
-    async def read() -> Decimal:
-        venue = net.venues["hyperliquid"]
-        book, account = venue.engine.books[COIN], venue.engine.accounts.get(user.lower())
-        touch = book.best_bid() if is_buy else book.best_ask()
-        orders = account.orders.values() if account else ()
-        return sum((o.sz for o in orders if o.asset.coin == COIN and o.is_buy == is_buy
-                    and (o.limit_px > touch if is_buy else o.limit_px < touch)), Decimal(0))
-    return net.call(read)
-
-
 def take(net, user: str, buy: bool, size: Decimal) -> bool:
     """A background taker of exactly ``size`` into the bot's quotes, if they hold that much ahead of the
     synthetic touch right now (checked and taken in one turn of simnet's loop); False if they do not."""
@@ -43,11 +31,21 @@ def take(net, user: str, buy: bool, size: Decimal) -> bool:
     return net.call(go)
 
 
+def binance_position(net, accounts) -> Decimal:
+    """The bot's AVAXUSDT position at Binance, read in simnet's loop."""
+    async def read() -> Decimal:
+        account = net.venues["binance"].accounts.get(accounts.binance_api_key)
+        positions = account.positions.values() if account else ()
+        return sum((p.amount for p in positions if p.symbol == "AVAXUSDT"), Decimal(0))
+    return net.call(read)
+
+
 def take_both_sides(net, accounts) -> None:
-    """Sell 3 into the bot's bids, then buy 5 from its asks, each against the bot's quotes alone."""
+    """Sell 3 into the bot's bids, then, once Binance holds that fill's hedge, buy 5 from its asks (each against
+    the bot's quotes alone; a second take before the first hedge would be netted with it)."""
     user = accounts.hyperliquid_user
     wait_until(lambda: take(net, user, False, Decimal(3)), 20, "3 AVAX of bids ahead of the touch, taken")
-    wait_until(lambda: inside_touch(net, user, True) > 0, 20, "bids again")
+    wait_until(lambda: binance_position(net, accounts) == -3, 20, "the first fill hedged on Binance")
     wait_until(lambda: take(net, user, True, Decimal(5)), 20, "5 AVAX of asks ahead of the touch, taken")
 
 
