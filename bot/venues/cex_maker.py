@@ -57,9 +57,8 @@ class VenueMaker:
 class VenueBookFeed:
     """The maker venue's best bid and ask, read from its venue client's book (pushed or polled)."""
 
-    def __init__(self, client: Any, name: str):
+    def __init__(self, client: Any):
         self.client = client
-        self.name = name
         self.event = asyncio.Event()     # set while the venue client's book is up
 
     @property

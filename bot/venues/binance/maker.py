@@ -78,7 +78,7 @@ class BinanceMaker(VenueMaker):
         self.trader = "binance:" + hashlib.sha256(credentials.binance_api_key.reveal().encode()).hexdigest()[:12]
         self._ids = itertools.count(1)
         self._id_prefix = "mm" + os.urandom(5).hex()
-        self._book = VenueBookFeed(self.client, "Binance")
+        self._book = VenueBookFeed(self.client)
         self.dead_man = DeadManSwitch(self.venue, self._countdown, fatal, settings.dead_man_seconds)
         self._fee = BASE_MAKER_FEE
         self._maintenance: Decimal | None = None

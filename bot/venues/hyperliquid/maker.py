@@ -79,7 +79,7 @@ class HyperliquidMaker(VenueMaker):
         self.symbol = self.client.coin
         self.fatal = fatal
         self._cloids = itertools.count(int.from_bytes(os.urandom(8), "big") << 40)
-        self._book = VenueBookFeed(self.client, "Hyperliquid")
+        self._book = VenueBookFeed(self.client)
         self.dead_man = DeadManSwitch(self.venue, self._schedule_cancel, fatal, settings.dead_man_seconds)
         self._fee: Decimal = BASE_MAKER_FEE
         self._unwinds: dict[str, dict] = {}
