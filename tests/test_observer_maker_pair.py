@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from tests.helpers import wait_until
 from tools.observer import report
-from tools.observer.run import RunOptions, observe
+from tools.observer.options import RunOptions
+from tools.observer.run import observe
 from tools.simnet.hyperliquid.flow import Taker
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0"]

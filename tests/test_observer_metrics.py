@@ -131,7 +131,8 @@ def test_the_table_has_one_row_per_report_and_says_n_a_for_missing_figures():
 
 
 def test_the_report_s_uptime_leaves_out_the_sample_taken_after_the_stop():
-    from tools.observer.run import Collected, RunOptions
+    from tools.observer.options import RunOptions
+    from tools.observer.records import Collected
     quoting = [sample(t, bids=1, asks=1) for t in (1, 2, 3)]
     after_stop = sample(5)                                             # the final positions, quotes cancelled
     collected = Collected([*quoting, after_stop], [], [], {}, [], VenueFunding(), D("0.00045"), 0.0, 4.0, 0, [])
@@ -287,7 +288,8 @@ def test_liquidations_are_the_bot_s_own_and_null_where_the_venue_has_no_such_act
 
 def test_the_report_and_table_carry_the_risk_figures():
     from tools.observer import bot_metrics
-    from tools.observer.run import Collected, RunOptions
+    from tools.observer.options import RunOptions
+    from tools.observer.records import Collected
     samples = [sample(1, 1, 1, hubble="-2", hedge="2", mid="100"), sample(2, 1, 1, hubble="-2", hedge="1", mid="90")]
     hubble = [fill("hubble", 0.5, "2", "99.9", block=1)]
     hedge = [fill("hyperliquid", 0.7, "-1", "99.95")]                   # half hedged: 0.15 at 100, -9.85 at 90
@@ -308,7 +310,8 @@ def test_the_report_and_table_carry_the_risk_figures():
 
 # ---- the pair ---------------------------------------------------------------------------------------------------
 def test_a_run_on_another_maker_venue_names_the_pair_and_keys_each_venue_by_its_name():
-    from tools.observer.run import Collected, RunOptions
+    from tools.observer.options import RunOptions
+    from tools.observer.records import Collected
     samples = [sample(1, 1, 1, hubble="-2", hedge="2"), sample(2, 1, 1, hubble="-2", hedge="2")]
     maker = [fill("hyperliquid", 0.5, "-2", "100.1", fee="0.03", order="7")]
     hedge = [fill("binance", 0.6, "2", "100.02", fee="0.1")]
@@ -340,7 +343,7 @@ def test_the_net_path_steps_at_each_fill_ms_and_times_what_was_left_unhedged():
 
 
 def test_the_maker_venue_gets_the_sim_flow_unless_given_or_quiet_and_maker_equal_to_hedge_is_refused():
-    from tools.observer.run import RunOptions
+    from tools.observer.options import RunOptions
     assert RunOptions(maker="binance").sim_config().venue_options == {
         "binance": {"taker_rate": 2, "maker_spread_bps": 30}}
     given = RunOptions(maker="binance", sim_settings=["binance.taker_rate=5", "hubble.taker_rate=1"])

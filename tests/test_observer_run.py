@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from tests.helpers import wait_until
 from tools.observer import report
-from tools.observer.run import RunOptions, observe
+from tools.observer.options import RunOptions
+from tools.observer.run import observe
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0", "hubblePositionPollInterval=0.5",
         "position_data_expiry=3", "hubble_orderbook_frequency=200ms"]

@@ -4,7 +4,8 @@
 bot (``main.py``, live mode, its own process and working directory) against it,
 samples the venues once a second, reads the trader's fills from the venues'
 own APIs after the run and writes a JSON report per scenario plus a markdown
-table. ``records`` holds the data types, ``metrics`` the pure computations,
+table. ``options`` holds what a run is asked for, ``records`` what it
+collects (the data types), ``metrics`` the pure computations,
 ``venue_view`` the in-process samples, ``venue_fills`` the after-run reads,
 ``bot_process`` the bot's process, ``run`` one run, ``report`` the output,
 ``liquidations`` the venues' liquidations of the bot after the run and

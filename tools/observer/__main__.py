@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from tools.observer.report import table, write
-from tools.observer.run import HEDGES, MAKERS, RunOptions, check_pair, observe
+from tools.observer.options import HEDGES, MAKERS, RunOptions, check_pair
+from tools.observer.run import observe
 from tools.simnet.markets import MARKETS
 from tools.simnet.scenarios import SCENARIOS
 

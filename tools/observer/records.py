@@ -1,10 +1,14 @@
-"""What the observer collects: venue samples, hedge-venue books, fills, order placements.
+"""What the observer collects: venue samples, hedge-venue books, fills, order placements, and a run's whole
+harvest (``Collected``).
 
 "Maker" is the venue the bot quotes on (Hubble, Hyperliquid or Binance), "hedge" the one it hedges on."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
+
+from tools.observer import bot_metrics
 
 Level = tuple[Decimal, Decimal]      # (price, size), size in base units
 
@@ -70,3 +74,22 @@ class VenueFunding:
     @property
     def total(self) -> Decimal:
         return self.maker + self.hedge
+
+
+@dataclass
+class Collected:
+    """What a run gathered from the venues."""
+    samples: list[Sample]
+    maker_fills: list[Fill]
+    hedge_fills: list[Fill]
+    placements: dict[str, float]
+    books: list[tuple[float, HedgeBook]]    # the hedge venue's book at every change, with the samples' books
+    funding: VenueFunding
+    taker_rate: Decimal
+    started: float
+    stopped: float
+    exit_code: int | None
+    bot_tail: list[str]
+    liquidated: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)   # venue -> None: no action
+    scraped: bot_metrics.Tracker = field(default_factory=bot_metrics.Tracker)          # the bot's own metrics
+    hedge_lot: Decimal | None = None       # the hedge venue's size step

@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from tools.observer import liquidations, metrics
-from tools.observer.records import Fill, Sample
-
-if TYPE_CHECKING:
-    from tools.observer.run import Collected, RunOptions
+from tools.observer.options import RunOptions
+from tools.observer.records import Collected, Fill, Sample
 
 VENUE_NAMES = {"hubble": "Hubble", "hyperliquid": "Hyperliquid", "binance": "Binance"}
 QUOTES_READ = {"hubble": "the trader's Hubble orders that can still match",
@@ -63,7 +61,7 @@ def num(value: Decimal | float | None, places: int = 6) -> float | None:
     return None if value is None else round(float(value), places)
 
 
-def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
+def build(options: RunOptions, c: Collected) -> dict[str, Any]:
     uptime = metrics.quote_uptime([s for s in c.samples if s.t <= c.stopped])   # not the sample after the stop
     maker, hedge = metrics.volume(c.maker_fills), metrics.volume(c.hedge_fills)
     final = c.samples[-1]
@@ -93,7 +91,7 @@ def build(options: "RunOptions", c: "Collected") -> dict[str, Any]:
     }
 
 
-def _risk(options: "RunOptions", c: "Collected") -> dict[str, Any]:
+def _risk(options: RunOptions, c: Collected) -> dict[str, Any]:
     series = metrics.pnl_series(c.samples, c.maker_fills, c.hedge_fills)
     scraped = c.scraped
     states = scraped.state_seconds
@@ -118,7 +116,7 @@ def _volume(v: metrics.Volume) -> dict[str, Any]:
     return {"count": v.count, "base": num(v.base), "usd": num(v.usd, 2)}
 
 
-def _net_delta(c: "Collected", final: Sample, from_fills: bool) -> dict[str, Any]:
+def _net_delta(c: Collected, final: Sample, from_fills: bool) -> dict[str, Any]:
     """Net delta over the run. From the fills' ms (``source`` fills) when both venues stamp them so (a maker
     venue other than Hubble): exact, where a 1 s sample would stand for a hedge's few ms in flight as a whole
     second; from the samples for Hubble, whose fills carry their block's whole second. ``final_within_a_lot``:

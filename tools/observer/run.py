@@ -4,105 +4,25 @@ The bot quotes on the maker venue (``RunOptions.maker``: hubble, hyperliquid or 
 hedge venue; every figure of the run comes from those two venues."""
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.sim_launcher import MAKER_FLOW
 from tools.observer import bot_metrics, liquidations, report, venue_fills
 from tools.observer.bot_process import BotProcess, Keys, bot_environment
-from tools.observer.records import Fill, HedgeBook, Sample, VenueFunding
+from tools.observer.options import RunOptions
+from tools.observer.records import Collected, Fill, Sample, VenueFunding
 from tools.observer.venue_view import Accounts, VenueView
-from tools.simnet.core import SimConfig, SimNet
+from tools.simnet.core import SimNet
 from tools.simnet.markets import MARKETS
 
 CATCH_UP_TIMEOUT = 15.0
-MAKERS = ("hubble", "hyperliquid", "binance")
-HEDGES = ("hyperliquid", "binance")
 During = Callable[[SimNet, Accounts], None]
-
-
-def check_pair(maker: str, hedge: str) -> None:
-    """ValueError (one line) unless the bot can quote on ``maker`` and hedge on ``hedge``."""
-    if maker not in MAKERS or hedge not in HEDGES:
-        raise ValueError(f"unknown pair {maker} -> {hedge}: maker is one of {MAKERS}, hedge one of {HEDGES}")
-    if maker == hedge:
-        raise ValueError(f"--maker and --hedge are both {maker}: the bot must hedge on another venue than it quotes on")
-
-
-def maker_flow(maker: str, scenario: str) -> dict[str, Any]:
-    """The simnet options ``main.py --sim`` gives a maker venue other than Hubble (bot.sim_launcher.MAKER_FLOW:
-    background takers, and a book wide enough that the bot's quotes are its touch); none under ``quiet``,
-    whose point is that the caller makes every fill, as --sim does."""
-    if scenario == "quiet":
-        return {}
-    return {key: _value(value) for key, _, value in (item.partition("=") for item in MAKER_FLOW.get(maker, []))}
-
-
-def _value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-@dataclass
-class RunOptions:
-    scenario: str = "default"
-    seed: int = 1
-    seconds: float = 300.0
-    hedge: str = "hyperliquid"
-    market: str = "AVAX"
-    bot_settings: list[str] = field(default_factory=list)     # main.py --set KEY=VALUE
-    sim_settings: list[str] = field(default_factory=list)     # simnet VENUE.KEY=VALUE
-    interval: float = 1.0
-    maker: str = "hubble"
-    bot_log: Path | None = None       # where to keep the bot's own output after the run (never read for a figure)
-
-    def __post_init__(self) -> None:
-        check_pair(self.maker, self.hedge)
-
-    @property
-    def pair(self) -> str:
-        return f"{self.maker}->{self.hedge}"
-
-    def sim_config(self) -> SimConfig:
-        options: dict[str, dict[str, Any]] = {}
-        for item in self.sim_settings:
-            key, _, value = item.partition("=")
-            venue, _, knob = key.partition(".")
-            if not value or not knob:
-                raise ValueError(f"simnet setting {item!r}: expected VENUE.KEY=VALUE")
-            options.setdefault(venue, {})[knob] = _value(value)
-        for knob, value in maker_flow(self.maker, self.scenario).items():
-            options.setdefault(self.maker, {}).setdefault(knob, value)      # a --sim-set of the knob wins
-        return SimConfig(seed=self.seed, scenario=self.scenario, venue_options=options)
-
-
-@dataclass
-class Collected:
-    """What a run gathered from the venues."""
-    samples: list[Sample]
-    maker_fills: list[Fill]
-    hedge_fills: list[Fill]
-    placements: dict[str, float]
-    books: list[tuple[float, HedgeBook]]    # the hedge venue's book at every change, with the samples' books
-    funding: VenueFunding
-    taker_rate: Decimal
-    started: float
-    stopped: float
-    exit_code: int | None
-    bot_tail: list[str]
-    liquidated: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)   # venue -> None: no action
-    scraped: bot_metrics.Tracker = field(default_factory=bot_metrics.Tracker)          # the bot's own metrics
-    hedge_lot: Decimal | None = None       # the hedge venue's size step
 
 
 def observe(options: RunOptions, during: During | None = None) -> dict[str, Any]:

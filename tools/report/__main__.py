@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.report.build import NothingToReport, Request, build
+from tools.report.build import build
+from tools.report.figures import NothingToReport, Request
 from tools.report.journal import markets_in
 
 

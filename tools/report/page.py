@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import html
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
+from tools.report.figures import Figures
 from tools.report.journal import number
 from tools.report.series import PNL_PARTS, run_pnl
+from tools.report.sources import Summary
 from tools.report.trades import LATENCIES
-
-if TYPE_CHECKING:
-    from tools.report.build import Figures
-    from tools.report.sources import Summary
 
 EXIT_MEANING = {0: "clean stop", 1: "a venue or feed failed for good", 2: "bad command line",
                 78: "bad configuration, or an account a venue refuses"}
@@ -79,7 +77,7 @@ def figure(src: str, alt: str, caption: str) -> str:
 
 
 # ---- sections -------------------------------------------------------------------------------------
-def header(f: "Figures") -> str:
+def header(f: Figures) -> str:
     journal = f.journal
     skipped = (f' <span class="bad">{journal.skipped_lines} unreadable line(s) skipped.</span>'
                if journal.skipped_lines else "")
@@ -98,7 +96,7 @@ def exit_text(status: int | None) -> Markup:
     return Markup(text if status == 0 else f'<span class="bad">{text}</span>')
 
 
-def runs_table(f: "Figures") -> str:
+def runs_table(f: Figures) -> str:
     rows = []
     for run in f.runs:
         fills = sum(1 for x in run.fills if not x.get("removed"))
@@ -113,7 +111,7 @@ def runs_table(f: "Figures") -> str:
                   "final position Hubble / hedge"], rows, numeric={8, 9, 10, 11, 12})
 
 
-def pnl_section(f: "Figures", image: str) -> str:
+def pnl_section(f: Figures, image: str) -> str:
     totals = [[PNL_LABELS[name], num(f.pnl.last(name))] for name in PNL_PARTS]
     return ("<h2>PnL</h2>" + figure(image, "cumulative PnL by part and funding",
                                     "Each run's PnL starts at zero; runs are laid end to end. "
@@ -122,7 +120,7 @@ def pnl_section(f: "Figures", image: str) -> str:
             + "<ul class=\"note\">" + "".join(f"<li>{esc(n)}</li>" for n in pnl_notes(f)) + "</ul>")
 
 
-def pnl_notes(f: "Figures") -> list[str]:
+def pnl_notes(f: Figures) -> list[str]:
     notes = ["Maker fees: Hubble's trader stream carries no fee, so they are the bot's own figure from "
              "HUBBLE_MAKER_FEE_PCT (0 when unset; negative is a rebate)."]
     if f.pnl.reported("maker_fees") and not any(f.pnl.values["maker_fees"]):
@@ -143,7 +141,7 @@ def pnl_notes(f: "Figures") -> list[str]:
     return notes
 
 
-def hedge_funding_by_venue(f: "Figures") -> dict[str, bool]:
+def hedge_funding_by_venue(f: Figures) -> dict[str, bool]:
     """For each hedge venue of the runs, whether any snapshot carried its funding."""
     found: dict[str, bool] = {}
     for run in f.runs:
@@ -154,7 +152,7 @@ def hedge_funding_by_venue(f: "Figures") -> dict[str, bool]:
     return found
 
 
-def positions_section(f: "Figures", image: str) -> str:
+def positions_section(f: Figures, image: str) -> str:
     last = [[name, num(f.positions.last(key), 4)] for key, name in
             (("hubble_position", "Hubble"), ("hedge_position", "hedge venue"), ("net", "net delta"))]
     return ("<h2>Positions and net delta</h2>"
@@ -164,7 +162,7 @@ def positions_section(f: "Figures", image: str) -> str:
             + table(["position (base units)", "last reading"], last, {1}))
 
 
-def trades_section(f: "Figures", fills_image: str, latency_image: str) -> str:
+def trades_section(f: Figures, fills_image: str, latency_image: str) -> str:
     fills, hedges = f.fills, f.hedges
     counts = table(["fills", "taken back by a reorg", "bought", "sold", "notional USD", "hedges",
                     "of which reconciliation", "hedged volume", "hedge fees USD", "hedge slippage USD"],
@@ -181,7 +179,7 @@ def trades_section(f: "Figures", fills_image: str, latency_image: str) -> str:
             + table(["latency (ms)", "hedges", "p50", "p90", "p99", "max"], stats, {1, 2, 3, 4, 5}))
 
 
-def uptime_section(f: "Figures", image: str) -> str:
+def uptime_section(f: Figures, image: str) -> str:
     per_run = [[run.run_id, f.run_uptime[run.run_id].snapshots, f.run_uptime[run.run_id].quoting,
                 pct(f.run_uptime[run.run_id].share)] for run in f.runs]
     per_run.append([Markup("<b>overall</b>"), f.uptime.snapshots, f.uptime.quoting, pct(f.uptime.share)])
@@ -193,7 +191,7 @@ def uptime_section(f: "Figures", image: str) -> str:
             + table(["pause reason (figures masked as #)", "share of time"], pauses, {1}))
 
 
-def csv_section(f: "Figures") -> str:
+def csv_section(f: Figures) -> str:
     if not f.csv_rows:
         return (f"<h2>Periodic rows</h2><p class=\"note\">No row of {esc(f.csv_path)} falls inside these runs "
                 "(one is written every performance_tracking_interval and at each stop).</p>")
@@ -207,7 +205,7 @@ SUMMARY_HEADERS = ("file", "run", "fills", "hedges", "coverage", "net PnL USD", 
                    "fill->sent p50/p99 ms (per fill)", "fill->confirmed p50/p99 ms (per fill)", "exit")
 
 
-def summary_row(summary: "Summary") -> list[Any]:
+def summary_row(summary: Summary) -> list[Any]:
     d = summary.data
     latency = d.get("latency") or {}
     sent, confirmed = latency.get("fill_to_hedge_sent") or {}, latency.get("fill_to_hedge_confirmed") or {}
@@ -218,7 +216,7 @@ def summary_row(summary: "Summary") -> list[Any]:
             f"{confirmed.get('p50_ms', '-')} / {confirmed.get('p99_ms', '-')}", d.get("exit_status", "-")]
 
 
-def summaries_section(f: "Figures") -> str:
+def summaries_section(f: Figures) -> str:
     if not f.summaries and not f.summary_problems:
         return ""
     problems = "".join(f'<p class="bad">{esc(p)}</p>' for p in f.summary_problems)
@@ -228,7 +226,7 @@ def summaries_section(f: "Figures") -> str:
             + table(SUMMARY_HEADERS, [summary_row(s) for s in f.summaries], {2, 3, 4, 5, 6}) + problems)
 
 
-def log_section(f: "Figures") -> str:
+def log_section(f: Figures) -> str:
     if f.log is None:
         return f"<h2>Log</h2><p class=\"note\">No log at {esc(f.log_path)}.</p>"
     counts = ", ".join(f"{esc(level)} {n}" for level, n in sorted(f.log.counts.items())) or "no line"
@@ -238,7 +236,7 @@ def log_section(f: "Figures") -> str:
                if f.log.serious else "<p>No warning or error.</p>"))
 
 
-def render(f: "Figures", images: dict[str, str]) -> str:
+def render(f: Figures, images: dict[str, str]) -> str:
     body = "".join([header(f), pnl_section(f, images["pnl"]), positions_section(f, images["positions"]),
                     trades_section(f, images["fills"], images["latency"]), uptime_section(f, images["uptime"]),
                     csv_section(f), summaries_section(f), log_section(f)])
