@@ -17,34 +17,19 @@ import json
 import logging
 import random
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from tools.simnet import scenarios
+from tools.simnet.config import ALL_VENUES, SimConfig
 from tools.simnet.faults import Faults
 from tools.simnet.markets import MARKETS
-from tools.simnet.pricepath import PathParams, PricePath
+from tools.simnet.pricepath import PricePath
 
 log = logging.getLogger("simnet")
-
-ALL_VENUES = ("hubble", "hyperliquid", "binance")
-
-
-@dataclass
-class SimConfig:
-    seed: int = 1
-    host: str = "127.0.0.1"
-    ports: dict[str, int] = field(default_factory=dict)   # role -> port (0 or absent: free port)
-    venues: tuple[str, ...] = ALL_VENUES
-    scenario: str = "default"
-    autotick: bool = True           # step the price path on a wall-clock timer
-    path: PathParams = field(default_factory=PathParams)
-    initial_margin: float = 10_000.0  # USD credited to any new account on first sight
-    venue_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # venue -> free-form knobs
-
-    def options(self, venue: str) -> dict[str, Any]:
-        return self.venue_options.setdefault(venue, {})
+# ALL_VENUES and SimConfig live in config.py; importable from here as before
+__all__ = ["ALL_VENUES", "SimConfig", "SimNet", "Venue", "ready_line"]
 
 
 class Venue:
@@ -97,8 +82,6 @@ class SimNet:
 
     # ---- lifecycle (inside the loop) -------------------------------------
     async def start_async(self) -> dict[str, Any]:
-        from tools.simnet import scenarios
-
         self.loop = asyncio.get_running_loop()
         scenarios.apply(self.config.scenario, self)
         for name in self.config.venues:

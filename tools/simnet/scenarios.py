@@ -18,12 +18,10 @@ text); what a real venue does in a crash is not modelled from any source.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Coroutine
+from typing import Any, Container, Coroutine, Protocol
 
-from tools.simnet.pricepath import per_second
-
-if TYPE_CHECKING:
-    from tools.simnet.core import SimConfig, SimNet
+from tools.simnet.config import SimConfig
+from tools.simnet.pricepath import PricePath, per_second
 
 SCENARIOS: dict[str, str] = {
     "default": "calm market: 60% annual vol, no jumps, steady taker flow",
@@ -58,12 +56,23 @@ KNOBS: dict[str, float] = {
 }
 
 
-def knob(cfg: "SimConfig", name: str) -> float:
+
+class Net(Protocol):
+    """What a scenario reads and drives of the running simnet (core.SimNet is one)."""
+    config: SimConfig
+    path: PricePath
+    venues: Container[str]
+
+    async def control_async(self, venue: str, action: str,
+                            params: dict[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+def knob(cfg: SimConfig, name: str) -> float:
     """A scenario knob: ``venue_options["scenario"][name]`` or its default in KNOBS."""
     return float(cfg.venue_options.get("scenario", {}).get(name, KNOBS[name]))
 
 
-def apply(name: str, net: "SimNet") -> None:
+def apply(name: str, net: Net) -> None:
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     cfg = net.config
@@ -88,7 +97,7 @@ def apply(name: str, net: "SimNet") -> None:
         cfg.path.drift_from_s, cfg.path.drift_until_s = start, start + seconds
 
 
-def timeline(name: str, net: "SimNet") -> list[Coroutine[Any, Any, None]]:
+def timeline(name: str, net: Net) -> list[Coroutine[Any, Any, None]]:
     if name == "jump":
         return [_jump_later(net)]
     if name == "crash":
@@ -96,13 +105,13 @@ def timeline(name: str, net: "SimNet") -> list[Coroutine[Any, Any, None]]:
     return []
 
 
-async def _jump_later(net: "SimNet") -> None:
+async def _jump_later(net: Net) -> None:
     await asyncio.sleep(5.0)
     for symbol in net.path.prices():
         net.path.shock(symbol, 0.02)
 
 
-def _hedge_outage(net: "SimNet", venue: str) -> list[Coroutine[Any, Any, None]]:
+def _hedge_outage(net: Net, venue: str) -> list[Coroutine[Any, Any, None]]:
     cfg = net.config
     lag = _window(net, venue, knob(cfg, "hedge_lag_from_s"), knob(cfg, "hedge_lag_seconds"),
                   ("delay", {"seconds": knob(cfg, "hedge_lag_delay_s")}), ("delay", {"seconds": 0.0}))
@@ -111,7 +120,7 @@ def _hedge_outage(net: "SimNet", venue: str) -> list[Coroutine[Any, Any, None]]:
     return [lag, refuse]
 
 
-async def _window(net: "SimNet", venue: str, start: float, seconds: float,
+async def _window(net: Net, venue: str, start: float, seconds: float,
                   on: tuple[str, dict[str, Any]], off: tuple[str, dict[str, Any]]) -> None:
     """A fault knob set at ``start`` seconds of path time and reset ``seconds`` later."""
     if seconds <= 0:
@@ -122,7 +131,7 @@ async def _window(net: "SimNet", venue: str, start: float, seconds: float,
     await net.control_async(venue, *off)
 
 
-async def _path_time(net: "SimNet", seconds: float) -> None:
+async def _path_time(net: Net, seconds: float) -> None:
     """Return once the path has reached ``seconds`` of path time (checked every half step)."""
     dt = net.config.path.dt
     while net.path.step_index * dt < seconds - 1e-9:
