@@ -63,22 +63,33 @@ class RecordingAlerts:
         self.drifts.append(figures)
 
 
+class _Venues:
+    """Both venues' own figures: 3 on the maker venue, none on Binance (reconciler.MakerPositions and
+    HedgePositions)."""
+    venue = "binance"
+
+    async def read_maker_position(self) -> HubbleReading:
+        return HubbleReading(D(3), 10, True)
+
+    async def venue_position(self) -> D:
+        return D(0)
+
+
+class _QuietFills:
+    def quiet(self) -> bool:
+        return True
+
+
 async def test_the_reconciler_alerts_the_drift_it_hedges():
     alerts = RecordingAlerts()
     hedger = type("Hedger", (), {})()
     hedger.idle, hedger.sends, hedger.orders = asyncio.Event(), 0, []
     hedger.idle.set()
-    hedger.client = type("Client", (), {"venue": "binance", "carried": D(0)})()
     hedger.outstanding = lambda: D(0)
     hedger.add_reconciliation = hedger.orders.append
-
-    async def hubble():
-        return HubbleReading(D(3), 10, True)
-
-    async def hedge():
-        return D(0)
-
-    r = Reconciler(hubble, hedge, hedger, FillLedger(1, D(0)), lambda: True, 0.0, alerts)
+    venues = _Venues()
+    r = Reconciler(maker_positions=venues, hedge_positions=venues, hedger=hedger, ledger=FillLedger(1, D(0)),
+                   fills=_QuietFills(), confirm_seconds=0.0, alerts=alerts)
     await r.check()
     assert alerts.drifts == []                   # seen once: not yet confirmed
     await r.check()

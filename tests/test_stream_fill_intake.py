@@ -36,6 +36,17 @@ class _Hedger:
         return D(0)
 
 
+class _NoReads:
+    """Both venues' positions for a reconciler these tests never ask to compare (only its ownership rule)."""
+    venue = "binance"
+
+    async def read_maker_position(self):
+        raise AssertionError("these tests never compare the venues")
+
+    async def venue_position(self) -> D:
+        raise AssertionError("these tests never compare the venues")
+
+
 class _Maker:
     """A maker venue whose stream subscribes, pushes what the test gives it, breaks, and subscribes again."""
     venue, market, symbol = "hyperliquid", 0, "AVAX"
@@ -78,7 +89,8 @@ def _intake(tmp_path, maker, reconciler_through: int = 0):
     tasks: list[asyncio.Task] = []
     intake = StreamFillIntake(maker, tracker, ledger, Performance("AVAX", ledger, tracker, tmp_path),
                               lambda coro: tasks.append(asyncio.ensure_future(coro)) or tasks[-1], hedger)
-    reconciler = Reconciler(None, None, hedger, ledger, intake.quiet, 2.0)
+    reconciler = Reconciler(maker_positions=_NoReads(), hedge_positions=_NoReads(), hedger=hedger, ledger=ledger,
+                            fills=intake, confirm_seconds=2.0)
     reconciler.balanced_through = reconciler_through
     intake.reconciler = reconciler
     return intake, hedger, ledger

@@ -117,16 +117,43 @@ class FakeHedger:
         return True
 
 
-def reconciler(positions: dict, quiet=lambda: True, confirm: float = 0.0):
+class FakeMakerPositions:
+    """The maker venue's own figure, as the test's `positions` say (reconciler.MakerPositions)."""
+
+    def __init__(self, positions: dict):
+        self.positions = positions
+
+    async def read_maker_position(self) -> HubbleReading:
+        p = self.positions
+        return HubbleReading(p["hubble"], p.get("block", 10), p.get("consistent", True))
+
+
+class FakeHedgePositions:
+    """The hedge venue's own figure, as the test's `positions` say (reconciler.HedgePositions)."""
+    venue = "fake"
+
+    def __init__(self, positions: dict):
+        self.positions = positions
+
+    async def venue_position(self) -> D:
+        return self.positions["hedge"]
+
+
+class FakeFills:
+    """The fill intake: quiet, or a maker fill just arrived (reconciler.FillActivity)."""
+
+    def __init__(self, quiet: bool = True):
+        self.is_quiet = quiet
+
+    def quiet(self) -> bool:
+        return self.is_quiet
+
+
+def reconciler(positions: dict, quiet: bool = True, confirm: float = 0.0):
     hedger = FakeHedger()
-
-    async def hubble():
-        return HubbleReading(positions["hubble"], positions.get("block", 10), positions.get("consistent", True))
-
-    async def hedge():
-        return positions["hedge"]
-
-    return Reconciler(hubble, hedge, hedger, FillLedger(AVAX, D(0)), quiet, confirm), hedger
+    r = Reconciler(maker_positions=FakeMakerPositions(positions), hedge_positions=FakeHedgePositions(positions),
+                   hedger=hedger, ledger=FillLedger(AVAX, D(0)), fills=FakeFills(quiet), confirm_seconds=confirm)
+    return r, hedger
 
 
 async def test_a_difference_is_hedged_only_once_confirmed_while_running():
@@ -161,7 +188,7 @@ async def test_a_comparison_taken_while_something_moved_counts_for_nothing():
     for _ in range(3):
         await r.check()
     assert hedger.orders == [] and r.last_clean is None and r.gate() == "reconciling positions"
-    r, hedger = reconciler({"hubble": D(3), "hedge": D(0)}, quiet=lambda: False)
+    r, hedger = reconciler({"hubble": D(3), "hedge": D(0)}, quiet=False)
     for _ in range(3):
         await r.check()
     assert hedger.orders == []

@@ -41,7 +41,7 @@ import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Awaitable, Callable
+from typing import Protocol
 
 from bot.reporting.alerts import NO_ALERTS, Alerts
 from bot.tracking.fills import FillLedger
@@ -77,17 +77,48 @@ class Comparison:
         return self.hubble + self.hedge + self.outstanding
 
 
+class MakerPositions(Protocol):
+    """The maker venue's own figure for the position (OrderManager)."""
+
+    async def read_maker_position(self) -> HubbleReading: ...
+
+
+class HedgePositions(Protocol):
+    """The hedge venue's own figure for the position (a hedge client)."""
+    venue: str
+
+    async def venue_position(self) -> Decimal: ...
+
+
+class HedgeWork(Protocol):
+    """What the reconciler reads of the hedger (is anything moving, what is decided but not on the venue)
+    and asks of it (hedge a difference)."""
+    idle: asyncio.Event
+    sends: int
+
+    def outstanding(self) -> Decimal: ...
+
+    def add_reconciliation(self, size: Decimal) -> None: ...
+
+    async def wait_idle(self, timeout: float) -> bool: ...
+
+
+class FillActivity(Protocol):
+    """The fill intake, asked whether a maker fill arrived in the last moment."""
+
+    def quiet(self) -> bool: ...
+
+
 class Reconciler:
-    def __init__(self, read_hubble: Callable[[], Awaitable[HubbleReading]],
-                 read_hedge: Callable[[], Awaitable[Decimal]],
-                 hedger, ledger: FillLedger, quiet: Callable[[], bool], confirm_seconds: float,
-                 alerts: Alerts = NO_ALERTS, maker: str = "Hubble"):
-        self.read_hubble = read_hubble
-        self.read_hedge = read_hedge
+    def __init__(self, *, maker_positions: MakerPositions, hedge_positions: HedgePositions, hedger: HedgeWork,
+                 ledger: FillLedger, fills: FillActivity, confirm_seconds: float, alerts: Alerts = NO_ALERTS,
+                 maker_name: str = "Hubble"):
+        self.maker_positions = maker_positions
+        self.hedge_positions = hedge_positions
         self.hedger = hedger
         self.ledger = ledger
-        self.quiet = quiet                    # True when no maker fill arrived in the last moment
-        self.maker = maker                    # the maker venue's name, for the log lines
+        self.fills = fills
+        self.maker_name = maker_name          # the maker venue's name, for the log lines
         self.confirm_seconds = confirm_seconds
         self.alerts = alerts
         self.last: Comparison | None = None         # the latest comparison, clean or not
@@ -126,8 +157,9 @@ class Reconciler:
     async def compare(self) -> Comparison:
         hedger, ledger = self.hedger, self.ledger
         idle_before, sends, epoch = hedger.idle.is_set(), hedger.sends, ledger.epoch
-        quiet_before = self.quiet()
-        reading, hedge = await asyncio.gather(self.read_hubble(), self.read_hedge())
+        quiet_before = self.fills.quiet()
+        reading, hedge = await asyncio.gather(self.maker_positions.read_maker_position(),
+                                              self.hedge_positions.venue_position())
         clean = (reading.consistent and idle_before and hedger.idle.is_set() and sends == hedger.sends
                  and epoch == ledger.epoch and quiet_before)
         comparison = Comparison(time.monotonic(), reading.position, hedge, hedger.outstanding(), clean,
@@ -167,9 +199,9 @@ class Reconciler:
         log.warning("RECONCILER: the venues hold %s %s and %s %s (outstanding hedge work %s): %s of exposure "
                     "the bot did not see (this run's fills moved it by %s); hedging %s. This balances the venues through "
                     "mark %d (Hubble: the block; elsewhere the venue's ms): a fill up to it that arrives later is "
-                    "booked, not hedged again", self.maker, c.hubble,
-                    self.hedger.client.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift, c.block)
-        self.alerts.drift(c.hubble, c.hedge, c.outstanding, c.drift, self.hedger.client.venue)
+                    "booked, not hedged again", self.maker_name, c.hubble,
+                    self.hedge_positions.venue, c.hedge, c.outstanding, c.drift, ledger.hubble.delta, -c.drift, c.block)
+        self.alerts.drift(c.hubble, c.hedge, c.outstanding, c.drift, self.hedge_positions.venue)
         self.hedged_total += -c.drift
         self.hedger.add_reconciliation(-c.drift)
 

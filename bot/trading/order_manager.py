@@ -109,8 +109,9 @@ class OrderManager:
         self.fills = (FillIntake(self.market, maker, tracker, ledger, perf, self._spawn, self.hedger)
                       if getattr(maker, "fill_model", "chain") == "chain"
                       else StreamFillIntake(maker, tracker, ledger, perf, self._spawn, self.hedger))
-        self.reconciler = (Reconciler(self._read_hubble_position, self.hedge.venue_position, self.hedger, ledger,
-                                      self.fills.quiet, CONFIRM_SECONDS, alerts, self.name) if self.hedge else None)
+        self.reconciler = (Reconciler(maker_positions=self, hedge_positions=self.hedge, hedger=self.hedger,
+                                      ledger=ledger, fills=self.fills, confirm_seconds=CONFIRM_SECONDS,
+                                      alerts=alerts, maker_name=self.name) if self.hedge else None)
         self.fills.reconciler = self.reconciler
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
         self.quoter = Quoter(settings, maker, tracker, self.journal, mid_feed, book_feed, self.hedge,
@@ -151,7 +152,7 @@ class OrderManager:
         await self.clear_earlier_quotes()
         self.margin_fraction = await self.maker.margin_requirement()
         await self._read_maker_fee()
-        await self._read_hubble_position()
+        await self.read_maker_position()
         log.info("%s margin requirement %s: quotes sized at %sx", self.name, self.margin_fraction,
                  format((1 / self.margin_fraction).normalize(), "f"))
         if self.reconciler is not None:
@@ -189,10 +190,11 @@ class OrderManager:
             self.ledger.maker_fee_pct = self.maker_fee * 100
 
     # ---- positions ------------------------------------------------------------------------------
-    async def _read_hubble_position(self) -> HubbleReading:
-        """Read the Hubble account (for quoting); return the position in this market as it will be once
-        every fill booked so far is accepted, the accepted block it was read at, and whether the read was
-        consistent (taken at one accepted block: positions change at acceptance, fills are streamed at head)."""
+    async def read_maker_position(self) -> HubbleReading:
+        """Read the maker account (for quoting; the reconciler's MakerPositions); return the position in this
+        market as it will be once every fill booked so far is accepted, the accepted block it was read at, and
+        whether the read was consistent (taken at one accepted block: positions change at acceptance, fills are
+        streamed at head)."""
         timeout = max(5.0, 2 * self.s.hubble_position_poll_interval)
         booked_before = self.ledger.hubble.delta
         reading = await asyncio.wait_for(self.maker.account_reading(), timeout)
@@ -217,7 +219,7 @@ class OrderManager:
                 await self.reconciler.check()
                 self._send_carry_of_a_lot()
             else:
-                await self._read_hubble_position()
+                await self.read_maker_position()
             health.ok()
             await asyncio.sleep(self.s.hubble_position_poll_interval)
 
