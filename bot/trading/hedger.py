@@ -18,9 +18,12 @@ from typing import Callable
 
 from bot.errors import ConfigurationProblem
 from bot.reporting.alerts import NO_ALERTS, Alerts
+from bot.reporting.journal import EventJournal
 from bot.reporting.performance import Latencies
-from bot.tracking.fills import FillLedger
 from bot.supervision import cancel_and_wait
+from bot.tracking.fills import FillLedger
+from bot.trading.dependencies import Fatal
+from bot.venues.hedge_base import HedgeClient
 
 log = logging.getLogger("hedger")
 ZERO = Decimal(0)
@@ -29,8 +32,8 @@ PRESSURE_NETTING = (0.1, 0.5)        # seconds of netting at PRESSURE_FROM and w
 
 
 class Hedger:
-    def __init__(self, client, ledger: FillLedger, latencies: Latencies, fatal: Callable[[str], None],
-                 netting_window: float = 0.0, journal=None, alerts: Alerts = NO_ALERTS):
+    def __init__(self, *, client: HedgeClient, ledger: FillLedger, latencies: Latencies, fatal: Fatal,
+                 netting_window: float = 0.0, journal: EventJournal | None = None, alerts: Alerts = NO_ALERTS):
         self.client = client
         self.netting_window = netting_window   # seconds a hedge waits for more fills to net with
         self.journal = journal

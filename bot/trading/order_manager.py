@@ -33,7 +33,6 @@ import math
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from bot import supervision
 from bot.maths import quoting
@@ -47,6 +46,7 @@ from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker
 from bot.tracking.reconciler import HubbleReading, Reconciler
+from bot.trading.dependencies import Fatal
 from bot.trading.fill_intake import FillIntake
 from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
@@ -76,7 +76,7 @@ class NoJournal:
 
 class OrderManager:
     def __init__(self, settings: MarketSettings, maker: MakerVenue, hedge, mid_feed, book_feed,
-                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Callable[[str], None],
+                 ledger: FillLedger, tracker: OrderTracker, perf: Performance, fatal: Fatal,
                  alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.maker = self.hubble = maker          # `hubble`: the maker venue's older name (Hubble was the only one)
@@ -102,8 +102,9 @@ class OrderManager:
                         if getattr(maker, "quotes_expire", True) else NoJournal())
         self._tasks: set[asyncio.Task] = set()
         self._carry_said = False                   # the carry-of-a-lot warning was given
-        self.hedger = (Hedger(self.hedge, ledger, perf.latencies, fatal, settings.hedge_netting_window, perf.journal,
-                              alerts) if self.hedge else None)
+        self.hedger = (Hedger(client=self.hedge, ledger=ledger, latencies=perf.latencies, fatal=fatal,
+                              netting_window=settings.hedge_netting_window, journal=perf.journal, alerts=alerts)
+                       if self.hedge else None)
         # the venue's fill model (maker_venue.MakerVenue.fill_model): a chain's (blocks, reorgs, logs to replay a
         # gap from) or a user stream's (final fills, the venue's fill list to read a gap back from)
         self.fills = (FillIntake(self.market, maker, tracker, ledger, perf, self._spawn, self.hedger)
