@@ -8,20 +8,41 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
 
+from tools.simnet.faults import Faults
 from tools.simnet.hubble import constants as C
-from tools.simnet.hubble.activity import round_size
-from tools.simnet.hubble.memdb import TraderView
+from tools.simnet.hubble.access import ChainFlags
+from tools.simnet.hubble.activity import Activity, round_size
+from tools.simnet.hubble.builder import BlockBuilder
+from tools.simnet.hubble.chain import Chain
+from tools.simnet.hubble.engine import Engine
+from tools.simnet.hubble.indexer import Indexer
+from tools.simnet.hubble.memdb import NodeIndex, TraderView
+from tools.simnet.hubble.node import HubbleNode
+from tools.simnet.hubble.rpc import RpcMethods
 
-if TYPE_CHECKING:
-    from tools.simnet.hubble.venue import HubbleVenue
+
+class Controlled(Protocol):
+    """What the control actions reach of the venue (venue.HubbleVenue is one)."""
+    engine: Engine
+    chain: Chain
+    index: NodeIndex
+    flags: ChainFlags
+    builder: BlockBuilder
+    node: HubbleNode
+    rpc: RpcMethods
+    indexer: Indexer
+    activity: Activity
+    faults: Faults
+    prices: dict[int, float]          # market id -> the venue's index price, USD
+    ws_refused_until: float           # monotonic time until which websocket upgrades get 503 (do_refuse_ws)
 
 
 class HubbleControl:
-    def __init__(self, venue: "HubbleVenue"):
+    def __init__(self, venue: Controlled):
         self.v = venue
 
     async def apply(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
