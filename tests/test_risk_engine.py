@@ -56,6 +56,28 @@ async def test_at_max_position_only_the_reducing_side_quotes(sim, isolated_state
         await eventually(lambda: run.orders.risk.state == TradingState.ACTIVE, 15, "ACTIVE again")
 
 
+async def bid_sizes(net, run) -> list[D]:
+    orders = (await control(net, "hubble", "orders", trader=run.engine.hubble.trader))["orders"]
+    return sorted(D(o["size"]) for o in orders if D(o["size"]) > 0)
+
+
+async def test_near_max_position_the_growing_side_is_cut_to_the_room_left(sim, isolated_state):
+    """maxPosition 5 and levels of 3, 4, 5: after a bid fill of 3 the bids rest as one cut bid of 2 (the room
+    left), not none; when that fills too the position is exactly at the limit, hedged, and only asks rest."""
+    net, ready = sim
+    async with running_engine(ready, overrides=["maxPosition=5", "positionSkew=0"]) as run:
+        await quoting(run)
+        await take_through_our_best(net, run, "sell")
+        await eventually(run.hedged, 10, "hedged")
+        deadline = asyncio.get_running_loop().time() + 15
+        while await bid_sizes(net, run) != [D(2)] and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.2)
+        assert await bid_sizes(net, run) == [D(2)], "the node holds no cut bid of 2"
+        await take_through_our_best(net, run, "sell")
+        assert await venues_reach(net, ready, run, (5, -5), timeout=15) == (5, -5)
+        assert await only_asks_rest(net, run), "bids still rest at maxPosition"
+
+
 async def test_a_hedge_past_max_hedge_position_still_goes_out(sim, isolated_state):
     """maxHedgePosition is smaller than one fill: the hedge is sent whole, the state turns REDUCING."""
     net, ready = sim

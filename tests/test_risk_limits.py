@@ -44,6 +44,36 @@ def test_check_quotes_counts_each_accepted_quote_for_the_next_and_keeps_to_the_s
     assert len(accepted) == 1
 
 
+def test_with_a_grid_the_growing_side_is_cut_to_what_the_position_bound_leaves():
+    grid = rl.QuoteGrid(step=D("0.01"), min_qty=D("0.5"))
+    quotes = [Quote(BID, 1, D("30"), D("3")), Quote(BID, 2, D("29.9"), D("4")), Quote(ASK, 1, D("30.1"), D("3"))]
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("5.25", bids="1"), quotes, room=10, grid=grid)
+    # 10 - 5.25 - 1 resting = 3.75: bid 1 fits whole (3), bid 2 is cut to the 0.75 left, the ask shrinks
+    assert [(q.side, q.level, q.qty) for q in accepted] == [(BID, 1, D("3")), (BID, 2, D("0.75")), (ASK, 1, D("3"))]
+    assert reasons == []
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("-8.6"), [Quote(ASK, 1, D("30"), D("3"))], room=10,
+                                        grid=grid)                     # a short grows by selling: 1.4 left
+    assert [q.qty for q in accepted] == [D("1.4")] and reasons == []
+
+
+def test_a_cut_below_the_grid_minimum_or_a_size_refusal_is_not_cut():
+    grid = rl.QuoteGrid(step=D("0.01"), min_qty=D("0.5"))
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("9.6"), [Quote(BID, 1, D("30"), D("3"))], room=10,
+                                        grid=grid)                     # 0.4 left < 0.5
+    assert accepted == [] and "maxPosition" in reasons[0]
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("0"), [Quote(BID, 1, D("30"), D("6"))], room=10,
+                                        grid=grid)                     # maxOrderSize: never cut, refused
+    assert accepted == [] and "maxOrderSize" in reasons[0]
+    assert rl.fitting_qty(LIMITS, exposure("2", bids="3"), BID, rl.QuoteGrid(D("1"), D("0.3"))) == D("5")
+
+
+def test_the_usd_bound_cuts_too():
+    limits = settings.load("AVAX", ["maxPosition=100", "maxPositionUsd=300"]).risk       # 10 AVAX at 30
+    grid = rl.QuoteGrid(step=D("0.1"), min_qty=D("0.1"))
+    accepted, _ = rl.check_quotes(limits, exposure("8"), [Quote(BID, 1, D("30"), D("3"))], room=10, grid=grid)
+    assert [q.qty for q in accepted] == [D("2.0")]
+
+
 def test_order_rate_is_a_one_minute_window():
     rate = rl.OrderRate(5)
     rate.placed(4, 100.0)

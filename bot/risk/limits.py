@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import collections
 import enum
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Iterable, Sequence
 
 ZERO = Decimal(0)
@@ -57,6 +57,15 @@ class Exposure:
     mark: Decimal                    # price for USD limits
 
 
+@dataclass(frozen=True)
+class QuoteGrid:
+    """How a quote that the position bound refuses may be cut down instead of dropped: to a multiple of `step`
+    (the maker venue's size step) and no smaller than `min_qty` (the larger of the maker venue's minimum and
+    the hedge venue's smallest order, so that the cut quote's fill can be hedged on its own)."""
+    step: Decimal
+    min_qty: Decimal
+
+
 def projected(exposure: Exposure, side: int, qty: Decimal) -> Decimal:
     """The Hubble position if every resting quote of `side` and this one fill."""
     return exposure.position + side * (exposure.resting.get(side, ZERO) + qty)
@@ -64,19 +73,59 @@ def projected(exposure: Exposure, side: int, qty: Decimal) -> Decimal:
 
 def check_quote(limits: RiskLimits, exposure: Exposure, side: int, qty: Decimal, price: Decimal) -> str | None:
     """Why this quote must not be placed, or None. Checks run cheapest first."""
+    return _size_refusal(limits, exposure, side, qty, price) or position_refusal(limits, exposure, side, qty)
+
+
+def _size_refusal(limits: RiskLimits, exposure: Exposure, side: int, qty: Decimal, price: Decimal) -> str | None:
     if qty > limits.max_order_size:
         return f"order size {qty} above maxOrderSize {limits.max_order_size}"
     if qty * price > limits.max_order_notional:
         return f"order notional {qty * price:.2f} USD above maxOrderNotional {limits.max_order_notional}"
     if exposure.resting.get(side, ZERO) + qty > limits.max_resting_per_side:
         return f"resting size per side would pass maxRestingPerSide {limits.max_resting_per_side}"
+    return None
+
+
+def position_refusal(limits: RiskLimits, exposure: Exposure, side: int, qty: Decimal) -> str | None:
+    """Why this quote could carry the position past maxPosition or maxPositionUsd, or None."""
     after = projected(exposure, side, qty)
     if abs(after) > abs(exposure.position):          # only a growing position is bounded
+        parts = f"({_n(exposure.position)} held, {_n(exposure.resting.get(side, ZERO))} resting, {_n(qty)} more)"
         if abs(after) > limits.max_position:
-            return f"position could reach {_n(after)} past maxPosition {_n(limits.max_position)}"
+            return f"position could reach {_n(after)} {parts} past maxPosition {_n(limits.max_position)}"
         if abs(after) * exposure.mark > limits.max_position_usd:
-            return f"position could reach {abs(after) * exposure.mark:.0f} USD past maxPositionUsd {limits.max_position_usd}"
+            return (f"position could reach {abs(after) * exposure.mark:.0f} USD {parts} past maxPositionUsd "
+                    f"{limits.max_position_usd}")
     return None
+
+
+def fitting_qty(limits: RiskLimits, exposure: Exposure, side: int, grid: QuoteGrid) -> Decimal | None:
+    """The largest quote of `side` that keeps the position within both position bounds when every resting
+    quote of the side fills too, on the grid; None when not even `grid.min_qty` fits.
+
+    For the side that grows the position, |position + side x (resting + q)| = side x position + resting + q,
+    so q <= bound - side x position - resting, with bound the smaller of maxPosition and maxPositionUsd / mark.
+    """
+    bound = limits.max_position
+    if exposure.mark > 0:
+        bound = min(bound, limits.max_position_usd / exposure.mark)
+    room = bound - side * exposure.position - exposure.resting.get(side, ZERO)
+    if grid.step <= 0 or room <= 0:
+        return None
+    qty = (room / grid.step).to_integral_value(rounding=ROUND_FLOOR) * grid.step
+    min_qty = (grid.min_qty / grid.step).to_integral_value(rounding=ROUND_CEILING) * grid.step
+    return qty if qty >= max(min_qty, grid.step) else None
+
+
+def _cut_to_fit(limits: RiskLimits, exposure: Exposure, quote, grid: QuoteGrid | None):
+    """`quote` with its size cut to what the position bounds leave, or None (no grid, or nothing fits)."""
+    if grid is None:
+        return None
+    qty = fitting_qty(limits, exposure, quote.side, grid)
+    if qty is None or qty >= quote.qty:
+        return None
+    cut = replace(quote, qty=qty)
+    return cut if check_quote(limits, exposure, quote.side, qty, quote.price) is None else None
 
 
 class OrderRate:
@@ -96,9 +145,12 @@ class OrderRate:
 
 
 def check_quotes(limits: RiskLimits, exposure: Exposure, quotes: Sequence, room: int,
-                 sides: Iterable[int] = (BID, ASK)) -> tuple[list, list[str]]:
+                 sides: Iterable[int] = (BID, ASK), grid: QuoteGrid | None = None) -> tuple[list, list[str]]:
     """(the quotes that pass, one reason per refused one). Quotes are taken in order (best levels first);
-    each accepted quote counts as resting for the ones after it. `sides`: the sides the state lets quote."""
+    each accepted quote counts as resting for the ones after it. `sides`: the sides the state lets quote.
+    With a `grid`, a quote that only the position bounds refuse is cut to the size that still fits (the first
+    such level of a side takes what room is left; the levels after it then find none) rather than dropped,
+    so the side that grows the position keeps quoting up to the limit itself."""
     allowed_sides = set(sides)
     resting = dict(exposure.resting)
     accepted, reasons = [], []
@@ -110,8 +162,11 @@ def check_quotes(limits: RiskLimits, exposure: Exposure, quotes: Sequence, room:
         if len(accepted) >= room:
             reasons.append(f"{_name(quote.side)} level {quote.level}: maxOrderRate {limits.max_order_rate}/min reached")
             continue
-        why = check_quote(limits, Exposure(exposure.position, resting, exposure.mark), quote.side, quote.qty,
-                          quote.price)
+        now = Exposure(exposure.position, resting, exposure.mark)
+        why = check_quote(limits, now, quote.side, quote.qty, quote.price)
+        if why and position_refusal(limits, now, quote.side, quote.qty):
+            cut = _cut_to_fit(limits, now, quote, grid)
+            quote, why = (cut, None) if cut is not None else (quote, why)
         if why:
             reasons.append(f"{_name(quote.side)} level {quote.level}: {why}")
             continue
@@ -132,8 +187,8 @@ def shrinking_side(position: Decimal, hedge_position: Decimal) -> int | None:
 
 def position_state(limits: RiskLimits, position: Decimal, hedge_position: Decimal, mark: Decimal,
                    smallest_qty: Decimal) -> str | None:
-    """Why the position alone calls for REDUCING, or None: no growing quote of the smallest level fits, or
-    the hedge position is past its limit."""
+    """Why the position alone calls for REDUCING, or None: no growing quote of `smallest_qty` fits (the
+    smallest level, or with cutting to fit the grid's minimum), or the hedge position is past its limit."""
     grown = abs(position) + smallest_qty
     if position and (grown > limits.max_position or grown * mark > limits.max_position_usd):
         return f"maker position {_n(position)} at maxPosition {_n(limits.max_position)}"

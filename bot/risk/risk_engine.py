@@ -277,9 +277,11 @@ class RiskEngine:
         hub = self.venues[self.maker_venue]
         position = self.positions.hubble_position_now()
         hedge_position = self.venues[self.s.hedge].position if self.hedge is not None else ZERO
-        smallest = min(level.qty for level in self.s.levels)
+        mark = hub.mark or Decimal(str(self.mid() or 0))
+        grid = self.quote_grid(mark)
+        smallest = grid.min_qty if grid is not None else min(level.qty for level in self.s.levels)
         why = rl.position_state(self.limits, position if position is not None else hub.position, hedge_position,
-                                hub.mark or Decimal(str(self.mid() or 0)), smallest)
+                                mark, smallest)
         if why:
             return rl.TradingState.REDUCING, why
         nearest = self.nearest_liquidation()
@@ -373,9 +375,32 @@ class RiskEngine:
             return [], ["risk: no Hubble position read yet"]
         resting = {side: sum((q.unfilled for q in live if q.side == side), ZERO) for side in (rl.BID, rl.ASK)}
         accepted, reasons = rl.check_quotes(self.limits, rl.Exposure(position, resting, mark), quotes,
-                                            self.rate.room(time.time()), self.sides())
+                                            self.rate.room(time.time()), self.sides(), self.quote_grid(mark))
         self.refused += len(reasons)
         return accepted, reasons
+
+    def quote_grid(self, mark: Decimal) -> rl.QuoteGrid | None:
+        """How a quote the position bounds refuse is cut to fit: the maker venue's size step, and at least the
+        maker's minimum (size, and notional at `mark`) and the hedge venue's smallest order now, so the cut
+        quote's fill is hedged on its own rather than carried. None (quotes are dropped whole, as before)
+        while the hedge venue's rules or the mark are not known yet."""
+        rules = getattr(self.hubble, "quote_rules", None)
+        if callable(rules):
+            r = rules()
+            step, min_qty, min_notional = r.min_size, r.min_size, r.min_notional
+        else:                                   # Hubble: the market spec
+            step = min_qty = self.s.spec.min_size
+            min_notional = ZERO
+        if not mark or mark <= 0 or not step or step <= 0:
+            return None
+        if min_notional:
+            min_qty = max(min_qty, min_notional / mark)
+        if self.hedge is not None:
+            lot = self.hedge.lot()
+            if lot is None:
+                return None
+            min_qty = max(min_qty, lot)
+        return rl.QuoteGrid(step, min_qty)
 
     def placed(self, count: int) -> None:
         self.rate.placed(count, time.time())
