@@ -8,17 +8,16 @@ and unit-test fixtures); weights from the same SDK's endpoint docstrings ("Weigh
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tools.simnet.binance import brackets as bk
 from tools.simnet.binance import maintenance as mm
 from tools.simnet.binance.accounts import ZERO, Account, Position
 from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.params import futures_symbol
 from tools.simnet.binance.rest import SIGNED, Call
 from tools.simnet.binance.specs import FUTURES
-
-if TYPE_CHECKING:
-    from tools.simnet.binance.futures_api import FuturesApi
+from tools.simnet.binance.trading import FuturesEngine
 
 INCOME_LIMIT, INCOME_MAX = 100, 1000
 SEVEN_DAYS_MS = 7 * 86_400_000
@@ -33,10 +32,9 @@ def bool_param(params: dict[str, str], name: str) -> bool:
 
 
 class AccountApi:
-    def __init__(self, api: "FuturesApi"):
-        self.api = api
-        self.engine = api.engine
-        self.brackets = api.venue.brackets          # symbol -> leverage brackets (brackets.py)
+    def __init__(self, engine: FuturesEngine, brackets: dict[str, bk.Ladder]):
+        self.engine = engine
+        self.brackets = brackets          # symbol -> leverage brackets (brackets.py)
 
     def routes(self) -> list[tuple[str, str, Any, Any, str]]:
         return [
@@ -193,7 +191,7 @@ class AccountApi:
         """v2: every position (LONG and SHORT rows in Hedge Mode), with leverage and marginType."""
         assert call.account is not None
         rows = []
-        for row in self._rows(call.account, self.api.symbol(call, required=False), active_only=False):
+        for row in self._rows(call.account, futures_symbol(call.params, required=False), active_only=False):
             lev = int(row["leverage"])
             rows.append({k: row[k] for k in ("entryPrice", "breakEvenPrice", "leverage", "liquidationPrice",
                                               "markPrice", "positionAmt", "notional", "isolatedWallet",
@@ -206,7 +204,7 @@ class AccountApi:
     async def position_risk_v3(self, call: Call) -> Any:
         """v3 lists only positions that are open or have open orders, and has no leverage field."""
         assert call.account is not None
-        rows = self._rows(call.account, self.api.symbol(call, required=False), active_only=True)
+        rows = self._rows(call.account, futures_symbol(call.params, required=False), active_only=True)
         for row in rows:
             row.pop("leverage")
         return rows
@@ -218,7 +216,7 @@ class AccountApi:
     async def leverage(self, call: Call) -> Any:
         """POST /fapi/v1/leverage: 1 up to the symbol's first bracket's initialLeverage, else -4028."""
         assert call.account is not None
-        symbol = self.api.symbol(call)
+        symbol = futures_symbol(call.params)
         assert symbol is not None
         raw = call.params.get("leverage", "")
         if not raw:
@@ -230,7 +228,7 @@ class AccountApi:
 
     async def leverage_bracket(self, call: Call) -> Any:
         """GET /fapi/v1/leverageBracket [symbol]: one row for a symbol, else a list (brackets.py)."""
-        symbol = self.api.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         if symbol:
             return bk.answer(symbol, self.brackets[symbol])
         return [bk.answer(s, self.brackets[s]) for s in FUTURES]
@@ -238,7 +236,7 @@ class AccountApi:
     async def commission_rate(self, call: Call) -> Any:
         """The account's fee rates for a symbol, as fractions in strings; ``rpiCommissionRate`` is in the docs
         example since the RPI order type (unconfirmed: its value for these symbols; simnet: the maker rate)."""
-        symbol = self.api.symbol(call, required=True)
+        symbol = futures_symbol(call.params, required=True)
         maker, taker = self.engine.maker_fee.normalize(), self.engine.taker_fee.normalize()
         return {"symbol": symbol, "makerCommissionRate": f"{maker:f}", "takerCommissionRate": f"{taker:f}",
                 "rpiCommissionRate": f"{maker:f}"}
@@ -301,7 +299,7 @@ class AccountApi:
         symbol's margin as cross; the type is only recorded and reported)."""
         account = call.account
         assert account is not None
-        symbol = self.api.symbol(call)
+        symbol = futures_symbol(call.params)
         wanted = call.params.get("marginType", "").upper()
         if not wanted:
             raise missing("marginType")
@@ -321,7 +319,7 @@ class AccountApi:
         (SDK fixture of symbol_configuration)."""
         account = call.account
         assert account is not None
-        symbol = self.api.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         return [{"symbol": s, "marginType": account.margin_type(s), "isAutoAddMargin": False,
                  "leverage": account.leverage_of(s),
                  "maxNotionalValue": str(self._max_notional(s, account.leverage_of(s)))}

@@ -1,36 +1,42 @@
 """USDT-M futures REST endpoints (/fapi/...): market data, orders, user-stream keys.
 
-Account endpoints are in account_api.py. Weights: the official SDK's endpoint docstrings
+Account endpoints are in account_api.py, batches and the dead man's switch in maker_api.py, the order checks
+they share in order_entry.py. Weights: the official SDK's endpoint docstrings
 (binance/binance-connector-python, clients/derivatives_trading_usds_futures/rest_api/api).
 """
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from tools.simnet.binance import bnb
 from tools.simnet.binance.account_api import AccountApi
-from tools.simnet.binance.accounts import Account
-from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.brackets import Ladder
+from tools.simnet.binance.clock import ServerClock
+from tools.simnet.binance.depth_streams import StaleSnapshots
+from tools.simnet.binance.errors import BinanceError
+from tools.simnet.binance.funding import Funding
 from tools.simnet.binance.late_execution import LateOrders, no_answer
+from tools.simnet.binance.liquidation import Liquidator
+from tools.simnet.binance.listen_keys import ListenKeys
 from tools.simnet.binance.maker_api import MakerApi
+from tools.simnet.binance.marks import Marks
+from tools.simnet.binance.order_entry import OrderEntry
+from tools.simnet.binance.params import futures_symbol
 from tools.simnet.binance.rest import NONE, SIGNED, USER_STREAM, Call, RestPipeline
-from tools.simnet.binance.specs import FUTURES, futures_exchange_info
-
-if TYPE_CHECKING:
-    from tools.simnet.binance.venue import BinanceVenue
+from tools.simnet.binance.specs import FUTURES, PercentPrice, futures_exchange_info
+from tools.simnet.binance.tickers import TradeStats
+from tools.simnet.binance.trading import FuturesEngine
+from tools.simnet.faults import Faults
 
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
 SEVEN_DAYS_MS = 7 * 86_400_000
 FORCE_ORDER_FIELDS = ("orderId", "symbol", "status", "clientOrderId", "price", "avgPrice", "origQty", "executedQty",
                       "cumQuote", "timeInForce", "type", "reduceOnly", "closePosition", "side", "positionSide",
                       "stopPrice", "workingType", "origType", "time", "updateTime")     # the docs example
-ORDERS_PER_10S, ORDERS_PER_MIN = 300, 1200
 
 
 def depth_weight(params: dict[str, str]) -> int:
@@ -43,24 +49,38 @@ def per_symbol(one: int, every: int):
     return lambda params: one if params.get("symbol") else every
 
 
-def reject_error(reason: str) -> BinanceError:
-    """The ``reject_orders`` fault: reason "-2019" etc. picks a Binance code; other text is the
-    message of -2010 NEW_ORDER_REJECTED (a clean rejection, not an unknown execution status)."""
-    try:
-        return BinanceError(int(reason))
-    except ValueError:
-        return BinanceError(-2010, reason)
+class FuturesVenue(Protocol):
+    """What the /fapi endpoints read of the venue (venue.BinanceVenue is one)."""
+    options: dict[str, Any]
+    faults: Faults
+    clock: ServerClock
+    engine: FuturesEngine
+    brackets: dict[str, Ladder]
+    liquidation_fees: dict[str, Decimal]
+    percent_price: dict[str, PercentPrice]
+    marks: Marks
+    funding: Funding
+    trade_stats: TradeStats
+    stale_snapshots: StaleSnapshots
+    liquidator: Liquidator
+    listen_keys: ListenKeys
+
+    def last_price(self, symbol: str) -> Decimal: ...
+
+    def book_changed(self, symbol: str) -> None: ...
 
 
 class FuturesApi:
-    def __init__(self, venue: "BinanceVenue", pipeline: RestPipeline):
+    """The /fapi REST app; its websocket routes are added by the venue (ws_endpoints.py)."""
+
+    def __init__(self, venue: FuturesVenue, pipeline: RestPipeline):
         self.venue = venue
         self.engine = venue.engine
         self.p = pipeline
-        self._order_log: dict[str, deque] = {}
+        self.entry = OrderEntry(venue.engine, venue.faults, venue.options, venue.book_changed)
         self.late = LateOrders()
-        self.accounts = AccountApi(self)
-        self.maker = MakerApi(self)
+        self.accounts = AccountApi(venue.engine, venue.brackets)
+        self.maker = MakerApi(self.entry, venue.clock, venue.book_changed)
 
     def app(self) -> web.Application:
         p, r = self.p, web.Application()
@@ -95,7 +115,6 @@ class FuturesApi:
         ]
         for method, path, handler, weight, security in routes + self.accounts.routes() + self.maker.routes():
             r.router.add_route(method, path, p.route(handler, weight, security))
-        self.venue.add_ws_routes(r, self.venue.futures_ws, ("", "/public", "/market", "/private"))
         return r
 
     # ---- market data --------------------------------------------------------
@@ -108,7 +127,7 @@ class FuturesApi:
     async def exchange_info(self, call: Call) -> Any:
         info = futures_exchange_info(call.now, self.p.limiter.limit, self.venue.percent_price,
                                      self.venue.liquidation_fees)
-        floor = self.venue.min_notional_floor()
+        floor = self.entry.min_notional_floor()
         if floor is not None:
             for symbol in info["symbols"]:
                 for rule in symbol["filters"]:
@@ -116,18 +135,8 @@ class FuturesApi:
                         rule["notional"] = f"{floor:f}"
         return info
 
-    def symbol(self, call: Call, required: bool = True) -> str | None:
-        symbol = call.params.get("symbol")
-        if not symbol:
-            if required:
-                raise missing("symbol")
-            return None
-        if symbol not in FUTURES:
-            raise BinanceError(-1121)
-        return symbol
-
     async def depth(self, call: Call) -> Any:
-        symbol = self.symbol(call)
+        symbol = futures_symbol(call.params)
         raw = call.params.get("limit", "500")
         limit = int(raw) if raw.isdigit() else -1
         if limit not in DEPTH_LIMITS:
@@ -147,14 +156,14 @@ class FuturesApi:
                 "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty), "time": now}
 
     async def book_ticker(self, call: Call) -> Any:
-        symbol = self.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         if symbol:
             return self._ticker(symbol, call.now)
         return [self._ticker(s, call.now) for s in FUTURES]
 
     def price_symbol(self, call: Call) -> str | None:
         """``symbol`` of an endpoint that also answers for BNBUSDT, the price-only symbol (bnb.py)."""
-        return bnb.SYMBOL if call.params.get("symbol") == bnb.SYMBOL else self.symbol(call, required=False)
+        return bnb.SYMBOL if call.params.get("symbol") == bnb.SYMBOL else futures_symbol(call.params, required=False)
 
     async def ticker_price(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
@@ -189,7 +198,7 @@ class FuturesApi:
     async def ticker_24hr(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
             return self.venue.trade_stats.ticker(FUTURES[s], self.venue.last_price(s), call.now)
-        symbol = self.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         return one(symbol) if symbol else [one(s) for s in FUTURES]
 
     async def funding_rate(self, call: Call) -> Any:
@@ -197,7 +206,7 @@ class FuturesApi:
         endTime is larger than limit, return as startTime + limit" (SDK docstring); limit default 100, max 1000.
         unconfirmed: without startTime/endTime the SDK says "the most recent 200 records" [the most recent
         `limit`]; ``rateType`` ["Regular", as the fixture]."""
-        symbol = self.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         params = call.params
         raw = params.get("limit", "100")
         limit = min(int(raw), 1000) if raw.isdigit() and int(raw) > 0 else 100
@@ -208,28 +217,11 @@ class FuturesApi:
         return rows[:limit] if start is not None else rows[-limit:]
 
     # ---- orders -------------------------------------------------------------
-    def _count_order(self, call: Call, ten: int = 1, minute: int = 1) -> None:
-        """ORDERS limits (300 per 10 s, 1200 per minute per account) and their answer headers; a request counts
-        `ten` on the 10 s limit and `minute` on the minute limit (a batch of orders: 5 and 1, SDK docstrings)."""
-        assert call.account is not None
-        now = time.monotonic()
-        log = self._order_log.setdefault(call.account.api_key, deque())
-        while log and now - log[0][0] >= 60.0:
-            log.popleft()
-        log.append((now, ten, minute))
-        last_10s = sum(t for at, t, _ in log if now - at < 10.0)
-        last_1m = sum(m for _, _, m in log)
-        call.headers.update({"X-MBX-ORDER-COUNT-10S": str(last_10s), "X-MBX-ORDER-COUNT-1M": str(last_1m)})
-        for count, limit, interval in ((last_10s, ORDERS_PER_10S, "10 seconds"), (last_1m, ORDERS_PER_MIN, "minute")):
-            if count > limit:
-                raise BinanceError(-1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
-                                   status=429)
-
     async def new_order(self, call: Call) -> Any:
         venue, account = self.venue, call.account
         assert account is not None
-        self._count_order(call)
-        fields = self._checked(account, call.params)
+        self.entry.count(call)
+        fields = self.entry.checked(account, call.params)
         if venue.faults.take("late_execution"):
             return await self._late(call, fields)
         order = self._match(call, fields, call.now)
@@ -241,34 +233,9 @@ class FuturesApi:
             await asyncio.sleep(float(venue.faults.flags.get("slow_ack_seconds", 2.0)))
         return order.placement(final=call.params.get("newOrderRespType", "ACK") == "RESULT")
 
-    def place(self, account: Account, params: dict[str, str], now: int):
-        """One order through the checks and the book, without the answer-level faults (batch orders)."""
-        return self._match_for(account, self._checked(account, params), now)
-
-    def _checked(self, account: Account, params: dict[str, str]):
-        """An order's fields once it has passed every check a placement makes (and the reject fault)."""
-        venue, engine = self.venue, self.engine
-        fields = engine.validate(account, params)
-        reason = venue.faults.take_reject()
-        if reason is not None:
-            raise reject_error(reason)
-        engine.min_notional_floor = venue.min_notional_floor()
-        engine.check_prices(fields)
-        engine.check_account(account, fields)
-        return fields
-
     def _match(self, call: Call, fields: dict[str, Any], now: int):
         assert call.account is not None
-        return self._match_for(call.account, fields, now)
-
-    def _match_for(self, account: Account, fields: dict[str, Any], now: int):
-        venue, engine = self.venue, self.engine
-        if venue.faults.take("partial_fill"):
-            engine.partial_ratio = Decimal(str(venue.faults.flags.get("partial_fill_ratio", 0.5)))
-        order = engine.create(account, fields, now)
-        engine.execute(account, order, now)
-        venue.book_changed(order.symbol)
-        return order
+        return self.entry.match(call.account, fields, now)
 
     async def _late(self, call: Call, fields: dict[str, Any]) -> Any:
         """late_execution.py: no answer; invisible for late_execution_seconds; then executed or -5028."""
@@ -277,12 +244,12 @@ class FuturesApi:
         delay = float(flags.get("late_execution_seconds", 2.0))
 
         def execute() -> None:
-            now = self.venue.server_ms()
+            now = self.venue.clock.server_ms()
             self.engine.check_prices(fields)
             self.engine.check_account(account, fields)
             self._match(call, fields, now)
 
-        self.late.schedule(delay, call.params, self.venue.server_ms, execute)
+        self.late.schedule(delay, call.params, self.venue.clock.server_ms, execute)
         return await no_answer(call.request, str(flags.get("late_execution_answer", "timeout")),
                                float(flags.get("late_execution_hold_seconds", delay + 1.0)))
 
@@ -298,12 +265,12 @@ class FuturesApi:
 
     async def open_orders(self, call: Call) -> Any:
         assert call.account is not None
-        symbol = self.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         return [o.rest() for o in self.engine.open_orders(call.account, symbol)]
 
     async def cancel_all(self, call: Call) -> Any:
         assert call.account is not None
-        symbol = self.symbol(call)
+        symbol = futures_symbol(call.params)
         for order in self.engine.open_orders(call.account, symbol):
             self.engine.cancel(call.account, {"symbol": symbol, "orderId": str(order.order_id)}, call.now)
         self.venue.book_changed(symbol)
@@ -311,7 +278,7 @@ class FuturesApi:
 
     async def user_trades(self, call: Call) -> Any:
         account = call.account
-        symbol = self.symbol(call)
+        symbol = futures_symbol(call.params)
         only = call.params.get("orderId")
         rows = []
         for oid, order in self.engine.orders.items():
@@ -339,7 +306,7 @@ class FuturesApi:
         which rows a truncating limit keeps [the latest], the code for a bad autoCloseType [-1130]."""
         assert call.account is not None
         params = call.params
-        symbol = self.symbol(call, required=False)
+        symbol = futures_symbol(call.params, required=False)
         kind = params.get("autoCloseType")
         if kind not in (None, "LIQUIDATION", "ADL"):
             raise BinanceError(-1130, name="autoCloseType")

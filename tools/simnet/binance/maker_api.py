@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 from tools.simnet.binance import amend
+from tools.simnet.binance.clock import ServerClock
 from tools.simnet.binance.errors import BinanceError, missing
+from tools.simnet.binance.order_entry import OrderEntry
+from tools.simnet.binance.params import futures_symbol
 from tools.simnet.binance.rest import SIGNED, Call
-
-if TYPE_CHECKING:
-    from tools.simnet.binance.futures_api import FuturesApi
 
 MAX_BATCH, MAX_BATCH_CANCEL = 5, 10
 
@@ -60,9 +60,11 @@ def error_row(err: BinanceError) -> dict[str, Any]:
 
 
 class MakerApi:
-    def __init__(self, api: "FuturesApi"):
-        self.api = api
-        self.engine = api.engine
+    def __init__(self, entry: OrderEntry, clock: ServerClock, book_changed: Callable[[str], None]):
+        self.entry = entry
+        self.engine = entry.engine
+        self.clock = clock
+        self.book_changed = book_changed
         self.countdowns: dict[tuple[str, str], asyncio.TimerHandle] = {}
 
     def routes(self) -> list[tuple[str, str, Any, Any, str]]:
@@ -77,13 +79,13 @@ class MakerApi:
     # ---- amend ------------------------------------------------------------------------
     async def modify_order(self, call: Call) -> Any:
         assert call.account is not None
-        self.api._count_order(call)
+        self.entry.count(call)
         return self._modify_one(call, call.params)
 
     def _modify_one(self, call: Call, params: dict[str, str]) -> dict[str, Any]:
         assert call.account is not None
         order = amend.modify(self.engine, call.account, params, call.now)
-        self.api.venue.book_changed(order.symbol)
+        self.book_changed(order.symbol)
         return amend.amended(order, params.get("modifyId"))
 
     # ---- batches ---------------------------------------------------------------------
@@ -93,7 +95,7 @@ class MakerApi:
             raise missing("batchOrders")
         if not 0 < len(orders) <= MAX_BATCH or not all(isinstance(o, dict) for o in orders):
             raise BinanceError(-4082)
-        self.api._count_order(call, ten=5, minute=1)
+        self.entry.count(call, ten=5, minute=1)
         return [{k: _text(v) for k, v in o.items()} for o in orders]
 
     async def place_batch(self, call: Call) -> Any:
@@ -101,7 +103,7 @@ class MakerApi:
         rows = []
         for params in self._batch(call):
             try:
-                order = self.api.place(call.account, params, call.now)
+                order = self.entry.place(call.account, params, call.now)
                 rows.append(order.placement(final=params.get("newOrderRespType", "ACK") == "RESULT"))
             except BinanceError as err:
                 rows.append(error_row(err))
@@ -118,7 +120,7 @@ class MakerApi:
 
     async def cancel_batch(self, call: Call) -> Any:
         assert call.account is not None
-        symbol = self.api.symbol(call)
+        symbol = futures_symbol(call.params)
         ids, client_ids = list_param(call.params, "orderIdList"), list_param(call.params, "origClientOrderIdList")
         if ids is None and client_ids is None:
             raise BinanceError(-1102, "Param 'orderIdList' or 'origClientOrderIdList' must be sent, but both were "
@@ -133,14 +135,14 @@ class MakerApi:
                 rows.append(self.engine.cancel(call.account, params, call.now).cancelled())
             except BinanceError as err:
                 rows.append(error_row(err))
-        self.api.venue.book_changed(symbol)
+        self.book_changed(symbol)
         return rows
 
     # ---- dead man's switch ---------------------------------------------------------------
     async def countdown_cancel_all(self, call: Call) -> Any:
         account = call.account
         assert account is not None
-        symbol = self.api.symbol(call)
+        symbol = futures_symbol(call.params)
         raw = call.params.get("countdownTime", "")
         if raw == "":
             raise missing("countdownTime")
@@ -162,10 +164,10 @@ class MakerApi:
         CANCELED). unconfirmed: that the countdown's cancels push exactly that (no capture found), and whether
         fapi refuses new orders afterwards as the options endpoint does (-2010 on /eapi; simnet: it does not)."""
         self.countdowns.pop((account.api_key, symbol), None)
-        now = self.api.venue.server_ms()
+        now = self.clock.server_ms()
         for order in self.engine.open_orders(account, symbol):
             self.engine.cancel(account, {"symbol": symbol, "orderId": str(order.order_id)}, now)
-        self.api.venue.book_changed(symbol)
+        self.book_changed(symbol)
 
     def cancel_timers(self) -> None:
         for timer in self.countdowns.values():

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Union
+from typing import Any, Awaitable, Callable, Mapping, Union
 
 from aiohttp import web
 
 from tools.simnet.binance.accounts import Account
 from tools.simnet.binance.auth import (WeightLimiter, check_timestamp, parse_params, signature_ok,
                                        split_signature)
+from tools.simnet.binance.clock import ServerClock
 from tools.simnet.binance.errors import BinanceError, injected_error, missing
-
-if TYPE_CHECKING:
-    from tools.simnet.binance.venue import BinanceVenue
+from tools.simnet.faults import Faults
 
 NONE, USER_STREAM, SIGNED = "NONE", "USER_STREAM", "SIGNED"
 
@@ -40,10 +38,15 @@ Weight = Union[int, Callable[[dict[str, str]], int]]
 
 
 class RestPipeline:
-    def __init__(self, venue: "BinanceVenue", limiter: WeightLimiter):
-        self.venue = venue
+    def __init__(self, limiter: WeightLimiter, faults: Faults, options: Mapping[str, Any], clock: ServerClock,
+                 account_for: Callable[[str | None], Account], api_secret: str):
         self.limiter = limiter
         self.base_limit = limiter.limit
+        self.faults = faults
+        self.options = options
+        self.clock = clock
+        self.account_for = account_for           # the API key's account (-2014 / -2015 for a bad key)
+        self.api_secret = api_secret
 
     def route(self, handler: Handler, weight: Weight = 1, security: str = NONE) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
@@ -51,11 +54,11 @@ class RestPipeline:
         return endpoint
 
     async def _run(self, request: web.Request, handler: Handler, weight: Weight, security: str) -> web.StreamResponse:
-        venue = self.venue
-        latency = float(venue.options.get("latency_ms", 0)) / 1000.0
+        faults = self.faults
+        latency = float(self.options.get("latency_ms", 0)) / 1000.0
         if latency > 0:
             await asyncio.sleep(latency)
-        await venue.faults.maybe_delay()
+        await faults.maybe_delay()
         ip = request.remote or "127.0.0.1"
         used = 0
         call: Call | None = None
@@ -66,16 +69,16 @@ class RestPipeline:
             # parameter will be used." (USDⓈ-M general-info)
             params = parse_params(body)
             params.update(parse_params(query))
-            now = venue.server_ms()
-            self.limiter.limit = venue.weight_limit(self.base_limit)
+            now = self.clock.server_ms()
+            self.limiter.limit = int(faults.flags.get("weight_limit", self.base_limit))   # the weight_limit flag
             cost = weight(params) if callable(weight) else weight
             used = self.limiter.charge(ip, cost, now)
-            fault = venue.faults.take_error()
+            fault = faults.take_error()
             if fault is not None:
-                raise injected_error(*fault, retry_after=int(venue.faults.flags.get("retry_after_s", 60)))
+                raise injected_error(*fault, retry_after=int(faults.flags.get("retry_after_s", 60)))
             call = Call(request, params, now)
             if security in (USER_STREAM, SIGNED):
-                call.account = venue.account_for(request.headers.get("X-MBX-APIKEY"))
+                call.account = self.account_for(request.headers.get("X-MBX-APIKEY"))
             if security == SIGNED:
                 self._check_signed(call, query + body)
             result = await handler(call)
@@ -85,7 +88,7 @@ class RestPipeline:
         except BinanceError as err:
             response = err.response()
             extra = call.headers if call is not None else {}
-            for key, value in (self._headers(used or self.limiter.used(ip, venue.server_ms())) | extra).items():
+            for key, value in (self._headers(used or self.limiter.used(ip, self.clock.server_ms())) | extra).items():
                 response.headers.setdefault(key, value)
             return response
 
@@ -93,9 +96,9 @@ class RestPipeline:
         payload, signature = split_signature(total)
         if not signature:
             raise missing("signature")
-        if not signature_ok(self.venue.api_secret, payload, signature):
+        if not signature_ok(self.api_secret, payload, signature):
             raise BinanceError(-1022)
-        if self.venue.faults.take("timestamp_error"):
+        if self.faults.take("timestamp_error"):
             raise BinanceError(-1021)
         check_timestamp(call.params, call.now)
 
@@ -106,7 +109,3 @@ class RestPipeline:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
-
-
-def wall_ms() -> int:
-    return int(time.time() * 1000)

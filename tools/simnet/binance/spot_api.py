@@ -1,16 +1,17 @@
-"""Spot REST endpoints (/api/v3/...): what AsyncClient.create calls plus the price feed."""
+"""Spot REST endpoints (/api/v3/...): what AsyncClient.create calls plus the price feed.
+
+The spot app's websocket routes are added by the venue (ws_endpoints.py).
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from tools.simnet.binance.book import Book
 from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.rest import NONE, Call, RestPipeline
 from tools.simnet.binance.specs import SPOT, spot_exchange_info
-
-if TYPE_CHECKING:
-    from tools.simnet.binance.venue import BinanceVenue
 
 DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))
 
@@ -22,8 +23,8 @@ def depth_weight(params: dict[str, str]) -> int:
 
 
 class SpotApi:
-    def __init__(self, venue: "BinanceVenue", pipeline: RestPipeline):
-        self.venue = venue
+    def __init__(self, books: dict[str, Book], pipeline: RestPipeline):
+        self.books = books                    # symbol -> spot book
         self.p = pipeline
 
     def app(self) -> web.Application:
@@ -37,7 +38,6 @@ class SpotApi:
         ]
         for path, handler, weight in routes:
             app.router.add_get(path, self.p.route(handler, weight, NONE))
-        self.venue.add_ws_routes(app, self.venue.spot_ws)
         return app
 
     async def ping(self, call: Call) -> Any:
@@ -63,7 +63,7 @@ class SpotApi:
 
     def _ticker(self, symbol: str) -> dict[str, Any]:
         spec = SPOT[symbol]
-        bid, bid_qty, ask, ask_qty = self.venue.spot_books[symbol].top()
+        bid, bid_qty, ask, ask_qty = self.books[symbol].top()
         return {"symbol": symbol, "bidPrice": spec.fmt_price(bid), "bidQty": spec.fmt_qty(bid_qty),
                 "askPrice": spec.fmt_price(ask), "askQty": spec.fmt_qty(ask_qty)}
 
@@ -73,7 +73,7 @@ class SpotApi:
 
     async def ticker_price(self, call: Call) -> Any:
         def one(s: str) -> dict[str, Any]:
-            return {"symbol": s, "price": SPOT[s].fmt_price(self.venue.spot_books[s].top()[0])}
+            return {"symbol": s, "price": SPOT[s].fmt_price(self.books[s].top()[0])}
         symbol = self._symbol(call)
         return one(symbol) if symbol else [one(s) for s in SPOT]
 
@@ -83,6 +83,6 @@ class SpotApi:
             raise BinanceError(-1102, name="symbol")
         raw = call.params.get("limit", "100")
         limit = min(int(raw), 5000) if raw.isdigit() and int(raw) > 0 else 100
-        book = self.venue.spot_books[symbol]
+        book = self.books[symbol]
         bids, asks = book.levels(limit)
         return {"lastUpdateId": book.update_id, "bids": bids, "asks": asks}

@@ -53,6 +53,7 @@ from tools.simnet.binance import brackets as bk
 from tools.simnet.binance.accounts import Account, new_account
 from tools.simnet.binance.auth import WeightLimiter, derive_keys
 from tools.simnet.binance.book import Book, BookParams
+from tools.simnet.binance.clock import ServerClock
 from tools.simnet.binance.depth_streams import DepthFeeds, StaleSnapshots
 from tools.simnet.binance.errors import BinanceError
 from tools.simnet.binance.flow import FlowParams, NextMoves, TakerFlow, futures_book_params
@@ -63,15 +64,14 @@ from tools.simnet.binance.liquidation import Liquidator
 from tools.simnet.binance.marks import Marks
 from tools.simnet.binance.orders import Order
 from tools.simnet.binance import payloads
-from tools.simnet.binance.rest import RestPipeline, wall_ms
-from tools.simnet.binance.routes import (LEGACY, PRIVATE, ROUTES, UNSPLIT, is_listen_key, parse_private_query,
-                                         private_filters)
+from tools.simnet.binance.rest import RestPipeline
 from tools.simnet.binance.spot_api import SpotApi
 from tools.simnet.binance.specs import FUTURES, SPOT, percent_price_from_options
-from tools.simnet.binance.streams import StreamHub, streams_from_query
+from tools.simnet.binance.streams import StreamHub
 from tools.simnet.binance.tickers import TradeStats, ticker_event
 from tools.simnet.binance.trading import FuturesEngine
 from tools.simnet.binance.user_stream import UserStream
+from tools.simnet.binance.ws_endpoints import FUTURES_PREFIXES, WsEndpoints, add_ws_routes
 from tools.simnet.binance.ws_limits import WsLimits
 from tools.simnet.core import Venue
 
@@ -96,12 +96,6 @@ def parse_stream(name: str) -> tuple[str, str, int, int | None] | None:
     return symbol, kind, levels, interval
 
 
-def route_from_path(path: str) -> str:
-    """"public" for /public/ws..., "" (legacy) for /ws and /stream."""
-    first = path.strip("/").split("/")[0]
-    return first if first in ROUTES else LEGACY
-
-
 class BinanceVenue(Venue):
     name = "binance"
     _LABELS = ("futures_market", "futures_user", "spot_market")      # drop_ws / stall labels (streams.py)
@@ -110,6 +104,7 @@ class BinanceVenue(Venue):
         super().__init__(net)
         seed = net.config.seed
         self.api_key, self.api_secret = derive_keys(seed)
+        self.clock = ServerClock(self.faults, self.options)      # clock_skew_ms
         futures_params = futures_book_params(self.options)       # maker_spread_bps (flow.py)
         spot_params = BookParams.from_options(self.options)
         spot_params = BookParams.from_options(self.options, "spot_", base=spot_params)
@@ -122,8 +117,9 @@ class BinanceVenue(Venue):
         self.stale_snapshots = StaleSnapshots()
         self.futures_hub = StreamHub(self.faults, WsLimits.from_options(self.options), self._stream_started)
         self.spot_hub = StreamHub(self.faults)
+        self.ws = WsEndpoints(self.futures_hub, self.spot_hub, self.options)
         self.listen_keys = ListenKeys(seed, float(self.options.get("listen_key_ttl", 3600.0)), self._key_expired)
-        self.user_stream = UserStream(self.futures_hub, self.listen_keys, self.server_ms, self._user_delay)
+        self.user_stream = UserStream(self.futures_hub, self.listen_keys, self.clock.server_ms, self._user_delay)
         self._tops: dict[str, tuple] = {}                 # bookTicker stream -> last top of book sent
         self.marks = Marks(self.books, self.spot_books, float(self.options.get("mark_offset_bps", 0.0)))
         self.percent_price = percent_price_from_options(self.options.get("percent_price"))
@@ -140,7 +136,7 @@ class BinanceVenue(Venue):
                                      None if not call_ratio else Decimal(str(call_ratio)), self._force_order)
         self.futures_limiter = self._limiter("weight_limit_1m", 2400)
         self.spot_limiter = self._limiter("spot_weight_limit_1m", 6000)
-        self.funding = Funding.from_options(tuple(FUTURES), self.options, self.server_ms())
+        self.funding = Funding.from_options(tuple(FUTURES), self.options, self.clock.server_ms())
         dt = net.config.path.dt
         self.lag_steps = max(0, round(float(self.options.get("lag_seconds", 0.0)) / dt))
         self.dt_ms = dt * 1000.0
@@ -164,57 +160,21 @@ class BinanceVenue(Venue):
 
     # ---- wiring ---------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
-        self.futures_api = FuturesApi(self, RestPipeline(self, self.futures_limiter))
+        self.futures_api = FuturesApi(self, self._pipeline(self.futures_limiter))
         futures = self.futures_api.app()
-        spot = SpotApi(self, RestPipeline(self, self.spot_limiter)).app()
+        add_ws_routes(futures, self.ws.futures, FUTURES_PREFIXES)
+        spot = SpotApi(self.spot_books, self._pipeline(self.spot_limiter)).app()
+        add_ws_routes(spot, self.ws.spot)
         return {"binance_futures": futures, "binance_spot": spot}
+
+    def _pipeline(self, limiter: WeightLimiter) -> RestPipeline:
+        return RestPipeline(limiter, self.faults, self.options, self.clock, self.account_for, self.api_secret)
 
     def ready_keys(self, bases: dict[str, str]) -> dict[str, Any]:
         fut, spot = bases["binance_futures"], bases["binance_spot"]
         return {"binance_futures_rest": f"http://{fut}", "binance_futures_ws": f"ws://{fut}/",
                 "binance_spot_rest": f"http://{spot}", "binance_spot_ws": f"ws://{spot}/",
                 "binance_api_key": self.api_key, "binance_api_secret": self.api_secret}
-
-    @staticmethod
-    def add_ws_routes(app: web.Application, handler, prefixes: tuple[str, ...] = ("",)) -> None:
-        """ws mode ``<prefix>/ws/<a>/<b>`` and stream mode ``<prefix>/stream?streams=a/b`` (change notice)."""
-        for prefix in prefixes:
-            for path in ("/ws", "/ws/{streams:.+}", "/stream"):
-                app.router.add_get(prefix + path, handler)
-
-    async def futures_ws(self, request: web.Request) -> web.StreamResponse:
-        """USDT-M streams by route: /public, /market, /private, and the retired /ws, /stream
-        (still answering, but only with /public data: routes.py)."""
-        route = route_from_path(request.path)
-        if route == PRIVATE:
-            return await self._private_ws(request)
-        streams, combined = self._ws_streams(request)
-        label = "futures_user" if any(is_listen_key(s) for s in streams) else "futures_market"
-        return await self.futures_hub.serve(request, streams, combined, label, route)
-
-    async def _private_ws(self, request: web.Request) -> web.StreamResponse:
-        """``/private/ws?listenKey=<k>&events=A/B`` and ``/private/stream?listenKey=<k1>&events=..&listenKey=<k2>..``
-        (change notice examples); python-binance 1.0.37 futures_user_socket builds the first without events.
-        The path form ``/private/ws/<listenKey>`` is accepted and stays silent (routes.py has the sources:
-        decommissioned on mainnet, although a coin-futures docs page still shows it)."""
-        path_key = request.match_info.get("streams")
-        keys = private_filters(parse_private_query(list(request.query.items())), path_key,
-                               str(self.options.get("private_without_events", "all")))
-        combined = request.path.rstrip("/").endswith("/stream")
-        return await self.futures_hub.serve(request, list(keys), combined, "futures_user", PRIVATE, keys)
-
-    async def spot_ws(self, request: web.Request) -> web.StreamResponse:
-        streams, combined = self._ws_streams(request)
-        return await self.spot_hub.serve(request, streams, combined, "spot_market", UNSPLIT)
-
-    @staticmethod
-    def _ws_streams(request: web.Request) -> tuple[list[str], bool]:
-        if "streams" in request.match_info:
-            return [s for s in request.match_info["streams"].split("/") if s], False
-        if request.path.endswith("/stream"):
-            return streams_from_query(request), True
-        key = request.query.get("listenKey")
-        return ([key] if key else []), False
 
     async def on_stop(self) -> None:
         await self.futures_api.late.cancel()
@@ -224,13 +184,6 @@ class BinanceVenue(Venue):
         await self.faults.drop()
 
     # ---- state queries used by the APIs ------------------------------------------
-    def server_ms(self) -> int:
-        skew = self.faults.flags.get("clock_skew_ms", self.options.get("clock_skew_ms", 0))
-        return wall_ms() + int(skew)
-
-    def weight_limit(self, base: int) -> int:
-        return int(self.faults.flags.get("weight_limit", base))
-
     def account_for(self, api_key: str | None) -> Account:
         if not api_key or not api_key.isalnum():
             raise BinanceError(-2014)
@@ -245,11 +198,6 @@ class BinanceVenue(Venue):
                                                  Decimal(str(self.options.get("bnb_balance", 0))))
         return self.accounts[api_key]
 
-    def min_notional_floor(self) -> Decimal | None:
-        """A raised MIN_NOTIONAL (flag or option ``min_notional``), as when Binance lifts it mid-session."""
-        value = self.faults.flags.get("min_notional", self.options.get("min_notional"))
-        return None if value is None else Decimal(str(value))
-
     def last_price(self, symbol: str) -> Decimal:
         return self.last_trade.get(symbol) or self.books[symbol].synthetic_top()[0]
 
@@ -259,7 +207,7 @@ class BinanceVenue(Venue):
         self.history.append(dict(prices))
         seen = self.history[0]
         self._rebuild(seen)
-        now = self.server_ms()
+        now = self.clock.server_ms()
         for symbol in FUTURES:
             self.engine.cross_resting(symbol, now)
         self.next_moves.reset()
@@ -386,16 +334,16 @@ class BinanceVenue(Venue):
         """Our own fill took liquidity: bookTicker is real time on Binance."""
         name = f"{symbol.lower()}@bookTicker"
         if self.futures_hub.has(name):
-            self._book_ticker(name, self.books[symbol], self.server_ms())
+            self._book_ticker(name, self.books[symbol], self.clock.server_ms())
 
     def _trade_event(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, trade_id: int) -> None:
         self.last_trade[symbol] = price
-        self.trade_stats.add(symbol, price, qty, trade_id, self.server_ms())
+        self.trade_stats.add(symbol, price, qty, trade_id, self.clock.server_ms())
         self.agg_id += 1
         spec = FUTURES[symbol]
         self.futures_hub.publish(f"{symbol.lower()}@aggTrade", payloads.agg_trade(
             symbol, self.agg_id, trade_id, spec.fmt_price(price), spec.fmt_qty(qty), buyer_maker,
-            self.server_ms(), spot=False))
+            self.clock.server_ms(), spot=False))
 
     def _spot_trade(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, now: int) -> None:
         self.spot_trade_id += 1
@@ -408,7 +356,7 @@ class BinanceVenue(Venue):
 
     def _force_order(self, order: Order) -> None:
         """A liquidation executed: ``<symbol>@forceOrder`` and ``!forceOrder@arr`` on /market (payloads.py)."""
-        event = payloads.force_order(order, self.server_ms())
+        event = payloads.force_order(order, self.clock.server_ms())
         self.futures_hub.publish(f"{order.symbol.lower()}@forceOrder", event)
         self.futures_hub.publish("!forceOrder@arr", event)
 
@@ -459,10 +407,10 @@ class BinanceVenue(Venue):
         if action == "set_mark":
             symbol = params["symbol"]
             mark = self.marks.pin(symbol, params.get("price"), params.get("offset_bps"))
-            self.liquidator.check(self.accounts.values(), self.server_ms())      # the marks moved
+            self.liquidator.check(self.accounts.values(), self.clock.server_ms())      # the marks moved
             return {"symbol": symbol, "markPrice": f"{mark:.8f}"}
         if action == "fund_now":
-            now = self.server_ms()
+            now = self.clock.server_ms()
             rate = params.get("rate")
             symbols = [params["symbol"]] if params.get("symbol") else list(FUTURES)
             paid = {s: self.pay_funding(s, now, None if rate is None else Decimal(str(rate))) for s in symbols}
