@@ -198,7 +198,7 @@ def _duration(market: str, key: str, value: Any) -> str:
     return value
 
 
-# key -> (checker, unit, meaning); the order is the order of the README reference.
+# key -> (checker, unit, meaning); the order is the order of docs/configuration.md's reference.
 FIELDS: dict[str, tuple[Checker, str, str]] = {
     "name": (_text, "text", "Hubble market name; must match the market (AVAX-Perp, ETH-Perp, SOL-Perp)"),
     "marginShare": (_ranged(0, 1, low_open=True), "fraction (0, 1]", "share of Hubble free margin this bot may commit to quotes"),
@@ -366,7 +366,7 @@ def validate(market: str, raw: Mapping[str, Any]) -> MarketSettings:
     raw = {"maker": "hubble", "deadManSeconds": 30, "requoteByModify": True, **raw}   # defaults for configurations written before them
     missing = [k for k in FIELDS if k not in raw]
     if missing:
-        raise ConfigError(market, missing[0], None, "missing; every market needs all settings listed in README")
+        raise ConfigError(market, missing[0], None, "missing; every market needs all settings listed in docs/configuration.md")
     v = {key: checker(market, key, raw[key]) for key, (checker, _, _) in FIELDS.items()}
     _cross_checks(market, v, spec)
     return MarketSettings(

@@ -1,4 +1,4 @@
-"""tools.bench.requote runs and measures both ways of requoting on Hyperliquid (its figures are the README's)."""
+"""tools.bench.requote runs and measures both ways of requoting on Hyperliquid (its figures are docs/maker-venues.md's)."""
 from __future__ import annotations
 
 from tools.bench.requote import measure

@@ -1,6 +1,7 @@
-"""Print the README's config reference table from settings.FIELDS (``python3 -m tools.config_reference``).
+"""Print the configuration reference table from settings.FIELDS (``python3 -m tools.config_reference``).
 
-tests/test_readme.py checks that README.md carries exactly this table, so the
+The table lives in docs/configuration.md between the START and END markers;
+tests/test_readme.py checks that the page carries exactly this table, so the
 reference cannot drift from the rules the bot enforces.
 """
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""``python3 -m tools.bench``: run the real bot against tools/simnet and measure it (see README, Performance)."""
+"""``python3 -m tools.bench``: run the real bot against tools/simnet and measure it (see docs/performance.md)."""
