@@ -46,7 +46,7 @@ from bot.supervision import Health, cancel_and_wait, supervise
 from bot.tracking.fills import FillLedger
 from bot.tracking.orders import OrderState, OrderTracker
 from bot.tracking.reconciler import HubbleReading, Reconciler
-from bot.trading.dependencies import Fatal
+from bot.trading.dependencies import Fatal, NoHedger
 from bot.trading.fill_intake import FillIntake
 from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
@@ -102,37 +102,61 @@ class OrderManager:
                         if getattr(maker, "quotes_expire", True) else NoJournal())
         self._tasks: set[asyncio.Task] = set()
         self._carry_said = False                   # the carry-of-a-lot warning was given
-        self.hedger = (Hedger(client=self.hedge, ledger=ledger, latencies=perf.latencies, fatal=fatal,
-                              netting_window=settings.hedge_netting_window, journal=perf.journal, alerts=alerts)
-                       if self.hedge else None)
-        # the venue's fill model (maker_venue.MakerVenue.fill_model): a chain's (blocks, reorgs, logs to replay a
-        # gap from) or a user stream's (final fills, the venue's fill list to read a gap back from)
-        self.fills = (FillIntake(self.market, maker, tracker, ledger, perf, self._spawn, self.hedger)
-                      if getattr(maker, "fill_model", "chain") == "chain"
-                      else StreamFillIntake(maker, tracker, ledger, perf, self._spawn, self.hedger))
-        self.reconciler = (Reconciler(maker_positions=self, hedge_positions=self.hedge, hedger=self.hedger,
-                                      ledger=ledger, fills=self.fills, confirm_seconds=CONFIRM_SECONDS,
-                                      alerts=alerts, maker_name=self.name) if self.hedge else None)
-        self.fills.reconciler = self.reconciler
         self.maker_fee = Decimal(0)                # Hubble's, a fraction: read from chain at start
-        self.quoter = Quoter(settings, maker, tracker, self.journal, mid_feed, book_feed, self.hedge,
-                             perf.latencies, self.gate, lambda: self.account, lambda: self.margin_fraction, fatal,
-                             lambda: self.maker_fee, self.hedger.finished if self.hedger else (lambda seq: True),
-                             alerts)
-        self.fills.on_side_filled = self.quoter.on_fill
         self.account_block = 0                     # the accepted block the last account read was taken at
         self._booked_at_read = ZERO                # the ledger's maker delta when that read began
         # Hubble moves positions when a block is accepted, after the fill is streamed at head; the other maker
         # venues move them with the fill (bot/venues/maker_venue.py)
         self._positions_lag = getattr(maker, "positions_lag_fills", True)
+        self.hedger = self._hedger(alerts) if self.hedge else None
+        self.fills = self._fill_intake()
+        self.reconciler = self._reconciler(alerts) if self.hedge else None
+        self.risk = self._risk_engine(alerts)
+        self.quoter = self._quoter(alerts)
+        self._link_parts()
+
+    # ---- the parts, each from its named dependencies ----------------------------------------------------
+    def _hedger(self, alerts: Alerts) -> Hedger:
+        return Hedger(client=self.hedge, ledger=self.ledger, latencies=self.perf.latencies, fatal=self.fatal,
+                      netting_window=self.s.hedge_netting_window, journal=self.perf.journal, alerts=alerts)
+
+    def _fill_intake(self) -> FillIntake | StreamFillIntake:
+        """The venue's fill model (maker_venue.MakerVenue.fill_model): a chain's (blocks, reorgs, logs to replay a
+        gap from) or a user stream's (final fills, the venue's fill list to read a gap back from)."""
+        if getattr(self.maker, "fill_model", "chain") == "chain":
+            return FillIntake(self.market, self.maker, self.tracker, self.ledger, self.perf, self._spawn, self.hedger)
+        return StreamFillIntake(self.maker, self.tracker, self.ledger, self.perf, self._spawn, self.hedger)
+
+    def _reconciler(self, alerts: Alerts) -> Reconciler:
+        """The order manager reads the maker position (read_maker_position); the hedge client its own."""
+        return Reconciler(maker_positions=self, hedge_positions=self.hedge, hedger=self.hedger, ledger=self.ledger,
+                          fills=self.fills, confirm_seconds=CONFIRM_SECONDS, alerts=alerts, maker_name=self.name)
+
+    def _risk_engine(self, alerts: Alerts) -> RiskEngine:
+        """The risk engine over this order manager's positions, with its unwinder on the maker venue."""
+        s, maker = self.s, self.maker
         rules = maker.quote_rules() if hasattr(maker, "quote_rules") else QuoteRules(
-            settings.spec.price_tick, settings.spec.min_size, ZERO)
-        unwinder = Unwinder(maker, tracker, self.market, settings.market, rules.min_size, rules.price_tick)
-        self.risk = RiskEngine(settings, maker, self.hedge, self, lambda: mid_feed.mid, unwinder,
-                               RiskStore(risk_state_path(settings.market), maker.trader), alerts, self._on_halt)
-        self.quoter.risk = self.risk
+            s.spec.price_tick, s.spec.min_size, ZERO)
+        unwinder = Unwinder(maker, self.tracker, self.market, s.market, rules.min_size, rules.price_tick)
+        return RiskEngine(s, maker, self.hedge, self, lambda: self.mid_feed.mid, unwinder,
+                          RiskStore(risk_state_path(s.market), maker.trader), alerts, self._on_halt)
+
+    def _quoter(self, alerts: Alerts) -> Quoter:
+        """The order manager is the quoter's gatekeeper (gate) and holds the maker figures it sizes quotes on
+        (account, margin_fraction, maker_fee)."""
+        return Quoter(settings=self.s, maker=self.maker, tracker=self.tracker, journal=self.journal,
+                      mid_feed=self.mid_feed, book_feed=self.book_feed, hedge=self.hedge,
+                      hedges=self.hedger if self.hedger is not None else NoHedger(), figures=self, gatekeeper=self,
+                      risk=self.risk, latencies=self.perf.latencies, fatal=self.fatal, alerts=alerts)
+
+    def _link_parts(self) -> None:
+        """The links that run both ways, set once both ends exist: the fill intake hands a fill the reconciler
+        already covered to it, and tells the quoter which side filled; the hedger tells the quoter when every
+        hedge is done (the quoter asks the hedger whether a fill's hedge finished)."""
+        self.fills.reconciler = self.reconciler
+        self.fills.on_side_filled = self.quoter.on_fill
         if self.hedger is not None:
-            self.hedger.on_idle = lambda: self.quoter.wake("hedged")
+            self.hedger.on_idle = self.quoter.on_hedges_done
 
     # ---- life cycle -----------------------------------------------------------------------------
     def _spawn(self, coro) -> asyncio.Task:

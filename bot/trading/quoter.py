@@ -20,11 +20,14 @@ from typing import Callable
 from bot.maths import hedging as hm
 from bot.maths import quoting
 from bot.reporting.alerts import NO_ALERTS, Alerts
+from bot.reporting.performance import Latencies
 from bot.settings import MarketSettings
 from bot.supervision import cancel_and_wait
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
+from bot.trading.dependencies import (BookTop, Fatal, Gatekeeper, HedgeProgress, HedgeVenue, MakerFigures, MidFeed,
+                                      QuoteRecord, QuoteRisk)
 from bot.venues.hubble.chain_logs import hex_id
-from bot.venues.maker_venue import QuoteRules
+from bot.venues.maker_venue import MakerVenue, QuoteRules
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
@@ -35,12 +38,9 @@ GAP_WAKES = ("hedged", "gate reopening")          # wakes that change no price: 
 
 
 class Quoter:
-    def __init__(self, settings: MarketSettings, maker, tracker: OrderTracker, journal,
-                 mid_feed, book_feed, hedge, latencies, gate: Callable[[], str | None],
-                 account: Callable[[], quoting.Account | None], margin_fraction: Callable[[], Decimal],
-                 fatal: Callable[..., None] = lambda message, status=1: None,
-                 maker_fee: Callable[[], Decimal] = lambda: Decimal(0),
-                 hedge_finished: Callable[[int], bool] = lambda seq: True,
+    def __init__(self, *, settings: MarketSettings, maker: MakerVenue, tracker: OrderTracker, journal: QuoteRecord,
+                 mid_feed: MidFeed, book_feed: BookTop, hedge: HedgeVenue | None, hedges: HedgeProgress,
+                 figures: MakerFigures, gatekeeper: Gatekeeper, risk: QuoteRisk, latencies: Latencies, fatal: Fatal,
                  alerts: Alerts = NO_ALERTS):
         self.s = settings
         self.maker = maker                  # the maker venue (bot/venues/maker_venue.py)
@@ -50,19 +50,17 @@ class Quoter:
         self.journal = journal
         self.mid_feed = mid_feed
         self.book_feed = book_feed
-        self.hedge = hedge
+        self.hedge = hedge                  # the hedge venue's client (None without hedge mode)
+        self.hedges = hedges
+        self.figures = figures
+        self.gatekeeper = gatekeeper
+        self.risk = risk
         self.latencies = latencies
-        self.gate = gate
-        self.account = account
-        self.margin_fraction = margin_fraction
         self.fatal = fatal
-        self.maker_fee = maker_fee          # Hubble's maker fee, a fraction (negative: rebate)
-        self.hedge_finished = hedge_finished   # has the hedge of this intake (Hedger.add's number) finished?
         self.alerts = alerts
         self.quoting = True
         self.pause_reason: str | None = "starting"
         self.skipped: list[str] = []        # levels left out by the last build, and why
-        self.risk = None                    # the risk engine (bot/risk), set by OrderManager
         self.last_quotes: list[quoting.Quote] = []
         self.ticks = 0                      # quote-loop iterations (tests wait on it)
         self.first_quote_at: float | None = None
@@ -82,6 +80,10 @@ class Quoter:
             self._wake_reason = reason
         self._wake.set()
 
+    def on_hedges_done(self) -> None:
+        """Every hedge is done (the hedger's on_idle): a side that waited for its fill's hedge may quote."""
+        self.wake("hedged")
+
     def on_fill(self, side: int, hedge_intake: int = 0) -> None:
         """A quote of `side` filled: that side waits for that fill's hedge (and orderFillCooldown); the other
         side, and this one once its own hedge is done, go on whatever else the hedger is doing."""
@@ -91,7 +93,7 @@ class Quoter:
     def paused_side(self, side: int) -> str | None:
         if time.monotonic() - self._filled_at[side] < self.s.order_fill_cooldown:
             return "fill cooldown"
-        if self._fill_hedge[side] and not self.hedge_finished(self._fill_hedge[side]):
+        if self._fill_hedge[side] and not self.hedges.finished(self._fill_hedge[side]):
             return "hedging its last fill"
         return None
 
@@ -117,7 +119,7 @@ class Quoter:
 
     async def tick(self, reason: str = "tick") -> None:
         self.ticks += 1
-        self.pause_reason = self.gate()
+        self.pause_reason = self.gatekeeper.gate()
         self.alerts.gate(self.pause_reason)
         if self.pause_reason is None:
             await self.quote_once(moved=reason == "mid moved", gaps_only=reason in GAP_WAKES)
@@ -135,7 +137,7 @@ class Quoter:
         """
         deadline = time.monotonic() + 2 * self.s.order_frequency
         while self.quoting and time.monotonic() < deadline:
-            self.pause_reason = self.gate()
+            self.pause_reason = self.gatekeeper.gate()
             if self.pause_reason is None:
                 self.ticks += 1
                 await self.quote_once()
@@ -158,7 +160,7 @@ class Quoter:
         """The worst price at which each level, hedged at once at the hedge venue's book (walked past the levels
         before it), still earns minProfit after the hedge venue's taker fee and Hubble's maker fee."""
         book = self.hedge.book
-        taker, maker = Decimal(str(self.hedge.taker_rate)), self.maker_fee()
+        taker, maker = Decimal(str(self.hedge.taker_rate)), self.figures.maker_fee
         target = self.s.min_profit_pct / 100
 
         def bound(side: int, before: Decimal, qty: Decimal) -> Decimal | None:
@@ -185,14 +187,14 @@ class Quoter:
         still to buy on the hedge venue, raises both so our bid fills first) and, through the risk engine,
         for a Hubble position above inventoryTarget."""
         lot = min(level.qty for level in self.s.levels)
-        shift = self.risk.shift(lot) if self.risk is not None else Decimal(0)
+        shift = self.risk.shift(lot)
         if self.s.inventory_skew_pct <= 0 or self.hedge is None or not self.hedge.carried:
             return shift
         return shift + self.s.inventory_skew_pct / 100 * self.hedge.carried / lot
 
     def build(self, live: list[TrackedOrder]) -> list[quoting.Quote]:
-        s, fraction = self.s, self.margin_fraction()
-        budget = quoting.budgets(self.account(), self.market, fraction, s.margin_share, s.defensive_skew_pct)
+        s, fraction = self.s, self.figures.margin_fraction
+        budget = quoting.budgets(self.figures.account, self.market, fraction, s.margin_share, s.defensive_skew_pct)
         budget = quoting.less_committed(budget, {side: sum((q.unfilled * q.price for q in live if q.side == side),
                                                            Decimal(0)) * fraction for side in (1, -1)})
         extra, shift = self._extra_spread(), self._inventory_shift()
@@ -229,16 +231,15 @@ class Quoter:
             quotes = [q for q in quotes if not any(o.side == q.side and o.level == q.level
                                                    and o.order_id not in self._cancelling for o in live)]
         quotes, replaced = self._replacing(quotes, live, now)
-        if self.risk is not None:          # the pre-trade check, on what would be sent, against all that rests
-            quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
-            self.skipped += refused
+        # the pre-trade check, on what would be sent, against all that rests
+        quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
+        self.skipped += refused
         modifies, replaced = self._pair_for_modify(quotes, replaced)
         self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
         if not quotes:
             return
         orders = [self.maker.sign(self.market, q.signed_size, q.price, self.s.order_expiry) for q in quotes]
-        if self.risk is not None:
-            self.risk.placed(len(orders))
+        self.risk.placed(len(orders))
         for quote, order in zip(quotes, orders):   # recorded before sending: a fill may beat the reply
             self.tracker.add_quote(order, quote.level)
         self.journal.record([q.signed for q in live] + orders)
