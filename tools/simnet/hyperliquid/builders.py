@@ -1,4 +1,5 @@
-"""Builder codes: ``approveBuilderFee`` approvals per (user, builder), the order-time check and the fee rate.
+"""Builder codes: ``approveBuilderFee`` approvals per (user, builder), the order-time check and the fee rate
+(the action itself runs in exchange.py).
 
 Sources (short names as in docs/simnet/hyperliquid.md):
 * docs/builder-codes (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/builder-codes): the user approves a
@@ -21,12 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tools.simnet.hyperliquid.auth import IS_MAINNET, AuthError
-
-if TYPE_CHECKING:
-    from tools.simnet.hyperliquid.venue import HyperliquidVenue
 
 APPROVE_BUILDER_FEE_TYPES = [
     {"name": "hyperliquidChain", "type": "string"},
@@ -148,32 +146,3 @@ def unfunded_signer_text(signer: str) -> str:
     signature recovered an unfunded address (riftresearch hypercore-simulator docs/observations.md "Signatures and
     nonces": "Must deposit before performing actions. User: {recoveredAddress}")."""
     return f"Must deposit before performing actions. User: {signer}"
-
-
-def approve_builder_fee(venue: "HyperliquidVenue", action: dict[str, Any], signature: dict[str, Any], nonce: int,
-                        now_ms: int) -> str | None:
-    """Run an ``approveBuilderFee``; None when recorded (answer {"type": "default"}, nktkas approveBuilderFee.ts),
-    else the refusal text. Order of checks: signer, nonce, rate, builder's balance (unconfirmed beyond the signer
-    coming first). Like approveAgent, it spends no address budget and ignores expiresAfter (both unconfirmed)."""
-    signer = recover_builder_fee_approver(action, signature)
-    if int(action.get("nonce", -1)) != nonce:
-        raise AuthError("Nonce mismatch.")         # as approveAgent in simnet; text unconfirmed
-    # docs/builder-codes: signed by the main wallet, not an agent. An agent's key recovers the agent's own address,
-    # which holds nothing: simnet answers as for any unfunded signer (that the venue does so is unconfirmed).
-    if signer in venue.registry.agents or not venue.account_exists(signer):
-        raise AuthError(unfunded_signer_text(signer))
-    venue.nonces.check_and_use(signer, nonce, now_ms)
-    tenths = parse_max_fee_rate(action.get("maxFeeRate"))
-    if tenths is None:
-        return BAD_RATE
-    if tenths > APPROVAL_MAX_TENTHS:
-        return TOO_HIGH
-    builder = str(action.get("builder", "")).lower()
-    if len(builder) != 42 or not builder.startswith("0x"):
-        raise ValueError("builder address")
-    # docs/builder-codes: the builder needs >= 100 USDC perps account value (inclusive, exp010). Checked only when
-    # approving a fee: that a "0%" revocation skips it is unconfirmed.
-    if tenths > 0 and venue.account_value(builder) < BUILDER_MIN_ACCOUNT_VALUE:
-        return INSUFFICIENT_BALANCE
-    venue.builders.approve(signer, builder, tenths)
-    return None

@@ -28,13 +28,14 @@ import asyncio
 import json
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from tools.simnet.hyperliquid.assets import ASSETS
+from tools.simnet.hyperliquid.clock import VenueClock
+from tools.simnet.hyperliquid.engine import Engine
+from tools.simnet.hyperliquid.info import InfoApi
+from tools.simnet.hyperliquid.ws import Hub
 from tools.simnet.hyperliquid.ws_subs import Sub
-
-if TYPE_CHECKING:
-    from tools.simnet.hyperliquid.venue import HyperliquidVenue
 
 DEFAULT_LEVELS = 20
 FAST_LEVELS = 5
@@ -52,8 +53,17 @@ class FeedClock:
     account_s: float = 5.0
 
 
+class FeedSources(Protocol):
+    """What the feeds read of the venue (venue.HyperliquidVenue is one). The feeds are the engine's sink, so they
+    are built before the engine and /info: they read them here, once they exist."""
+    hub: Hub
+    engine: Engine
+    info: InfoApi
+    clock: VenueClock
+
+
 class Feeds:
-    def __init__(self, venue: "HyperliquidVenue", clock: FeedClock):
+    def __init__(self, venue: FeedSources, clock: FeedClock):
         self.venue = venue
         self.clock = clock
         self.recent_trades: dict[str, deque[dict[str, Any]]] = {a.coin: deque(maxlen=RECENT_TRADES) for a in ASSETS}
@@ -63,7 +73,7 @@ class Feeds:
         self.tasks: list[asyncio.Task] = []
 
     @property
-    def hub(self):
+    def hub(self) -> Hub:
         return self.venue.hub
 
     # ---- the engine's sink ---------------------------------------------------------------
@@ -117,7 +127,7 @@ class Feeds:
         info = self.venue.info
         kind, target = sub.kind, sub.target
         if kind == "l2Book":
-            return [("l2Book", self.book(target, sub.fast, self.venue.now_ms()))]
+            return [("l2Book", self.book(target, sub.fast, self.venue.clock.now_ms()))]
         if kind == "bbo":
             return [("bbo", info.bbo(target))]
         if kind == "trades":
@@ -158,7 +168,7 @@ class Feeds:
 
     def push_books(self, fast: bool) -> None:
         """One push of every subscribed coin, all with the same ``time`` (probe: "one push clock")."""
-        now = self.venue.now_ms()
+        now = self.venue.clock.now_ms()
         for asset in ASSETS:
             targets = [(c, s) for c, s in self.hub.subscribers("l2Book", asset.coin) if s.fast == fast]
             if targets:

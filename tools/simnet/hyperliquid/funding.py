@@ -13,7 +13,7 @@ fundingHistory record shape: SDK cassette tests/cassettes/info_test/test_get_fun
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Mapping
 
@@ -23,6 +23,19 @@ from tools.simnet.hyperliquid.accounts import Account
 DEFAULT_HOURLY_RATE = Decimal("0.0000125")
 DEFAULT_INTERVAL_S = 3600.0
 USDC_QUANTUM = Decimal("0.000001")
+
+
+@dataclass
+class FundingKnobs:
+    """The funding knobs (knobs.py reads them): on/off, the hourly rate (per coin or one for all), the interval."""
+    enabled: bool = True
+    default_rate: Decimal = DEFAULT_HOURLY_RATE
+    rates: dict[str, Decimal] = field(default_factory=dict)    # per-coin overrides
+    interval_s: float = DEFAULT_INTERVAL_S
+
+    def rate(self, coin: str) -> Decimal:
+        """The rate ``coin`` pays now (metaAndAssetCtxs ``funding``)."""
+        return rate_for(self.rates, self.default_rate, coin)
 
 
 @dataclass

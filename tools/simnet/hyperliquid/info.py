@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from tools.simnet.hyperliquid import fmt
 from tools.simnet.hyperliquid.assets import ASSETS, BY_COIN, meta_document, spot_asset_ctxs, spot_meta_document
-
-if TYPE_CHECKING:
-    from tools.simnet.hyperliquid.venue import HyperliquidVenue
+from tools.simnet.hyperliquid.auth import Registry
+from tools.simnet.hyperliquid.builders import BuilderApprovals
+from tools.simnet.hyperliquid.clock import VenueClock
+from tools.simnet.hyperliquid.engine import Engine
+from tools.simnet.hyperliquid.funding import FundingKnobs
+from tools.simnet.hyperliquid.limits import AddressBudget
 
 MAX_FILLS = 2000
 MAX_TIME_RANGE_ITEMS = 500    # docs info-endpoint "Pagination": time-range answers hold at most 500 elements
@@ -19,9 +22,17 @@ class InfoError(Exception):
 
 
 class InfoApi:
-    def __init__(self, venue: "HyperliquidVenue"):
-        self.venue = venue
-        self.engine = venue.engine
+    def __init__(self, engine: Engine, clock: VenueClock, registry: Registry, approvals: BuilderApprovals,
+                 address_budget: AddressBudget, funding: FundingKnobs,
+                 funding_history: dict[str, list[dict[str, Any]]], cloid_visibility_delay_ms: int):
+        self.engine = engine
+        self.clock = clock
+        self.registry = registry
+        self.approvals = approvals                          # builder-fee approvals (builders.py)
+        self.address_budget = address_budget
+        self.funding = funding                              # the rates metaAndAssetCtxs shows
+        self.funding_history = funding_history              # coin -> past settlements (fundingHistory)
+        self.cloid_visibility_delay_ms = cloid_visibility_delay_ms
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "meta": lambda _r: meta_document(),
             "spotMeta": lambda _r: spot_meta_document(),
@@ -65,11 +76,11 @@ class InfoApi:
         book = self.engine.books[coin]
         bids = self._merge(book.bids, coin, True, levels)
         asks = self._merge(book.asks, coin, False, levels)
-        return {"coin": coin, "time": self.venue.now_ms() if now_ms is None else now_ms, "levels": [bids, asks]}
+        return {"coin": coin, "time": self.clock.now_ms() if now_ms is None else now_ms, "levels": [bids, asks]}
 
     def bbo(self, coin: str) -> dict[str, Any]:
         levels = self.l2_book(coin, 1)["levels"]
-        return {"coin": coin, "time": self.venue.now_ms(),
+        return {"coin": coin, "time": self.clock.now_ms(),
                 "bbo": [levels[0][0] if levels[0] else None, levels[1][0] if levels[1] else None]}
 
     def _merge(self, levels: list[Any], coin: str, is_buy: bool, count: int = 20) -> list[dict[str, Any]]:
@@ -95,7 +106,7 @@ class InfoApi:
         for asset in ASSETS:
             book = self.engine.books[asset.coin]
             mid = fmt.px(book.mid())
-            out.append({"funding": fmt.plain(self.venue.funding_rate(asset.coin)), "openInterest": "0.0", "prevDayPx": mid, "dayNtlVlm": "0.0",
+            out.append({"funding": fmt.plain(self.funding.rate(asset.coin)), "openInterest": "0.0", "prevDayPx": mid, "dayNtlVlm": "0.0",
                         "premium": "0.0", "oraclePx": mid, "markPx": mid, "midPx": mid,
                         "impactPxs": [fmt.px(book.best_bid()), fmt.px(book.best_ask())], "dayBaseVlm": "0.0"})
         return out
@@ -108,7 +119,7 @@ class InfoApi:
         coin = req.get("coin")
         if not isinstance(coin, str):
             raise InfoError("Failed to deserialize the JSON body into the target type")
-        rows = self.venue.funding_history.get(coin, [])
+        rows = self.funding_history.get(coin, [])
         return [r for r in rows if r["time"] >= start and (end is None or r["time"] <= end)][:MAX_TIME_RANGE_ITEMS]
 
     # ---- user data ------------------------------------------------------------------
@@ -121,7 +132,7 @@ class InfoApi:
     def _clearinghouse_state(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         state = acct.state(self.engine.marks(), self.engine.maintenance)
-        state["time"] = self.venue.now_ms()
+        state["time"] = self.clock.now_ms()
         return state
 
     def _spot_state(self, req: dict[str, Any]) -> Any:
@@ -152,7 +163,7 @@ class InfoApi:
     def _order_status(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
         ref = req.get("oid")
-        delay = self.venue.cloid_visibility_delay_ms
+        delay = self.cloid_visibility_delay_ms
         order = self.engine.find_order(acct, ref, delay) if isinstance(ref, (int, str)) else None
         if order is None:
             return {"status": "unknownOid"}
@@ -189,7 +200,7 @@ class InfoApi:
         recorded answers carry (df-hyperliquid-core account/settings/tests/limits.rs fixtures)."""
         acct = self._user(req)
         return {"cumVlm": fmt.usd(acct.volume), "nRequestsUsed": acct.n_requests,
-                "nRequestsCap": self.venue.address_budget.cap(acct.volume), "nRequestsSurplus": 0}
+                "nRequestsCap": self.address_budget.cap(acct.volume), "nRequestsSurplus": 0}
 
     def _user_role(self, req: dict[str, Any]) -> Any:
         """Docs, info endpoint "Query a user's role": {"role": "missing" | "user" | "vault" | "subAccount"},
@@ -200,7 +211,7 @@ class InfoApi:
         if not isinstance(user, str) or not user.startswith("0x") or len(user) != 42:
             raise InfoError("Failed to deserialize the JSON body into the target type")
         address = user.lower()
-        master = next((m for a, m in self.venue.registry.agents.items() if a.lower() == address), None)
+        master = next((m for a, m in self.registry.agents.items() if a.lower() == address), None)
         if master is not None:
             return {"role": "agent", "data": {"user": master.lower()}}
         return {"role": "user"} if address in self.engine.accounts else {"role": "missing"}
@@ -209,16 +220,16 @@ class InfoApi:
         """Docs trading/builder-codes "API for builders": {"type": "maxBuilderFee", "user", "builder"} answers the
         approved maximum as a bare integer in tenths of a basis point, 0 without an approval (nktkas
         MaxBuilderFeeResponse = number, schema checked live). Does not create an account."""
-        return self.venue.builders.max_fee(_address(req.get("user")), _address(req.get("builder")))
+        return self.approvals.max_fee(_address(req.get("user")), _address(req.get("builder")))
 
     def _approved_builders(self, req: dict[str, Any]) -> Any:
         """Docs info-endpoint "Query approved builders for user" (as linked from nktkas approvedBuilders.ts): the
         builder addresses, lower case (unconfirmed), [] for a user with none."""
-        return self.venue.builders.approved_builders(_address(req.get("user")))
+        return self.approvals.approved_builders(_address(req.get("user")))
 
     def _extra_agents(self, req: dict[str, Any]) -> Any:
         acct = self._user(req)
-        reg = self.venue.registry
+        reg = self.registry
         return [{"name": reg.agent_names.get(a, ""), "address": a, "validUntil": 4_102_444_800_000}
                 for a, master in reg.agents.items() if master == acct.address]
 

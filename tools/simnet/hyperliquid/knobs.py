@@ -9,6 +9,7 @@ from tools.simnet.hyperliquid import funding, limits
 from tools.simnet.hyperliquid.book import BookParams
 from tools.simnet.hyperliquid.engine import FeeRates
 from tools.simnet.hyperliquid.feeds import FeedClock
+from tools.simnet.hyperliquid.funding import FundingKnobs
 from tools.simnet.hyperliquid.flow import FlowParams
 from tools.simnet.hyperliquid.liquidation import LiquidationRules
 from tools.simnet.hyperliquid.maintenance import Maintenance
@@ -17,14 +18,6 @@ from tools.simnet.hyperliquid.ws import WsIdle, WsLimits
 
 def dec(value: Any) -> Decimal:
     return Decimal(str(value))
-
-
-@dataclass
-class FundingKnobs:
-    enabled: bool = True
-    default_rate: Decimal = funding.DEFAULT_HOURLY_RATE
-    rates: dict[str, Decimal] = field(default_factory=dict)    # per-coin overrides
-    interval_s: float = funding.DEFAULT_INTERVAL_S
 
 
 @dataclass

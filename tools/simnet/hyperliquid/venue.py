@@ -34,9 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import deque
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -48,9 +46,11 @@ from tools.simnet.hyperliquid.feeds import Feeds
 from tools.simnet.hyperliquid.assets import ASSETS
 from tools.simnet.hyperliquid.auth import NonceBook, Registry
 from tools.simnet.hyperliquid.builders import BuilderApprovals
+from tools.simnet.hyperliquid.clock import VenueClock
 from tools.simnet.hyperliquid.engine import Engine
 from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
 from tools.simnet.hyperliquid.flow import TakerFlow
+from tools.simnet.hyperliquid.gate import RequestGate
 from tools.simnet.hyperliquid.info import InfoApi, InfoError
 from tools.simnet.hyperliquid.limits import IpLimits, exchange_weight, info_base_weight, info_item_weight
 from tools.simnet.hyperliquid.liquidation import Liquidator
@@ -65,21 +65,14 @@ BAD_BODY = "Failed to deserialize the JSON body into the target type"
 BAD_JSON = "Failed to parse the request body as JSON"
 
 
-@dataclass
-class Failure:
-    """A request refused before it reaches /info or /exchange: HTTP status and body text."""
-    status: int
-    body: str
-
-
 class HyperliquidVenue(Venue):
     name = "hyperliquid"
 
     def __init__(self, net):
         super().__init__(net)
         k = self.knobs = knobs.read(self.options)
+        self.clock = VenueClock(self.faults, self.options)       # clock_skew_ms
         self.basis = k.basis
-        self.latency = k.latency_s
         dt = net.config.path.dt
         self.lag_steps = max(0, round(k.lag_seconds / dt)) if dt > 0 else 0
         self.history: deque[dict[str, float]] = deque(maxlen=self.lag_steps + 1)
@@ -88,15 +81,16 @@ class HyperliquidVenue(Venue):
         self.posts = WsPosts(self, k.ws_post_ip_weight)
         self.hub.snapshot = self.feeds.snapshot
         self.hub.on_post = self.posts.handle
-        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.now_ms,
+        self.engine = Engine(k.book, k.fees, Decimal(str(net.config.initial_margin)), self.feeds, self.clock.now_ms,
                              k.maintenance)
-        self.liquidator = Liquidator(self.engine, k.liquidation, self.now_ms)
+        self.liquidator = Liquidator(self.engine, k.liquidation, self.clock.now_ms)
         self.flow = TakerFlow(self.engine, self.rng, k.flow, dt)
         self.registry = Registry()
         self.builders = BuilderApprovals()
         self.funding_history: dict[str, list[dict[str, Any]]] = {a.coin: [] for a in ASSETS}   # fundingHistory
         self.nonces = NonceBook()
         self.ip_limits = IpLimits(k.ip_weight_limit, k.ip_weight_window_s)
+        self.gate = RequestGate(k.latency_s, self.faults, self.ip_limits)
         self.address_budget = k.address
         self.cloid_visibility_delay_ms = k.cloid_visibility_delay_ms
         self.funding_schedule = funding.FundingSchedule(int(k.funding.interval_s * 1000), k.funding.enabled)
@@ -104,19 +98,14 @@ class HyperliquidVenue(Venue):
         self.late_tasks: set[asyncio.Task] = set()
         for address in self.options.get("accounts", []) or []:
             self.engine.account(str(address))
-        self.info = InfoApi(self)
-        self.exchange = ExchangeApi(self)
+        self.info = InfoApi(self.engine, self.clock, self.registry, self.builders, self.address_budget, k.funding,
+                            self.funding_history, self.cloid_visibility_delay_ms)
+        self.exchange = ExchangeApi(self.engine, self.registry, self.nonces, self.address_budget, self.builders,
+                                    self.faults, self.options, self.clock, self.feeds.touch)
         self._reprice(net.path.prices())
         self.feeds.push_bbo_changes()     # the starting bbo, so the first push is a change
 
     # ---- prices ---------------------------------------------------------------
-    def now_ms(self) -> int:
-        """The venue's clock in ms. ``set_flag clock_skew_ms=<n>`` (or the option) shifts it from this machine's:
-        a fault standing for the bot's host clock being off (no venue behaviour to pin): every venue time
-        (expiresAfter and nonce checks, pushed and answered ``time`` fields, funding) follows it."""
-        skew = self.faults.flags.get("clock_skew_ms", self.options.get("clock_skew_ms", 0))
-        return int(time.time() * 1000) + int(skew)
-
     def _reprice(self, prices: dict[str, float]) -> None:
         self.history.append(dict(prices))
         seen = self.history[0]   # lag_steps behind once the deque is full
@@ -127,16 +116,12 @@ class HyperliquidVenue(Venue):
     def on_tick(self, step: int, prices: dict[str, float]) -> None:
         self._reprice(prices)
         self.flow.on_tick(self.net.path)     # other traders take from the rebuilt book (flow.py)
-        now = self.now_ms()
+        now = self.clock.now_ms()
         if self.funding_schedule.due(now):
             self.pay_funding(now)
         self.feeds.on_tick()
 
     # ---- funding ------------------------------------------------------------------
-    def funding_rate(self, coin: str) -> Decimal:
-        f = self.knobs.funding
-        return funding.rate_for(f.rates, f.default_rate, coin)
-
     def pay_funding(self, now_ms: int, rate: Decimal | None = None, coin: str | None = None) -> list[dict[str, Any]]:
         """One funding payment on every open position (or only ``coin``'s), at ``rate`` if given."""
         f = self.knobs.funding
@@ -174,7 +159,7 @@ class HyperliquidVenue(Venue):
             return {}
         if action == "fund_now":
             rate = params.get("rate")
-            records = self.pay_funding(self.now_ms(), None if rate is None else Decimal(str(rate)),
+            records = self.pay_funding(self.clock.now_ms(), None if rate is None else Decimal(str(rate)),
                                        params.get("coin"))
             return {"payments": records}
         if action == "liquidations":
@@ -210,20 +195,6 @@ class HyperliquidVenue(Venue):
                  "px": fmt.px(o.limit_px), "tif": o.tif, "placed_at": o.placed_at}
                 for o in self.engine.orders_by_oid.values() if o.user == user and coin in (None, o.asset.coin)]
 
-    # ---- accounts ---------------------------------------------------------------
-    def account_exists(self, address: str) -> bool:
-        if address in self.engine.accounts:
-            return True
-        if self.options.get("fund_signers"):
-            self.engine.account(address)
-            return True
-        return False
-
-    def account_value(self, address: str) -> Decimal:
-        """Perps account value of ``address``; 0 for an address the venue has never seen (creates nothing)."""
-        acct = self.engine.accounts.get(address.lower())
-        return acct.account_value(self.engine.marks()) if acct else Decimal(0)
-
     # ---- HTTP ---------------------------------------------------------------------
     def build_apps(self) -> dict[str, web.Application]:
         app = web.Application()
@@ -246,29 +217,8 @@ class HyperliquidVenue(Venue):
         await self.posts.stop()
         await self.hub.close_all()
 
-    async def gate(self, ip: str, weight: int) -> Failure | None:
-        """Latency, the IP weight budget and the request-level faults, for /info, /exchange and ws posts
-        (``weight`` 0: no weight is spent or checked).
-
-        Over the weight budget (or with the rate_limit flag) the answer is HTTP 429 with the JSON body
-        ``null``: recorded on the real API (riftresearch observations.md "A real rate limit returned
-        HTTP429 with JSON null"; the SDK's ClientError then reads (429, None, 'null', None, headers))."""
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
-        await self.faults.maybe_delay()
-        meter = self.ip_limits.of(ip)
-        if self.faults.take("rate_limit") or (weight > 0 and not meter.admits(weight)):
-            return Failure(429, "null")
-        meter.charge(weight)
-        failure = self.faults.take_error()
-        if failure is not None:
-            code, message = failure
-            status = int(code or 500)
-            return Failure(status, message or ("Internal error" if status == 200 else "null"))
-        return None
-
     async def _prelude(self, request: web.Request, weight: int) -> web.Response | None:
-        failure = await self.gate(request.remote or "", weight)
+        failure = await self.gate.admit(request.remote or "", weight)
         if failure is None:
             return None
         if failure.status == 200:

@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import asyncio
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from tools.simnet.faults import Faults
 from tools.simnet.hyperliquid import delivery
-from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS
-from tools.simnet.hyperliquid.info import InfoError
-from tools.simnet.hyperliquid.limits import exchange_weight, info_base_weight, info_item_weight
+from tools.simnet.hyperliquid.exchange import ORDER_ACTIONS, ExchangeApi
+from tools.simnet.hyperliquid.gate import Failure, RequestGate
+from tools.simnet.hyperliquid.info import InfoApi, InfoError
+from tools.simnet.hyperliquid.limits import IpLimits, exchange_weight, info_base_weight, info_item_weight
+from tools.simnet.hyperliquid.ws import Client, Hub
 from tools.simnet.hyperliquid.ws_subs import PARSE_ERROR
-
-if TYPE_CHECKING:
-    from tools.simnet.hyperliquid.venue import Failure, HyperliquidVenue
-    from tools.simnet.hyperliquid.ws import Client
 
 BAD_BODY = "Failed to deserialize the JSON body into the target type"
 
@@ -49,14 +48,27 @@ def error(status: int, body: str | None = None) -> dict[str, Any]:
     return {"type": "error", "payload": text}
 
 
+class PostTarget(Protocol):
+    """What a ws post reaches of the venue (venue.HyperliquidVenue is one): the gate, /info and /exchange, the
+    faults, and the late_execution fault as armed now."""
+    hub: Hub
+    gate: RequestGate
+    ip_limits: IpLimits
+    info: InfoApi
+    exchange: ExchangeApi
+    faults: Faults
+    late: delivery.LateExecution | None
+    late_tasks: set[asyncio.Task]
+
+
 class WsPosts:
-    def __init__(self, venue: "HyperliquidVenue", charge_ip_weight: bool = False):
+    def __init__(self, venue: PostTarget, charge_ip_weight: bool = False):
         self.venue = venue
         self.charge_ip_weight = charge_ip_weight
         self.inflight: dict[str, int] = {}
         self.tasks: set[asyncio.Task] = set()
 
-    def handle(self, client: "Client", msg: dict[str, Any], frame: str) -> None:
+    def handle(self, client: Client, msg: dict[str, Any], frame: str) -> None:
         hub = self.venue.hub
         post_id, request = msg.get("id"), msg.get("request")
         if not _valid(post_id, request):
@@ -75,16 +87,16 @@ class WsPosts:
         self.tasks.discard(task)
         self.inflight[ip] -= 1
 
-    async def _answer(self, client: "Client", post_id: int, request: dict[str, Any]) -> None:
+    async def _answer(self, client: Client, post_id: int, request: dict[str, Any]) -> None:
         response = await self._response(client, request["type"], request["payload"])
         if response is not None:
             self.venue.hub.send(client, "post", {"id": post_id, "response": response})
 
-    async def _response(self, client: "Client", kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    async def _response(self, client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         venue = self.venue
         action = payload.get("action") if kind == "action" else None
         weight = (exchange_weight(action) if kind == "action" else info_base_weight(payload.get("type")))
-        failure = await venue.gate(client.ip, weight if self.charge_ip_weight else 0)
+        failure = await venue.gate.admit(client.ip, weight if self.charge_ip_weight else 0)
         if failure is not None:
             return _failed(kind, failure)
         if kind == "info":
@@ -103,7 +115,7 @@ class WsPosts:
             await asyncio.sleep(float(slow))
         return {"type": "action", "payload": result}
 
-    def _info(self, client: "Client", payload: dict[str, Any]) -> dict[str, Any]:
+    def _info(self, client: Client, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             answer = self.venue.info.answer(payload)
         except InfoError as exc:
@@ -123,7 +135,7 @@ def _valid(post_id: Any, request: Any) -> bool:
             and request.get("type") in ("info", "action") and isinstance(request.get("payload"), dict))
 
 
-def _failed(kind: str, failure: "Failure") -> dict[str, Any]:
+def _failed(kind: str, failure: Failure) -> dict[str, Any]:
     """A request-level fault: the /exchange error body for an injected 200, else the HTTP status string."""
     if failure.status == 200 and kind == "action":
         return {"type": "action", "payload": {"status": "err", "response": failure.body}}
