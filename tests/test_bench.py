@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 LATENCY_FIELDS = {"count", "p50_ms", "p99_ms", "max_ms"}
 

@@ -22,6 +22,7 @@ def warnings_with(caplog, text: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and text in r.getMessage()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("trouble", ["mute", "stall"])
 async def test_a_silent_user_stream_is_reconnected_and_no_hedge_is_lost_or_doubled(sim, trouble, caplog,
                                                                                     monkeypatch):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.engine_harness import control, quoting, running_engine
 from tests.helpers import eventually
 
@@ -35,6 +37,7 @@ async def test_cancels_after_one_refused_for_gas_are_mined(sim, caplog):
         assert await resting(net, trader) == []                                   # the node holds none
 
 
+@pytest.mark.slow
 async def test_a_stop_that_cannot_cancel_says_so_in_one_error_line(sim, caplog):
     net, ready = sim
     caplog.set_level(logging.INFO)

@@ -1,6 +1,8 @@
 """Command line: help, market names, exit codes, and the --sim hint."""
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import clean_env, run_main
 
 
@@ -65,6 +67,7 @@ def test_a_syntax_error_in_config_py_is_one_line_and_exit_78(tmp_path):
     assert result.stderr.startswith("config error: config.py line 3") and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_terminal_ends_a_sim_run_cleanly(tmp_path):
     """SIGINT to the whole process group, as a terminal sends it: the simulator must outlive the clean stop."""
     import os

@@ -2,6 +2,8 @@
 venues."""
 from __future__ import annotations
 
+import pytest
+
 from tests.engine_harness import (VENUES, control, quoting, running_engine, take_through_our_best, venue_positions,
                                   venues_reach, venues_settle)
 import asyncio
@@ -11,6 +13,7 @@ from tests.venue_positions import hedge_volume
 from bot.venues.hedge_base import TransientError
 
 
+@pytest.mark.slow
 @VENUES
 async def test_a_hedge_venue_outage_of_a_few_seconds_is_waited_out_not_fatal(sim, hedge):
     net, ready = sim

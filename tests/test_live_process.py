@@ -13,10 +13,14 @@ import sys
 
 from eth_account import Account
 
+import pytest
+
 from bot.sim_launcher import endpoints_from_ready
 from tests.venue_positions import hubble_position, hyperliquid_position
 from tests.engine_harness import start_net
 from tests.helpers import MAIN, clean_env, wait_until
+
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
 
 HUBBLE_KEY = "0x" + "5e" * 31 + "01"
 HL_KEY = "0x" + "7a" * 31 + "02"

@@ -19,6 +19,8 @@ from tests.engine_harness import start_net
 from tests.helpers import MAIN, clean_env
 from tests.maker_venue_helpers import PAIRS, resting_quotes
 
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
+
 HL_KEY = "0x" + "6b" * 31 + "03"
 FAST = ["--set", "orderFrequency=1", "--set", "hubblePositionPollInterval=0.5", "--set", "position_data_expiry=3",
         "--set", "hedgeClient_user_state_frequency=1", "--set", "orderFillCooldown=0"]

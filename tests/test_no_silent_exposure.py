@@ -167,6 +167,7 @@ async def test_a_hyperliquid_key_that_is_not_the_traders_agent_stops_with_exit_7
     assert status == 78 and "not an API wallet approved by" in run.engine.failures[0]
 
 
+@pytest.mark.slow
 async def test_a_clean_stop_fits_in_pm2s_kill_timeout_even_with_the_venues_unreachable(sim):
     net, ready = sim
     async with running_engine(ready, hedge="hyperliquid", overrides=["orderExpiry=30"]) as run:

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from tests.helpers import wait_until
 from tools.observer import report
 from tools.observer.options import RunOptions
 from tools.observer.run import observe
 from tools.simnet.hyperliquid.flow import Taker
+
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0"]
 COIN = "AVAX"

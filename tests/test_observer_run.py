@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from tests.helpers import wait_until
 from tools.observer import report
 from tools.observer.options import RunOptions
 from tools.observer.run import observe
+
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
 
 FAST = ["orderFrequency=1", "orderExpiry=2", "orderFillCooldown=0", "hubblePositionPollInterval=0.5",
         "position_data_expiry=3", "hubble_orderbook_frequency=200ms"]

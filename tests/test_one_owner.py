@@ -13,6 +13,8 @@ import asyncio
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from bot import supervision
 from bot.sim_launcher import endpoints_from_ready, throwaway_credentials
 from bot.venues.hubble.gateway import HubbleGateway
@@ -56,6 +58,7 @@ async def test_a_fill_the_reconciler_hedged_during_a_silent_stream_is_not_hedged
         assert not run.engine.failures
 
 
+@pytest.mark.slow
 @VENUES
 async def test_a_websocket_outage_longer_than_the_confirmation_hedges_the_gap_once(sim, hedge):
     """HUBBLE_WS_RPC down while HUBBLE_RPC answers: the reconciler confirms the gap's fill first, the replay after

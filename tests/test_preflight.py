@@ -93,6 +93,7 @@ async def test_clock_skew_against_binance(sim, skew_ms, expected):
     assert row(rows, "binance", "clock").status == expected
 
 
+@pytest.mark.slow
 async def test_a_price_feed_silent_on_its_route_fails(sim):
     net, ready = sim
     await asyncio.to_thread(net.control, "binance", "stall", stream="avaxusdt@bookTicker")

@@ -11,6 +11,8 @@ import pytest
 
 from tests.engine_harness import control, quoting, running_engine
 
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
+
 
 async def resting_per_side(net, trader: str) -> dict[int, D]:
     """What the node holds of ours per side, leaving out quotes in their last second: consecutive sets overlap

@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import ROOT, run_main
 
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
+
 PLOTS = ("avax-pnl.png", "avax-positions.png", "avax-fills.png", "avax-hedge-latency.png", "avax-uptime.png")
 CONTROL = '<img src="missing.png" alt="control">'
 PROBE = """<script>

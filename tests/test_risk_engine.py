@@ -96,6 +96,7 @@ async def _lose_to_funding(net, ready, run) -> None:
     await control(net, "hubble", "funding", rate=0.05)
 
 
+@pytest.mark.slow
 async def test_max_daily_loss_trips_the_kill_switch_and_it_survives_a_restart(sim, isolated_state):
     net, ready = sim
     overrides = ["maxDailyLoss=1", "positionSkew=0", "orderExpiry=30"]

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot import engine
 from tests.engine_harness import control, quoting, running_engine
+
+pytestmark = pytest.mark.slow           # started first by tests/conftest.py
 
 
 def stubborn(seconds: float):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.engine_harness import control, quoting, running_engine, take_through_our_best, venues_reach, venues_settle
 from tests.helpers import eventually
 from tests.venue_positions import hedge_volume
@@ -29,6 +31,7 @@ async def test_a_silent_hyperliquid_socket_is_found_by_the_missing_fill_push_and
         assert traded == 3 + (3 - hubble)                        # each fill hedged once
 
 
+@pytest.mark.slow
 async def test_a_silent_hyperliquid_socket_without_trading_is_found_by_the_stall_watchdog(sim):
     net, ready = sim
     async with running_engine(ready, hedge="hyperliquid") as run:
@@ -43,6 +46,7 @@ async def test_a_silent_hyperliquid_socket_without_trading_is_found_by_the_stall
         assert await venues_reach(net, ready, run, (3, -3), timeout=20) == (3, -3)
 
 
+@pytest.mark.slow
 async def test_a_silent_binance_depth_stream_is_reconnected(sim):
     net, ready = sim
     async with running_engine(ready, hedge="binance") as run:
