@@ -107,19 +107,24 @@ class StateClock:
         return totals
 
 
+class MidPrice(Protocol):
+    """The mid-price feed: its latest mid (None before the first)."""
+    mid: Any
+
+
 class RiskEngine:
-    def __init__(self, settings: Any, hubble: Any, hedge: Any, positions: PositionView, mid: Callable[[], Any],
-                 unwinder: Unwinder, store: RiskStore, alerts: Any, on_halt: Callable[[str], None]):
+    def __init__(self, *, settings: Any, maker: Any, hedge: Any, positions: PositionView, mid_feed: MidPrice,
+                 unwinder: Unwinder | None, store: RiskStore, alerts: Any, on_halt: Callable[[str], None]):
         self.s = settings
         self.limits: rl.RiskLimits = settings.risk
         self.market = settings.spec.hubble_id
-        self.hubble, self.hedge, self.positions, self.mid = hubble, hedge, positions, mid
+        self.hubble, self.hedge, self.positions, self.mid_feed = maker, hedge, positions, mid_feed
         self.unwinder, self.store, self.alerts, self.on_halt = unwinder, store, alerts, on_halt
         self.rate = rl.OrderRate(self.limits.max_order_rate)
         self.clock = StateClock()
         self.reason = ""
         self.maintenance: Decimal | None = None
-        self.maker_venue = getattr(hubble, "venue", "hubble")     # the venue quoted on (bot/venues/maker_venue.py)
+        self.maker_venue = getattr(maker, "venue", "hubble")     # the venue quoted on (bot/venues/maker_venue.py)
         self.venues: dict[str, VenueRisk] = {self.maker_venue: VenueRisk()}
         if hedge is not None:
             self.venues[settings.hedge] = VenueRisk()
@@ -183,7 +188,7 @@ class RiskEngine:
         v.equity_mark, v.equity_position = read_mark, (position.size if position else ZERO)
         now = self.positions.hubble_position_now()
         v.position = now if now is not None else (position.size if position else ZERO)
-        mid = self.mid()
+        mid = self.mid_feed.mid
         v.mark = Decimal(str(mid)) if mid else read_mark
         reference = read_mark or v.mark
         v.liquidation_price = (hubble_liquidation_price(v.position, reference, v.equity, self.maintenance)
@@ -277,7 +282,7 @@ class RiskEngine:
         hub = self.venues[self.maker_venue]
         position = self.positions.hubble_position_now()
         hedge_position = self.venues[self.s.hedge].position if self.hedge is not None else ZERO
-        mark = hub.mark or Decimal(str(self.mid() or 0))
+        mark = hub.mark or Decimal(str(self.mid_feed.mid or 0))
         grid = self.quote_grid(mark)
         smallest = grid.min_qty if grid is not None else min(level.qty for level in self.s.levels)
         why = rl.position_state(self.limits, position if position is not None else hub.position, hedge_position,
@@ -327,7 +332,7 @@ class RiskEngine:
         or until the Hubble position is flat for a flatten."""
         for _ in range(FLATTEN_STEPS if until_flat else 1):
             position = self.positions.hubble_position_now()
-            mid = self.mid()
+            mid = self.mid_feed.mid
             if position is None or abs(position) < self.s.spec.min_size or not mid:
                 return
             try:

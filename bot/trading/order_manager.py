@@ -138,8 +138,9 @@ class OrderManager:
         rules = maker.quote_rules() if hasattr(maker, "quote_rules") else QuoteRules(
             s.spec.price_tick, s.spec.min_size, ZERO)
         unwinder = Unwinder(maker, self.tracker, self.market, s.market, rules.min_size, rules.price_tick)
-        return RiskEngine(s, maker, self.hedge, self, lambda: self.mid_feed.mid, unwinder,
-                          RiskStore(risk_state_path(s.market), maker.trader), alerts, self._on_halt)
+        return RiskEngine(settings=s, maker=maker, hedge=self.hedge, positions=self, mid_feed=self.mid_feed,
+                          unwinder=unwinder, store=RiskStore(risk_state_path(s.market), maker.trader),
+                          alerts=alerts, on_halt=self._on_halt)
 
     def _quoter(self, alerts: Alerts) -> Quoter:
         """The order manager is the quoter's gatekeeper (gate) and holds the maker figures it sizes quotes on

@@ -13,6 +13,12 @@ from pathlib import Path
 TARGET_US = 50.0
 
 
+class _Mid:
+    """A mid-price feed that stays at one mid."""
+    def __init__(self, mid: Decimal):
+        self.mid = mid
+
+
 class _Positions:
     """The Hubble side as OrderManager shows it to the risk engine."""
     def __init__(self, position: Decimal):
@@ -41,8 +47,9 @@ def per_order_us(ticks: int = 2000, levels: int = 3) -> float:
     s = settings.load("AVAX", ["maxOrderRate=100000"])
 
     store = RiskStore(Path("/nonexistent/risk.json"), "0x0")   # nothing tripped; the check never writes it
-    risk = RiskEngine(s, None, None, _Positions(Decimal(6)), lambda: Decimal("35"), None, store, NO_ALERTS,
-                      lambda reason: None)
+    risk = RiskEngine(settings=s, maker=None, hedge=None, positions=_Positions(Decimal(6)),
+                      mid_feed=_Mid(Decimal("35")), unwinder=None, store=store, alerts=NO_ALERTS,
+                      on_halt=lambda reason: None)
     mid = Decimal("35.012")
     quotes = [Quote(side, n, mid * (1 - side * Decimal("0.001") * n), Decimal(3))
               for n in range(1, levels + 1) for side in (BID, ASK)]
