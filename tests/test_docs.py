@@ -62,6 +62,9 @@ EXERCISED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
           "pip install -r requirements-dev.txt")],
     "python3 -m pytest": [
         T("tests/test_readme.py::test_readme_shows_setup_test_and_sim_commands_that_ci_runs", "python3 -m pytest")],
+    "python3 -m pytest -m longrun": [
+        T("tests/test_docs.py::test_the_longrun_marker_selects_the_long_runs_and_the_default_run_leaves_them_out",
+          "-m", "longrun")],
     "python3 main.py AVAX --sim": [
         T("tests/test_cli.py::test_ctrl_c_in_a_terminal_ends_a_sim_run_cleanly", "AVAX", "--sim")],
     # 12 s instead of 60.
@@ -614,3 +617,23 @@ def test_the_engine_pages_layout_lists_every_module_of_bot():
             assert (ROOT / directory / file).exists(), f"docs/engine.md layout names {directory}{file}: missing"
         assert modules[directory] <= set(named), \
             f"docs/engine.md layout, {directory}: {sorted(modules[directory] - set(named))} not listed"
+
+
+def _collected(*args: str) -> dict[str, int]:
+    """Test file -> tests collected, as `pytest --collect-only` reports them under pytest.ini's -q."""
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120).stdout
+    counts = {}
+    for line in out.splitlines():
+        name, _, count = line.rpartition(": ")
+        if name.startswith("tests/") and count.isdigit():
+            counts[name] = int(count)
+    return counts
+
+
+def test_the_longrun_marker_selects_the_long_runs_and_the_default_run_leaves_them_out():
+    """`python3 -m pytest -m longrun` (README) collects the long-horizon runs, and only them; the README's
+    plain test command leaves them out (pytest.ini's -m "not longrun")."""
+    assert _collected("-m", "longrun") == {"tests/test_longrun.py": 9}
+    default = _collected()
+    assert len(default) > 50 and "tests/test_longrun.py" not in default
