@@ -242,7 +242,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "maxOrderSize": (_positive, "base units", "a quote larger than this is not placed"),
     "maxOrderNotional": (_positive, "USD", "a quote whose size x price is above this is not placed"),
     "maxRestingPerSide": (_positive, "base units", "quotes resting on one side never add up past this"),
-    "maxPosition": (_positive, "base units", "the Hubble position never grows past this through our quotes: a quote is placed only if the position stays within it when every resting quote of that side fills too; at the limit the state is REDUCING"),
+    "maxPosition": (_positive, "base units", "the Hubble position never grows past this through our quotes: a quote is placed only if the position stays within it when every resting quote of that side fills too (one that would pass it is cut to the room left, down to the hedge venue's smallest order); at the limit the state is REDUCING"),
     "maxPositionUsd": (_positive, "USD", "the same bound on |Hubble position| x mark"),
     "maxHedgePosition": (_positive, "base units", "a hedge-venue position past this turns the state to REDUCING; the hedge itself always goes out"),
     "maxOrderRate": (_whole(1, 100_000), "quotes per minute, whole number", "quotes placed in any minute never pass this (the rest wait for the next tick)"),
