@@ -78,6 +78,22 @@ async def test_near_max_position_the_growing_side_is_cut_to_the_room_left(sim, i
         assert await only_asks_rest(net, run), "bids still rest at maxPosition"
 
 
+async def test_past_the_inventory_target_the_growing_side_rests_half_the_room_left(sim, isolated_state):
+    """maxPosition 8, inventoryTarget 2: after a bid fill of 3 the node holds bids of 2 in all, half of the
+    5 left to the bound on Hubble's 1-AVAX grid, so a taker sweeping them all leaves the position at 5, not at
+    the limit."""
+    net, ready = sim
+    async with running_engine(ready, overrides=["maxPosition=8", "inventoryTarget=2", "positionSkew=0"]) as run:
+        await quoting(run)
+        await take_through_our_best(net, run, "sell")
+        await eventually(run.hedged, 10, "hedged")
+        deadline = asyncio.get_running_loop().time() + 15
+        while sum(await bid_sizes(net, run)) != D(2) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.2)
+        assert sum(await bid_sizes(net, run)) == D(2), await bid_sizes(net, run)
+        assert await venues_reach(net, ready, run, (3, -3), timeout=15) == (3, -3)
+
+
 async def test_a_hedge_past_max_hedge_position_still_goes_out(sim, isolated_state):
     """maxHedgePosition is smaller than one fill: the hedge is sent whole, the state turns REDUCING."""
     net, ready = sim

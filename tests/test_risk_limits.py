@@ -67,6 +67,21 @@ def test_a_cut_below_the_grid_minimum_or_a_size_refusal_is_not_cut():
     assert rl.fitting_qty(LIMITS, exposure("2", bids="3"), BID, rl.QuoteGrid(D("1"), D("0.3"))) == D("5")
 
 
+def test_past_the_inventory_target_the_growing_side_rests_at_most_its_share_of_the_room_left():
+    grid = rl.QuoteGrid(step=D("0.01"), min_qty=D("0.5"), growing_share=D("0.5"))
+    bid, ask = Quote(BID, 1, D("30"), D("3")), Quote(ASK, 1, D("30.1"), D("3"))
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("6"), [bid, ask], room=10, grid=grid)
+    assert [(q.side, q.qty) for q in accepted] == [(BID, D("2")), (ASK, D("3"))]   # (10 - 6) / 2; the ask shrinks
+    accepted, _ = rl.check_quotes(LIMITS, exposure("7", bids="1"), [bid], room=10, grid=grid)
+    assert [q.qty for q in accepted] == [D("0.5")]                                    # (10 - 7) / 2 - 1 resting
+    accepted, reasons = rl.check_quotes(LIMITS, exposure("9.2"), [bid], room=10, grid=grid)
+    assert accepted == [] and "room" in reasons[0]                                    # 0.4 < 0.5
+    accepted, _ = rl.check_quotes(LIMITS, exposure("3"), [bid], room=10, grid=grid)
+    assert [q.qty for q in accepted] == [D("3")]                    # at or under inventoryTarget 4: whole
+    accepted, _ = rl.check_quotes(LIMITS, exposure("-6"), [bid, ask], room=10, grid=grid)
+    assert [(q.side, q.qty) for q in accepted] == [(BID, D("3")), (ASK, D("2"))]   # a short grows by selling
+
+
 def test_the_usd_bound_cuts_too():
     limits = settings.load("AVAX", ["maxPosition=100", "maxPositionUsd=300"]).risk       # 10 AVAX at 30
     grid = rl.QuoteGrid(step=D("0.1"), min_qty=D("0.1"))

@@ -57,13 +57,24 @@ class Exposure:
     mark: Decimal                    # price for USD limits
 
 
+GROWING_SHARE = Decimal("0.5")
+
+
 @dataclass(frozen=True)
 class QuoteGrid:
-    """How a quote that the position bound refuses may be cut down instead of dropped: to a multiple of `step`
-    (the maker venue's size step) and no smaller than `min_qty` (the larger of the maker venue's minimum and
-    the hedge venue's smallest order, so that the cut quote's fill can be hedged on its own)."""
+    """How the quotes of the side that grows the position are sized against the room left to the bound:
+    cut to a multiple of `step` (the maker venue's size step), no smaller than `min_qty` (the larger of the
+    maker venue's minimum and the hedge venue's smallest order, so that a cut quote's fill can be hedged on
+    its own), and, once the position is past inventoryTarget, all of the side together (resting ones too) at
+    most `growing_share` of the room left.
+
+    With a share of one half, a taker that sweeps the whole growing side moves the position half of the way
+    to the bound, never onto it: the side keeps quoting, smaller and smaller, for several sweeps in a row
+    (sizes shrink with inventory, as in Hummingbot's inventory skew) instead of quoting in full up to the
+    limit and then not at all, and the state turns REDUCING only when half the room is under the minimum."""
     step: Decimal
     min_qty: Decimal
+    growing_share: Decimal = Decimal(1)
 
 
 def projected(exposure: Exposure, side: int, qty: Decimal) -> Decimal:
@@ -100,16 +111,18 @@ def position_refusal(limits: RiskLimits, exposure: Exposure, side: int, qty: Dec
 
 
 def fitting_qty(limits: RiskLimits, exposure: Exposure, side: int, grid: QuoteGrid) -> Decimal | None:
-    """The largest quote of `side` that keeps the position within both position bounds when every resting
-    quote of the side fills too, on the grid; None when not even `grid.min_qty` fits.
+    """The largest quote of `side` that keeps the side's resting quotes and this one within the grid's share
+    of the room left to both position bounds, on the grid; None when not even `grid.min_qty` fits.
 
     For the side that grows the position, |position + side x (resting + q)| = side x position + resting + q,
-    so q <= bound - side x position - resting, with bound the smaller of maxPosition and maxPositionUsd / mark.
+    so with share 1 (the hard bound) q <= bound - side x position - resting, and with a share k,
+    resting + q <= k x (bound - side x position); bound is the smaller of maxPosition and
+    maxPositionUsd / mark.
     """
     bound = limits.max_position
     if exposure.mark > 0:
         bound = min(bound, limits.max_position_usd / exposure.mark)
-    room = bound - side * exposure.position - exposure.resting.get(side, ZERO)
+    room = (bound - side * exposure.position) * grid.growing_share - exposure.resting.get(side, ZERO)
     if grid.step <= 0 or room <= 0:
         return None
     qty = (room / grid.step).to_integral_value(rounding=ROUND_FLOOR) * grid.step
@@ -117,15 +130,19 @@ def fitting_qty(limits: RiskLimits, exposure: Exposure, side: int, grid: QuoteGr
     return qty if qty >= max(min_qty, grid.step) else None
 
 
-def _cut_to_fit(limits: RiskLimits, exposure: Exposure, quote, grid: QuoteGrid | None):
-    """`quote` with its size cut to what the position bounds leave, or None (no grid, or nothing fits)."""
-    if grid is None:
-        return None
+def _sized_for_room(limits: RiskLimits, exposure: Exposure, quote, grid: QuoteGrid | None):
+    """(the quote to check: `quote` itself, or cut to the grid's share of the room left, None when nothing of
+    it fits the share; the reason it was refused then). Only the side that grows the position is sized."""
+    if grid is None or quote.side * exposure.position < 0:
+        return quote, None
+    if quote.side * exposure.position <= limits.inventory_target:       # the share applies above the target
+        grid = replace(grid, growing_share=Decimal(1))
     qty = fitting_qty(limits, exposure, quote.side, grid)
-    if qty is None or qty >= quote.qty:
-        return None
-    cut = replace(quote, qty=qty)
-    return cut if check_quote(limits, exposure, quote.side, qty, quote.price) is None else None
+    if qty is None:
+        return None, (f"position {_n(exposure.position)} with {_n(exposure.resting.get(quote.side, ZERO))} "
+                      f"resting leaves under {_n(grid.min_qty)} in {_n(grid.growing_share * 100)} % of the room "
+                      f"to maxPosition {_n(limits.max_position)}")
+    return (replace(quote, qty=qty) if qty < quote.qty else quote), None
 
 
 class OrderRate:
@@ -148,9 +165,9 @@ def check_quotes(limits: RiskLimits, exposure: Exposure, quotes: Sequence, room:
                  sides: Iterable[int] = (BID, ASK), grid: QuoteGrid | None = None) -> tuple[list, list[str]]:
     """(the quotes that pass, one reason per refused one). Quotes are taken in order (best levels first);
     each accepted quote counts as resting for the ones after it. `sides`: the sides the state lets quote.
-    With a `grid`, a quote that only the position bounds refuse is cut to the size that still fits (the first
-    such level of a side takes what room is left; the levels after it then find none) rather than dropped,
-    so the side that grows the position keeps quoting up to the limit itself."""
+    With a `grid`, the quotes of the side that grows the position are cut to the grid's share of the room left
+    (the first level that passes it takes what is left; the levels after it then find none) rather than
+    placed whole or dropped (QuoteGrid)."""
     allowed_sides = set(sides)
     resting = dict(exposure.resting)
     accepted, reasons = [], []
@@ -163,10 +180,10 @@ def check_quotes(limits: RiskLimits, exposure: Exposure, quotes: Sequence, room:
             reasons.append(f"{_name(quote.side)} level {quote.level}: maxOrderRate {limits.max_order_rate}/min reached")
             continue
         now = Exposure(exposure.position, resting, exposure.mark)
-        why = check_quote(limits, now, quote.side, quote.qty, quote.price)
-        if why and position_refusal(limits, now, quote.side, quote.qty):
-            cut = _cut_to_fit(limits, now, quote, grid)
-            quote, why = (cut, None) if cut is not None else (quote, why)
+        sized, why = _sized_for_room(limits, now, quote, grid)
+        if sized is not None:
+            quote = sized
+            why = check_quote(limits, now, quote.side, quote.qty, quote.price)
         if why:
             reasons.append(f"{_name(quote.side)} level {quote.level}: {why}")
             continue

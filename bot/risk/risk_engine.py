@@ -284,7 +284,8 @@ class RiskEngine:
         hedge_position = self.venues[self.s.hedge].position if self.hedge is not None else ZERO
         mark = hub.mark or Decimal(str(self.mid_feed.mid or 0))
         grid = self.quote_grid(mark)
-        smallest = grid.min_qty if grid is not None else min(level.qty for level in self.s.levels)
+        smallest = (grid.min_qty / grid.growing_share if grid is not None   # the share of the room is under it
+                    else min(level.qty for level in self.s.levels))
         why = rl.position_state(self.limits, position if position is not None else hub.position, hedge_position,
                                 mark, smallest)
         if why:
@@ -385,10 +386,10 @@ class RiskEngine:
         return accepted, reasons
 
     def quote_grid(self, mark: Decimal) -> rl.QuoteGrid | None:
-        """How a quote the position bounds refuse is cut to fit: the maker venue's size step, and at least the
-        maker's minimum (size, and notional at `mark`) and the hedge venue's smallest order now, so the cut
-        quote's fill is hedged on its own rather than carried. None (quotes are dropped whole, as before)
-        while the hedge venue's rules or the mark are not known yet."""
+        """How the growing side is sized to the room left (rl.QuoteGrid): the maker venue's size step, at least
+        the maker's minimum (size, and notional at `mark`) and the hedge venue's smallest order now (so a cut
+        quote's fill is hedged on its own rather than carried), within half the room. None (quotes are checked
+        whole against the hard bound only) while the hedge venue's rules or the mark are not known yet."""
         rules = getattr(self.hubble, "quote_rules", None)
         if callable(rules):
             r = rules()
@@ -405,7 +406,7 @@ class RiskEngine:
             if lot is None:
                 return None
             min_qty = max(min_qty, lot)
-        return rl.QuoteGrid(step, min_qty)
+        return rl.QuoteGrid(step, min_qty, rl.GROWING_SHARE)
 
     def placed(self, count: int) -> None:
         self.rate.placed(count, time.time())
