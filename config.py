@@ -62,7 +62,7 @@ AVAX = {
     "maxPositionUsd": 2500,                # USD: the same bound in notional
     "maxHedgePosition": 60,                # base units: past it the state turns REDUCING (a hedge is never blocked)
     "maxOrderRate": 600,                   # quotes placed per minute
-    "inventoryTarget": 24,                 # base units: above this |Hubble position| quotes skew toward zero
+    "inventoryTarget": 24,                 # base units: above this |Hubble position| quotes skew toward zero and the growing side shrinks
     "positionSkew": 0.005,                 # % price shift of both sides per lot above inventoryTarget (0 = off)
     "liquidationWarn": 30,                 # % price move to either venue's liquidation that alerts
     "liquidationReduce": 20,               # % ... that quotes only the side that shrinks the position (REDUCING)

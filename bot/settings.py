@@ -246,7 +246,7 @@ FIELDS: dict[str, tuple[Checker, str, str]] = {
     "maxPositionUsd": (_positive, "USD", "the same bound on |Hubble position| x mark"),
     "maxHedgePosition": (_positive, "base units", "a hedge-venue position past this turns the state to REDUCING; the hedge itself always goes out"),
     "maxOrderRate": (_whole(1, 100_000), "quotes per minute, whole number", "quotes placed in any minute never pass this (the rest wait for the next tick)"),
-    "inventoryTarget": (_ranged(0, None), "base units", "above this |Hubble position| both sides shift by positionSkew per lot, so fills work the position (and its hedge) back"),
+    "inventoryTarget": (_ranged(0, None), "base units", "above this |Hubble position| both sides shift by positionSkew per lot, and the growing side rests at most half the room left to maxPosition, so fills work the position (and its hedge) back"),
     "positionSkew": (_ranged(0, 1, unit=" %"), "%", "price shift of both sides per lot of Hubble position above inventoryTarget; 0 = off"),
     "liquidationWarn": (_ranged(0, 100, low_open=True, unit=" %"), "%", "a venue's distance to liquidation (price move, % of mark) under this sends an alert"),
     "liquidationReduce": (_ranged(0, 100, low_open=True, unit=" %"), "%", "under this the state is REDUCING (only the side that shrinks the position quotes); at most liquidationWarn"),
