@@ -34,6 +34,7 @@ from bot.risk.liquidation import distance_pct, hubble_liquidation_price
 from bot.risk.record import RiskStore, utc_day
 from bot.risk.unwind import Unwinder
 from bot.supervision import Health
+from bot.venues.maker_venue import display_name
 
 log = logging.getLogger("risk")
 ZERO = Decimal(0)
@@ -348,8 +349,8 @@ class RiskEngine:
                 return
             await self._position_moves_from(position)
         if until_flat:
-            log.info("flatten: the Hubble position is %s; the hedger closes the hedge leg as each fill arrives",
-                     self.positions.hubble_position_now())
+            log.info("flatten: the %s position is %s; the hedger closes the hedge leg as each fill arrives",
+                     display_name(self.maker_venue), self.positions.hubble_position_now())
 
     async def _position_moves_from(self, before: Decimal, poll: float = 0.1) -> None:
         """Wait (bounded) until the unwind's fill is booked: the next step starts from the new position."""

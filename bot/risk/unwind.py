@@ -12,6 +12,7 @@ import logging
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
+from bot.venues.maker_venue import display_name
 
 log = logging.getLogger("risk")
 IOC_SLIPPAGE = Decimal("0.01")      # an unwind's limit: 1 % through the mid (it must close, not haggle)
@@ -37,8 +38,9 @@ class Unwinder:
         limit = mid * (1 + side * IOC_SLIPPAGE)
         limit = (limit / self.price_tick).to_integral_value(ROUND_CEILING if side > 0 else ROUND_FLOOR) \
             * self.price_tick
-        log.warning("unwinding %s %s of the Hubble position %s (IOC at %s, reduce-only; the hedge follows): %s",
-                    "buying" if side > 0 else "selling", qty, position, limit, why)
+        log.warning("unwinding %s %s of the %s position %s (IOC at %s, reduce-only; the hedge follows): %s",
+                    "buying" if side > 0 else "selling", qty, display_name(getattr(self.hubble, "venue", "hubble")),
+                    position, limit, why)
         order_id, tx_hash, expire_at = await self.hubble.place_ioc(self.market, side * qty, limit, reduce_only=True)
         self.tracker.add(TrackedOrder(order_id, "hubble-ioc", self.symbol, side, qty, limit, float(expire_at)))
         self.sent += 1

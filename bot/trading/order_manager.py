@@ -300,7 +300,7 @@ class OrderManager:
 
     async def _cancel_for_halt(self, live: list) -> None:
         confirmed = await self.quoter.cancel(live, timeout=10.0)
-        log.warning("kill switch: %d of %d resting quotes cancelled (confirmed by the node)", confirmed, len(live))
+        log.warning("kill switch: %d of %d resting quotes cancelled (confirmed by %s)", confirmed, len(live), self.name)
 
     def hubble_position(self) -> Decimal | None:
         if self.account is None:

@@ -27,7 +27,7 @@ from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 from bot.trading.dependencies import (BookTop, Fatal, Gatekeeper, HedgeProgress, HedgeVenue, MakerFigures, MidFeed,
                                       QuoteRecord, QuoteRisk)
 from bot.venues.hubble.chain_logs import hex_id
-from bot.venues.maker_venue import MakerVenue, QuoteRules
+from bot.venues.maker_venue import MakerVenue, QuoteRules, display_name
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
@@ -453,10 +453,15 @@ class Quoter:
             confirmed += done
             left = await self._still_held(unconfirmed, deadline)
         if left:
-            log.error("%d quotes still rest on Hubble after cancelling (%s); they can fill until they expire at %s: "
-                      "check the node and the trader's native USDC for gas (cancels are transactions)", len(left),
-                      "; ".join(dict.fromkeys(reasons)) or "no answer",
-                      time.strftime("%H:%M:%S", time.localtime(max(q.expire_at or 0 for q in left))))
+            if self.venue == "hubble":
+                log.error("%d quotes still rest on Hubble after cancelling (%s); they can fill until they expire at "
+                          "%s: check the node and the trader's native USDC for gas (cancels are transactions)",
+                          len(left), "; ".join(dict.fromkeys(reasons)) or "no answer",
+                          time.strftime("%H:%M:%S", time.localtime(max(q.expire_at or 0 for q in left))))
+            else:
+                log.error("%d quotes still rest on %s after cancelling (%s); they can fill until cancelled: check "
+                          "the open orders there and cancel them by hand if the venue stays unreachable", len(left),
+                          display_name(self.venue), "; ".join(dict.fromkeys(reasons)) or "no answer")
         return confirmed
 
     def _cancel_results(self, quotes: list[TrackedOrder], results: list[dict],
@@ -468,7 +473,7 @@ class Quoter:
             result = by_id.get(hex_id(q.order_id), {"success": False, "error": "no result for it", "unknown": True})
             if result.get("success"):
                 confirmed += 1
-                self.tracker.mark(q.order_id, OrderState.CANCELLED, "cancel confirmed by the node")
+                self.tracker.mark(q.order_id, OrderState.CANCELLED, f"cancel confirmed by {display_name(self.venue)}")
                 continue
             unconfirmed.append(q)
             reasons.append(str(result.get("error")))
@@ -481,11 +486,12 @@ class Quoter:
         # texts are not confirmed by a public source, so each such quote is still asked about, but only a
         # cancel with no answer (an error, a receipt that does not name it) is worth a warning.
         if len(unconfirmed) > refused:
-            log.warning("cancel of %d of %d quotes not confirmed (%s): asking the node about each",
-                        len(unconfirmed) - refused, len(quotes), "; ".join(dict.fromkeys(unanswered)))
+            log.warning("cancel of %d of %d quotes not confirmed (%s): asking %s about each",
+                        len(unconfirmed) - refused, len(quotes), "; ".join(dict.fromkeys(unanswered)),
+                        display_name(self.venue))
         elif refused:
-            log.info("cancel of %d of %d quotes refused by the contract (no longer open): checking each with the node",
-                     refused, len(quotes))
+            log.info("cancel of %d of %d quotes refused by %s (no longer open): checking each with it", refused,
+                     len(quotes), "the contract" if self.venue == "hubble" else display_name(self.venue))
         return confirmed, unconfirmed
 
     async def _still_held(self, quotes: list[TrackedOrder], deadline: float) -> list[TrackedOrder]:
