@@ -634,6 +634,6 @@ def _collected(*args: str) -> dict[str, int]:
 def test_the_longrun_marker_selects_the_long_runs_and_the_default_run_leaves_them_out():
     """`python3 -m pytest -m longrun` (README) collects the long-horizon runs, and only them; the README's
     plain test command leaves them out (pytest.ini's -m "not longrun")."""
-    assert _collected("-m", "longrun") == {"tests/test_longrun.py": 9}
+    assert _collected("-m", "longrun") == {"tests/test_longrun.py": 10}
     default = _collected()
     assert len(default) > 50 and "tests/test_longrun.py" not in default
