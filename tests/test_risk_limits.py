@@ -82,6 +82,20 @@ def test_past_the_inventory_target_the_growing_side_rests_at_most_its_share_of_t
     assert [(q.side, q.qty) for q in accepted] == [(BID, D("3")), (ASK, D("2"))]   # a short grows by selling
 
 
+def test_quotes_this_tick_replaces_count_for_the_bound_but_not_for_the_share():
+    grid = rl.QuoteGrid(step=D("0.01"), min_qty=D("0.5"), growing_share=D("0.5"))
+    bid = Quote(BID, 1, D("30"), D("3"))
+    replacing = rl.Exposure(D("6"), {BID: D("2"), ASK: D("0")}, D("30"), {BID: D("2")})
+    accepted, _ = rl.check_quotes(LIMITS, replacing, [bid], room=10, grid=grid)
+    assert [q.qty for q in accepted] == [D("2")]       # share (10 - 6) / 2 = 2 (the leaving 2 not held)
+    staying = rl.Exposure(D("6"), {BID: D("2"), ASK: D("0")}, D("30"))
+    accepted, reasons = rl.check_quotes(LIMITS, staying, [bid], room=10, grid=grid)
+    assert accepted == [] and "room" in reasons[0]     # 2 - 2 held: nothing left in the share
+    near = rl.Exposure(D("7"), {BID: D("2.5"), ASK: D("0")}, D("30"), {BID: D("2.5")})
+    accepted, _ = rl.check_quotes(LIMITS, near, [bid], room=10, grid=grid)
+    assert [q.qty for q in accepted] == [D("0.5")]     # the bound still counts the leaving 2.5: 10 - 7 - 2.5
+
+
 def test_the_usd_bound_cuts_too():
     limits = settings.load("AVAX", ["maxPosition=100", "maxPositionUsd=300"]).risk       # 10 AVAX at 30
     grid = rl.QuoteGrid(step=D("0.1"), min_qty=D("0.1"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Iterable, Sequence
 
@@ -55,6 +55,10 @@ class Exposure:
     position: Decimal                # signed Hubble position, base units
     resting: dict[int, Decimal]      # side -> base units resting unfilled
     mark: Decimal                    # price for USD limits
+    # side -> base units of `resting` that this tick replaces (their cancel or modify goes out with it): the
+    # position bound still counts them, since they can fill until the venue confirms, but the growing side's
+    # share of the room does not, since the new quotes take their place rather than join them
+    leaving: dict[int, Decimal] = field(default_factory=dict)
 
 
 GROWING_SHARE = Decimal("0.5")
@@ -122,7 +126,10 @@ def fitting_qty(limits: RiskLimits, exposure: Exposure, side: int, grid: QuoteGr
     bound = limits.max_position
     if exposure.mark > 0:
         bound = min(bound, limits.max_position_usd / exposure.mark)
-    room = (bound - side * exposure.position) * grid.growing_share - exposure.resting.get(side, ZERO)
+    held = exposure.resting.get(side, ZERO)
+    if grid.growing_share < 1:
+        held -= exposure.leaving.get(side, ZERO)
+    room = (bound - side * exposure.position) * grid.growing_share - held
     if grid.step <= 0 or room <= 0:
         return None
     qty = (room / grid.step).to_integral_value(rounding=ROUND_FLOOR) * grid.step
@@ -135,9 +142,11 @@ def _sized_for_room(limits: RiskLimits, exposure: Exposure, quote, grid: QuoteGr
     it fits the share; the reason it was refused then). Only the side that grows the position is sized."""
     if grid is None or quote.side * exposure.position < 0:
         return quote, None
-    if quote.side * exposure.position <= limits.inventory_target:       # the share applies above the target
-        grid = replace(grid, growing_share=Decimal(1))
-    qty = fitting_qty(limits, exposure, quote.side, grid)
+    hard = replace(grid, growing_share=Decimal(1))
+    qty = fitting_qty(limits, exposure, quote.side, hard)
+    if qty is not None and quote.side * exposure.position > limits.inventory_target:   # the share: past the target
+        shared = fitting_qty(limits, exposure, quote.side, grid)
+        qty = None if shared is None else min(qty, shared)
     if qty is None:
         return None, (f"position {_n(exposure.position)} with {_n(exposure.resting.get(quote.side, ZERO))} "
                       f"resting leaves under {_n(grid.min_qty)} in {_n(grid.growing_share * 100)} % of the room "
@@ -179,7 +188,7 @@ def check_quotes(limits: RiskLimits, exposure: Exposure, quotes: Sequence, room:
         if len(accepted) >= room:
             reasons.append(f"{_name(quote.side)} level {quote.level}: maxOrderRate {limits.max_order_rate}/min reached")
             continue
-        now = Exposure(exposure.position, resting, exposure.mark)
+        now = Exposure(exposure.position, resting, exposure.mark, exposure.leaving)
         sized, why = _sized_for_room(limits, now, quote, grid)
         if sized is not None:
             quote = sized

@@ -375,13 +375,18 @@ class RiskEngine:
         position = self.positions.hubble_position_now()
         return rl.inventory_shift(self.limits, position, lot) if position is not None else ZERO
 
-    def check_quotes(self, quotes: list, live: list, mark: Decimal) -> tuple[list, list[str]]:
-        """The pre-trade check of one tick's quotes against everything resting (`live`)."""
+    def check_quotes(self, quotes: list, live: list, mark: Decimal, leaving: list = ()) -> tuple[list, list[str]]:
+        """The pre-trade check of one tick's quotes against everything resting (`live`), of which `leaving`
+        is replaced by this tick (rl.Exposure.leaving)."""
         position = self.positions.hubble_position_now()
         if position is None:
             return [], ["risk: no Hubble position read yet"]
-        resting = {side: sum((q.unfilled for q in live if q.side == side), ZERO) for side in (rl.BID, rl.ASK)}
-        accepted, reasons = rl.check_quotes(self.limits, rl.Exposure(position, resting, mark), quotes,
+
+        def by_side(orders: list) -> dict[int, Decimal]:
+            return {side: sum((q.unfilled for q in orders if q.side == side), ZERO) for side in (rl.BID, rl.ASK)}
+
+        exposure = rl.Exposure(position, by_side(live), mark, by_side(list(leaving)))
+        accepted, reasons = rl.check_quotes(self.limits, exposure, quotes,
                                             self.rate.room(time.time()), self.sides(), self.quote_grid(mark))
         self.refused += len(reasons)
         return accepted, reasons

@@ -232,7 +232,7 @@ class Quoter:
                                                    and o.order_id not in self._cancelling for o in live)]
         quotes, replaced = self._replacing(quotes, live, now)
         # the pre-trade check, on what would be sent, against all that rests
-        quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid)
+        quotes, refused = self.risk.check_quotes(quotes, live, self.mid_feed.mid, replaced)
         self.skipped += refused
         modifies, replaced = self._pair_for_modify(quotes, replaced)
         self._request_cancel(replaced, "cancelling {} quotes replaced by new ones")
