@@ -142,15 +142,15 @@ def _sized_for_room(limits: RiskLimits, exposure: Exposure, quote, grid: QuoteGr
     it fits the share; the reason it was refused then). Only the side that grows the position is sized."""
     if grid is None or quote.side * exposure.position < 0:
         return quote, None
-    hard = replace(grid, growing_share=Decimal(1))
-    qty = fitting_qty(limits, exposure, quote.side, hard)
-    if qty is not None and quote.side * exposure.position > limits.inventory_target:   # the share: past the target
-        shared = fitting_qty(limits, exposure, quote.side, grid)
-        qty = None if shared is None else min(qty, shared)
+    shared = quote.side * exposure.position > limits.inventory_target     # the share applies past the target
+    qty = fitting_qty(limits, exposure, quote.side, replace(grid, growing_share=Decimal(1)))
+    if qty is not None and shared:
+        within_share = fitting_qty(limits, exposure, quote.side, grid)
+        qty = None if within_share is None else min(qty, within_share)
     if qty is None:
+        room = f"{_n(grid.growing_share * 100)} % of the room" if shared else "the room"
         return None, (f"position {_n(exposure.position)} with {_n(exposure.resting.get(quote.side, ZERO))} "
-                      f"resting leaves under {_n(grid.min_qty)} in {_n(grid.growing_share * 100)} % of the room "
-                      f"to maxPosition {_n(limits.max_position)}")
+                      f"resting leaves under {_n(grid.min_qty)} in {room} to maxPosition {_n(limits.max_position)}")
     return (replace(quote, qty=qty) if qty < quote.qty else quote), None
 
 
