@@ -282,13 +282,17 @@ class RiskEngine:
             return rl.TradingState.HALTED, self.reason or f"kill switch: {self.store.record.halted_reason}"
         hub = self.venues[self.maker_venue]
         position = self.positions.hubble_position_now()
+        position = position if position is not None else hub.position
         hedge_position = self.venues[self.s.hedge].position if self.hedge is not None else ZERO
         mark = hub.mark or Decimal(str(self.mid_feed.mid or 0))
         grid = self.quote_grid(mark)
-        smallest = (grid.min_qty / grid.growing_share if grid is not None   # the share of the room is under it
-                    else min(level.qty for level in self.s.levels))
-        why = rl.position_state(self.limits, position if position is not None else hub.position, hedge_position,
-                                mark, smallest)
+        if grid is None:
+            smallest = min(level.qty for level in self.s.levels)
+        elif abs(position) > self.limits.inventory_target:       # the growing side's share of the room applies
+            smallest = grid.min_qty / grid.growing_share
+        else:
+            smallest = grid.min_qty
+        why = rl.position_state(self.limits, position, hedge_position, mark, smallest)
         if why:
             return rl.TradingState.REDUCING, why
         nearest = self.nearest_liquidation()
