@@ -62,6 +62,10 @@ EXERCISED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
           "pip install -r requirements-dev.txt")],
     "python3 -m pytest": [
         T("tests/test_readme.py::test_readme_shows_setup_test_and_sim_commands_that_ci_runs", "python3 -m pytest")],
+    # 14 s instead of an hour (the full hour: tests/test_longrun.py).
+    "python3 -m tools.soak AVAX --seconds 3600 --interval 5 --dir /tmp/soak-avax --out docs/soak": [
+        T("tests/test_soak.py::test_a_short_soak_of_the_real_bot_writes_samples_and_sees_the_log_rotate",
+          "tools.soak", "AVAX", "--seconds", "--interval", "--dir", "--out")],
     "python3 -m pytest -m longrun": [
         T("tests/test_docs.py::test_the_longrun_marker_selects_the_long_runs_and_the_default_run_leaves_them_out",
           "-m", "longrun")],

@@ -93,6 +93,7 @@ def soak_command_in_docs() -> list[str]:
     return shlex.split(block)
 
 
+@pytest.mark.slow
 def test_a_short_soak_of_the_real_bot_writes_samples_and_sees_the_log_rotate(tmp_path):
     """The docs' command, 14 s instead of an hour, a sample a second. The log is given a 1 MB head start so
     that it rotates (1MB, the smallest logRotation, takes the bot's INFO log about 40 minutes to fill)."""
