@@ -34,7 +34,7 @@ from bot.risk.liquidation import distance_pct, hubble_liquidation_price
 from bot.risk.record import RiskStore, utc_day
 from bot.risk.unwind import Unwinder
 from bot.supervision import Health
-from bot.venues.maker_venue import display_name
+from bot.venues.maker_venue import display_name, rules_of
 
 log = logging.getLogger("risk")
 ZERO = Decimal(0)
@@ -400,13 +400,8 @@ class RiskEngine:
         the maker's minimum (size, and notional at `mark`) and the hedge venue's smallest order now (so a cut
         quote's fill is hedged on its own rather than carried), within half the room. None (quotes are checked
         whole against the hard bound only) while the hedge venue's rules or the mark are not known yet."""
-        rules = getattr(self.hubble, "quote_rules", None)
-        if callable(rules):
-            r = rules()
-            step, min_qty, min_notional = r.min_size, r.min_size, r.min_notional
-        else:                                   # Hubble: the market spec
-            step = min_qty = self.s.spec.min_size
-            min_notional = ZERO
+        r = rules_of(self.hubble, self.s.spec)
+        step, min_qty, min_notional = r.min_size, r.min_size, r.min_notional
         if not mark or mark <= 0 or not step or step <= 0:
             return None
         if min_notional:

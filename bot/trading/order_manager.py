@@ -52,7 +52,7 @@ from bot.trading.hedger import Hedger
 from bot.trading.quoter import Quoter
 from bot.trading.stream_fill_intake import StreamFillIntake
 from bot.venues.hubble.quote_journal import QuoteJournal
-from bot.venues.maker_venue import MakerVenue, QuoteRules, display_name, still_open
+from bot.venues.maker_venue import MakerVenue, display_name, rules_of, still_open
 
 log = logging.getLogger("orders")
 ZERO = Decimal(0)
@@ -135,8 +135,7 @@ class OrderManager:
     def _risk_engine(self, alerts: Alerts) -> RiskEngine:
         """The risk engine over this order manager's positions, with its unwinder on the maker venue."""
         s, maker = self.s, self.maker
-        rules = maker.quote_rules() if hasattr(maker, "quote_rules") else QuoteRules(
-            s.spec.price_tick, s.spec.min_size, ZERO)
+        rules = rules_of(maker, s.spec)
         unwinder = Unwinder(maker, self.tracker, self.market, s.market, rules.min_size, rules.price_tick)
         return RiskEngine(settings=s, maker=maker, hedge=self.hedge, positions=self, mid_feed=self.mid_feed,
                           unwinder=unwinder, store=RiskStore(risk_state_path(s.market), maker.trader),

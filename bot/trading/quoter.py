@@ -27,7 +27,7 @@ from bot.tracking.orders import OrderState, OrderTracker, TrackedOrder
 from bot.trading.dependencies import (BookTop, Fatal, Gatekeeper, HedgeProgress, HedgeVenue, MakerFigures, MidFeed,
                                       QuoteRecord, QuoteRisk)
 from bot.venues.hubble.chain_logs import hex_id
-from bot.venues.maker_venue import MakerVenue, QuoteRules, display_name
+from bot.venues.maker_venue import MakerVenue, QuoteRules, display_name, rules_of
 
 log = logging.getLogger("quoter")
 CANCEL_IF_LIVES_LONGER = 1.0       # seconds: a quote dying sooner than this is left to expire
@@ -308,8 +308,7 @@ class Quoter:
 
     def rules(self) -> QuoteRules:
         """The maker venue's tick, step and minimum (Hubble's from the market spec)."""
-        rules = getattr(self.maker, "quote_rules", None)
-        return rules() if callable(rules) else QuoteRules(self.s.spec.price_tick, self.s.spec.min_size, Decimal(0))
+        return rules_of(self.maker, self.s.spec)
 
     def _stop_on_operator_refusal(self, results: list[dict]) -> None:
         for result in results:

@@ -127,6 +127,12 @@ def operator_remedy(refusals: dict[str, str], error: str) -> str | None:
 VENUE_NAMES = {"hubble": "Hubble", "hyperliquid": "Hyperliquid", "binance": "Binance"}
 
 
+def rules_of(maker: Any, spec: Any) -> QuoteRules:
+    """The maker venue's tick, step and minimum; Hubble's gateway has no quote_rules, so its market spec's."""
+    rules = getattr(maker, "quote_rules", None)
+    return rules() if callable(rules) else QuoteRules(spec.price_tick, spec.min_size, Decimal(0))
+
+
 def display_name(venue: str) -> str:
     return VENUE_NAMES.get(venue, venue)
 
